@@ -1,0 +1,66 @@
+"""workbench: Mesh-style object models and timely beliefs, in notebooks, as xarray."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from workbench.api import (
+    Attribute,
+    AttributeDefinition,
+    AttributeType,
+    ModelDefinition,
+    Namespace,
+    Object,
+    ObjectDefinition,
+    Tag,
+    TemplateCalculation,
+    TimeseriesValue,
+    Workspace,
+    connect,
+)
+from workbench.errors import (
+    AccessDenied,
+    AmbiguousPath,
+    ConcurrentEdit,
+    ExpressionError,
+    InvalidDefinition,
+    InvalidValue,
+    NotFound,
+    StoreError,
+    UnitError,
+    WorkbenchError,
+)
+from workbench.metamodel import ValueType
+from workbench.paths import ObjectPath, parse_path
+
+try:
+    __version__ = version("workbench")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "AccessDenied",
+    "AmbiguousPath",
+    "Attribute",
+    "AttributeDefinition",
+    "AttributeType",
+    "ConcurrentEdit",
+    "ExpressionError",
+    "InvalidDefinition",
+    "InvalidValue",
+    "ModelDefinition",
+    "Namespace",
+    "NotFound",
+    "Object",
+    "ObjectDefinition",
+    "ObjectPath",
+    "StoreError",
+    "Tag",
+    "TemplateCalculation",
+    "TimeseriesValue",
+    "UnitError",
+    "ValueType",
+    "WorkbenchError",
+    "Workspace",
+    "__version__",
+    "connect",
+    "parse_path",
+]

@@ -1,0 +1,23 @@
+"""The facade: connect(), transactions, identity and access checks, and the handles it returns."""
+
+from workbench.api.attributes import AttributeDefinition, AttributeType, ObjectDefinition
+from workbench.api.base import Namespace, Tag, TemplateCalculation
+from workbench.api.definitions import ModelDefinition
+from workbench.api.objects import Attribute, Object
+from workbench.api.values import TimeseriesValue
+from workbench.api.workspace import Workspace, connect
+
+__all__ = [
+    "Attribute",
+    "AttributeDefinition",
+    "AttributeType",
+    "ModelDefinition",
+    "Namespace",
+    "Object",
+    "ObjectDefinition",
+    "Tag",
+    "TemplateCalculation",
+    "TimeseriesValue",
+    "Workspace",
+    "connect",
+]

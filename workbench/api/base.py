@@ -1,0 +1,167 @@
+"""Handles on stored definition elements: the shared base, namespaces, tags, template calculations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from workbench.errors import InvalidDefinition, InvalidValue, NotFound
+from workbench.metamodel import check_metadata
+from workbench.paths import check_name
+from workbench.store.schema import NamespaceRow, TagRow, TemplateCalculationRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from workbench.api.workspace import Workspace
+
+__all__ = ["Namespace", "Tag", "TemplateCalculation"]
+
+
+def _name(name: str, what: str) -> str:
+    try:
+        return check_name(name, what)
+    except InvalidValue as exc:
+        raise InvalidDefinition(str(exc)) from None
+
+
+def _box(value: Any) -> dict[str, Any] | None:
+    return None if value is None else {"value": value}
+
+
+def _validate_expression(text: str | None) -> None:
+    """Expressions are checked when saved, not first when read."""
+    if text is None:
+        return
+    from workbench.calc import compile_expression  # the calc layer sits beside the store
+
+    compile_expression(text)
+
+
+class _Handle:
+    """A live reference to one stored element; reads go to the store."""
+
+    _row_type: Any
+    _what = "element"
+
+    def __init__(self, ws: Workspace, id: int) -> None:
+        self.ws = ws
+        self.id = id
+
+    def _row(self, s: Session) -> Any:
+        row = s.get(self._row_type, self.id)
+        if row is None:
+            raise NotFound(self._what, self.id, "it was deleted")
+        return row
+
+    def _get(self, attr: str) -> Any:
+        with self.ws._tx() as s:
+            return getattr(self._row(s), attr)
+
+    @property
+    def name(self) -> str:
+        return str(self._get("name"))
+
+    @property
+    def description(self) -> str:
+        return str(self._get("description"))
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.id == self.id  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.id))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} id={self.id}>"
+
+
+class _WithMetadata(_Handle):
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """Extended metadata: category name -> JSON object."""
+        return dict(self._get("ext_metadata") or {})
+
+    def set_metadata(self, category: str, content: Mapping[str, Any]) -> None:
+        """Set (or replace) one metadata category."""
+        self.ws._check_definitions_writable()
+        with self.ws._tx() as s:
+            row = self._row(s)
+            merged = dict(row.ext_metadata or {})
+            merged.update(check_metadata({category: content}))
+            row.ext_metadata = merged
+
+    def remove_metadata(self, category: str) -> None:
+        self.ws._check_definitions_writable()
+        with self.ws._tx() as s:
+            row = self._row(s)
+            merged = dict(row.ext_metadata or {})
+            if category not in merged:
+                raise NotFound("metadata category", category, f"present: {sorted(merged)}")
+            del merged[category]
+            row.ext_metadata = merged
+
+
+class Namespace(_WithMetadata):
+    """A namespace of a model definition, which groups object definitions."""
+
+    _row_type = NamespaceRow
+    _what = "namespace"
+
+    def create_namespace(self, name: str, description: str = "",
+                         metadata: dict[str, Any] | None = None) -> Namespace:
+        self.ws._check_definitions_writable()
+        with self.ws._tx() as s:
+            row = self._row(s)
+            definition_id = row.definition_id or row.id
+            name = _name(name, "namespace name")
+            if s.scalars(select(NamespaceRow.id).where(
+                    NamespaceRow.parent_id == self.id, NamespaceRow.name == name)).first():
+                raise InvalidDefinition(f"namespace {name!r} already exists in {row.name!r}")
+            new = NamespaceRow(definition_id=definition_id, parent_id=self.id, name=name,
+                               description=description, ext_metadata=check_metadata(metadata))
+            s.add(new)
+            s.flush()
+            return Namespace(self.ws, new.id)
+
+    def namespaces(self) -> list[Namespace]:
+        with self.ws._tx() as s:
+            ids = s.scalars(select(NamespaceRow.id).where(NamespaceRow.parent_id == self.id)
+                            .order_by(NamespaceRow.id))
+            return [Namespace(self.ws, i) for i in ids]
+
+    @property
+    def path(self) -> str:
+        """The dotted path below the model definition."""
+        with self.ws._tx() as s:
+            parts: list[str] = []
+            row = self._row(s)
+            while row.parent_id is not None:
+                parts.append(row.name)
+                row = s.get(NamespaceRow, row.parent_id)
+            return ".".join(reversed(parts))
+
+
+class Tag(_Handle):
+    _row_type = TagRow
+    _what = "tag"
+
+
+class TemplateCalculation(_Handle):
+    _row_type = TemplateCalculationRow
+    _what = "template calculation"
+
+    @property
+    def expression(self) -> str:
+        return str(self._get("expression"))
+
+    def set_expression(self, expression: str) -> None:
+        self.ws._check_definitions_writable()
+        _validate_expression(expression)
+        with self.ws._tx() as s:
+            self._row(s).expression = expression
+            self.ws._forget_catalogs()
+
+

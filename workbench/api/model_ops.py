@@ -1,0 +1,387 @@
+"""The workspace's model operations: models, lookups by path or id, object edits and links."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from workbench.access import Action, Target
+from workbench.errors import AmbiguousPath, InvalidValue, NotFound
+from workbench.metamodel import ValueType, parse_time
+from workbench.model import AttributeInfo, ObjectDefinitionInfo, ObjectInfo
+from workbench.paths import ObjectPath, Segment, check_name, parse_path
+from workbench.store import objects as q
+from workbench.store.schema import ObjectDefinitionRow
+
+if TYPE_CHECKING:
+    from sqlalchemy import Row
+    from sqlalchemy.orm import Session
+
+    from workbench.api.attributes import ObjectDefinition
+    from workbench.api.definitions import ModelDefinition
+    from workbench.api.objects import Object
+    from workbench.api.workspace import Workspace
+
+__all__ = ["ModelOperations"]
+
+
+class ModelOperations:
+    """Mixed into :class:`~workbench.api.workspace.Workspace`."""
+
+    # -- definitions seen from objects ---------------------------------------------------
+    def _definition_info(self: Workspace, object_definition_id: int) -> ObjectDefinitionInfo:
+        with self._tx() as s:
+            owners: dict[int, int] = s.info.setdefault("od_owner", {})
+            if object_definition_id not in owners:
+                md = s.scalar(select(ObjectDefinitionRow.definition_id).where(
+                    ObjectDefinitionRow.id == object_definition_id))
+                if md is None:
+                    raise NotFound("object definition", object_definition_id)
+                owners[object_definition_id] = md
+            return self.catalog(owners[object_definition_id]).object_definitions[
+                object_definition_id]
+
+    def _resolve_definition(self: Workspace, parent: Object,
+                            definition: ObjectDefinition | str) -> ObjectDefinitionInfo:
+        catalog = self.catalog(parent.definition_info.definition_id)
+        if isinstance(definition, str):
+            return catalog.by_name(definition)
+        if definition.id not in catalog.object_definitions:
+            raise InvalidValue(
+                f"object definition {definition.name!r} belongs to another model definition")
+        return catalog.object_definitions[definition.id]
+
+    # -- reading objects ---------------------------------------------------------------------
+    def _full_names(self: Workspace, s: Session, object_id: int) -> tuple[str, tuple[Segment, ...]]:
+        chain = q.ancestor_chain(s, object_id)
+        segments = [Segment(r.name) for r in chain]
+        for i in range(len(chain) - 1):
+            segments[i] = Segment(chain[i].name, chain[i + 1].via)
+        return str(ObjectPath(tuple(segments))), tuple(segments)
+
+    def _info(self: Workspace, row: Row[Any], full_name: str) -> ObjectInfo:
+        return ObjectInfo(id=row.id, name=row.name, definition_id=row.definition_id,
+                          parent_id=row.parent_id, owner_attribute_id=row.owner_attribute_id,
+                          account_id=row.account_id, model_id=row.model_id or row.id,
+                          version=row.version, full_name=full_name)
+
+    def _object_info(self: Workspace, object_id: int) -> ObjectInfo:
+        with self._tx() as s:
+            rows = q.object_rows(s, [object_id], self.principal.readable_accounts())
+            if not rows:
+                raise NotFound("object", object_id)
+            return self._info(rows[0], self._full_names(s, object_id)[0])
+
+    def get(self: Workspace, key: str | int | ObjectPath) -> Any:
+        """An object or attribute by path (short or full), by id, or by attribute id ``"12:7"``.
+
+        A short path that matches several objects raises AmbiguousPath listing the full names;
+        what does not exist, or what the user may not see, is NotFound alike.
+        """
+        from workbench.api.objects import Object
+
+        if isinstance(key, bool) or not isinstance(key, (str, int, ObjectPath)):
+            raise InvalidValue(f"look up by path (str), id (int) or attribute id, got {key!r}")
+        if isinstance(key, int):
+            return Object(self, self._object_info(key))
+        if isinstance(key, str) and ":" in key and not key.startswith("Model/"):
+            obj_id, _, def_id = key.partition(":")
+            if not (obj_id.isdigit() and def_id.isdigit()):
+                raise InvalidValue(f"attribute id {key!r} must look like '12:7'")
+            obj = Object(self, self._object_info(int(obj_id)))
+            for a in obj.definition_info.attributes:
+                if a.id == int(def_id):
+                    return obj.attribute(a.name)
+            raise NotFound("attribute", key)
+        path = parse_path(key)
+        with self._tx() as s:
+            rows = q.resolve_path(s, path.object_path, self.principal.readable_accounts())
+            if not rows:
+                raise NotFound("object", str(path.object_path))
+            infos = [self._info(r, str(path.object_path) if path.is_full
+                                else self._full_names(s, r.id)[0]) for r in rows]
+        if len(infos) > 1:
+            raise AmbiguousPath(str(path.object_path), sorted(i.full_name for i in infos))
+        obj = Object(self, infos[0])
+        return obj if path.attribute is None else obj.attribute(path.attribute)
+
+    def object(self: Workspace, key: str | int | ObjectPath) -> Object:
+        """Like :meth:`get`, but the key must name an object."""
+        from workbench.api.objects import Object
+
+        found = self.get(key)
+        if not isinstance(found, Object):
+            raise InvalidValue(f"{key!r} names an attribute, not an object")
+        return found
+
+    def _children(self: Workspace, parent: Object, attribute: str | None) -> list[Object]:
+        from workbench.api.objects import Object
+
+        attr_id = None
+        if attribute is not None:
+            attr_id = parent.definition_info.attribute(attribute).id
+        with self._tx() as s:
+            rows = q.child_rows(s, [parent.id], attr_id, self.principal.readable_accounts())
+            names = {a.id: a.name for a in parent.definition_info.attributes}
+            base = parent.full_name
+            return [Object(self, self._info(r, f"{base}.{names[r.owner_attribute_id]}/{r.name}"))
+                    for r in rows]
+
+    # -- models ------------------------------------------------------------------------------
+    def create_model(self: Workspace, name: str, definition: ModelDefinition | str,
+                     root_type: ObjectDefinition | str, account: Any = None) -> Object:
+        """Create a model: a root object (with no owner) of ``root_type``."""
+        from workbench.api.definitions import ModelDefinition
+        from workbench.api.objects import Object
+
+        name = check_name(name, "model name")
+        md = definition if isinstance(definition, ModelDefinition) else \
+            self.model_definition(definition)
+        account_id = self._account_id(account)
+        self._check(Action.CREATE, account_id, f"models in account {account_id}",
+                    Target.ACCOUNT if account_id is not None else Target.OBJECT)
+        with self._tx() as s:
+            catalog = self.catalog(md.id)
+            od = catalog.by_name(root_type) if isinstance(root_type, str) else \
+                catalog.object_definitions.get(root_type.id)
+            if od is None:
+                raise InvalidValue(f"root type {root_type!r} is not defined in {md.name!r}")
+            clash = [r for r in q.resolve_path(s, parse_path(f"Model/{name}"))]
+            if clash:
+                raise InvalidValue(f"a model named {name!r} already exists")
+            (oid,) = q.insert_objects(s, [dict(
+                name=name, definition_id=od.id, parent_id=None, owner_attribute_id=None,
+                account_id=account_id, model_id=None, version=1, values=od.initial_values())])
+            q.update_object(s, oid, None, model_id=oid)
+            return Object(self, self._object_info(oid))
+
+    def models(self: Workspace) -> list[Object]:
+        """Every model the user may see."""
+        from workbench.api.objects import Object
+
+        with self._tx() as s:
+            rows = q.root_rows(s, self.principal.readable_accounts())
+            return [Object(self, self._info(r, f"Model/{r.name}")) for r in rows]
+
+    def _account_id(self: Workspace, account: Any) -> int | None:
+        if account is None:
+            return None
+        if isinstance(account, int):
+            return account
+        return int(account.id)
+
+    # -- creating, renaming, moving, deleting ---------------------------------------------
+    def _add_children(self: Workspace, parent: Object, attribute: str, names: list[str],
+                      definition: ObjectDefinition | str) -> list[Object]:
+        from workbench.api.objects import Object, checked_names, relation_spec
+
+        names = checked_names(names)
+        owner = relation_spec(parent, attribute, ValueType.OWNERSHIP_ONE, ValueType.OWNERSHIP_MANY)
+        self._check(Action.CREATE, parent.account_id, f"children of {parent.full_name}")
+        with self._tx() as s:
+            od = self._resolve_definition(parent, definition)
+            self._check_target(owner, od, parent, attribute)
+            existing = q.child_rows(s, [parent.id], owner.id)
+            if owner.value_type is ValueType.OWNERSHIP_ONE and len(existing) + len(names) > 1:
+                raise InvalidValue(
+                    f"{parent.full_name}.{attribute} is one-to-one and "
+                    f"{'already owns ' + existing[0].name if existing else 'takes one object'}")
+            taken = {r.name for r in existing}.intersection(names)
+            if taken:
+                raise InvalidValue(
+                    f"{parent.full_name}.{attribute} already owns objects named {sorted(taken)}")
+            values = od.initial_values()
+            ids = q.insert_objects(s, [dict(
+                name=n, definition_id=od.id, parent_id=parent.id, owner_attribute_id=owner.id,
+                account_id=parent.account_id, model_id=parent.info.model_id, version=1,
+                values=values) for n in names])
+            base = f"{parent.full_name}.{attribute}/"
+            return [Object(self, ObjectInfo(
+                id=i, name=n, definition_id=od.id, parent_id=parent.id,
+                owner_attribute_id=owner.id, account_id=parent.account_id,
+                model_id=parent.info.model_id, version=1, full_name=base + n))
+                for i, n in zip(ids, names, strict=True)]
+
+    def _check_target(self: Workspace, attr: AttributeInfo, od: ObjectDefinitionInfo,
+                      obj: Object, attribute: str) -> None:
+        if attr.target_id is not None and attr.target_id != od.id:
+            raise InvalidValue(
+                f"{obj.full_name}.{attribute} takes objects of type {attr.spec.target!r}, "
+                f"not {od.name!r}")
+
+    def _rename_object(self: Workspace, obj: Object, new_name: str) -> None:
+        new_name = check_name(new_name, "object name")
+        self._check(Action.UPDATE, obj.account_id, obj.full_name)
+        with self._tx() as s:
+            if obj.is_model:
+                if q.resolve_path(s, parse_path(f"Model/{new_name}")):
+                    raise InvalidValue(f"a model named {new_name!r} already exists")
+            else:
+                siblings = q.child_rows(s, [obj.info.parent_id], obj.info.owner_attribute_id)
+                if any(r.name == new_name and r.id != obj.id for r in siblings):
+                    raise InvalidValue(f"{obj.parent.full_name if obj.parent else ''} already "
+                                       f"owns an object named {new_name!r} there")
+            q.update_object(s, obj.id, obj.version, name=new_name)
+            obj.refresh()
+
+    def _move_object(self: Workspace, obj: Object, new_parent: Object, attribute: str) -> None:
+        from workbench.api.objects import relation_spec
+
+        if obj.is_model:
+            raise InvalidValue(f"{obj.full_name} is a model; a model cannot be moved")
+        owner = relation_spec(new_parent, attribute, ValueType.OWNERSHIP_ONE,
+                              ValueType.OWNERSHIP_MANY)
+        self._check(Action.UPDATE, obj.account_id, obj.full_name)
+        self._check(Action.CREATE, new_parent.account_id, f"children of {new_parent.full_name}")
+        with self._tx() as s:
+            subtree = q.subtree_ids(s, obj.id)
+            if new_parent.id in subtree:
+                raise InvalidValue(
+                    f"moving {obj.full_name} under {new_parent.full_name} would make a cycle")
+            self._check_target(owner, obj.definition_info, new_parent, attribute)
+            siblings = q.child_rows(s, [new_parent.id], owner.id)
+            if owner.value_type is ValueType.OWNERSHIP_ONE and siblings:
+                raise InvalidValue(f"{new_parent.full_name}.{attribute} is one-to-one and "
+                                   f"already owns {siblings[0].name}")
+            if any(r.name == obj.name for r in siblings):
+                raise InvalidValue(f"{new_parent.full_name}.{attribute} already owns an object "
+                                   f"named {obj.name!r}")
+            q.update_object(s, obj.id, obj.version, parent_id=new_parent.id,
+                            owner_attribute_id=owner.id)
+            q.set_subtree(s, subtree, model_id=new_parent.info.model_id,
+                          account_id=new_parent.account_id)
+            obj.refresh()
+
+    def _delete_object(self: Workspace, obj: Object, recursive: bool) -> None:
+        self._check(Action.DELETE, obj.account_id, obj.full_name)
+        with self._tx() as s:
+            ids = q.subtree_ids(s, obj.id)
+            if len(ids) > 1 and not recursive:
+                raise InvalidValue(
+                    f"{obj.full_name} has {len(ids) - 1} descendants; delete(recursive=True) "
+                    "deletes them too")
+            current = q.object_rows(s, [obj.id])
+            if not current or current[0].version != obj.version:
+                q.update_object(s, obj.id, obj.version)  # raises ConcurrentEdit
+            q.delete_objects(s, ids)
+
+    # -- attribute values ----------------------------------------------------------------
+    def _read_attribute(self: Workspace, obj: Object, info: AttributeInfo) -> Any:
+        from workbench.api.values import read_value
+
+        return read_value(self, obj, info)
+
+    def _write_attribute(self: Workspace, obj: Object, info: AttributeInfo, value: Any) -> None:
+        from workbench.api.values import write_value
+
+        write_value(self, obj, info, value)
+
+    # -- links -------------------------------------------------------------------------------
+    def _set_links(self: Workspace, obj: Object, attribute: str,
+                   targets: Object | Iterable[Object] | None) -> None:
+        from workbench.api.objects import Object, relation_spec
+
+        info = relation_spec(obj, attribute, ValueType.LINK_ONE, ValueType.LINK_MANY)
+        items = [] if targets is None else [targets] if isinstance(targets, Object) \
+            else list(targets)
+        if info.value_type is ValueType.LINK_ONE and len(items) > 1:
+            raise InvalidValue(f"{obj.full_name}.{attribute} is one-to-one; got {len(items)}")
+        self._check(Action.UPDATE, obj.account_id, obj.full_name)
+        with self._tx() as s:
+            for t in items:
+                if not isinstance(t, Object):
+                    raise InvalidValue(f"link targets must be objects, got {t!r}")
+                self._check_target(info, self._object_definition_of(t), obj, attribute)
+                self._check(Action.READ, t.account_id, t.full_name)
+            q.update_object(s, obj.id, obj.version)
+            q.replace_links(s, obj.id, info.id, [(t.id, None) for t in items])
+        obj.refresh()
+
+    def _object_definition_of(self: Workspace, obj: Object) -> ObjectDefinitionInfo:
+        return obj.definition_info
+
+    def _links(self: Workspace, obj: Object, attribute: str) -> list[Object]:
+        from workbench.api.objects import relation_spec
+
+        info = relation_spec(obj, attribute, ValueType.LINK_ONE, ValueType.LINK_MANY)
+        with self._tx() as s:
+            rows = q.link_rows(s, [obj.id], info.id)
+            return self._visible_objects([r.target_id for r in rows if r.target_id is not None])
+
+    def _visible_objects(self: Workspace, ids: Sequence[int]) -> list[Object]:
+        from workbench.api.objects import Object
+
+        out = []
+        for i in ids:
+            try:
+                out.append(Object(self, self._object_info(i)))
+            except NotFound:
+                continue  # a link to what the user may not see shows as nothing
+        return out
+
+    def _add_link_version(self: Workspace, obj: Object, attribute: str, target: Object | None,
+                          valid_from: datetime) -> None:
+        from workbench.api.objects import relation_spec
+
+        info = relation_spec(obj, attribute, ValueType.VERSIONED_LINK_ONE,
+                             ValueType.VERSIONED_LINK_MANY)
+        self._check(Action.UPDATE, obj.account_id, obj.full_name)
+        with self._tx() as s:
+            if target is not None:
+                self._check_target(info, target.definition_info, obj, attribute)
+            rows = q.link_rows(s, [obj.id], info.id)
+            entries = [(r.target_id, r.valid_from) for r in rows]
+            if info.value_type is ValueType.VERSIONED_LINK_ONE:
+                entries = [e for e in entries if e[1] != valid_from]
+            entries.append((None if target is None else target.id, valid_from))
+            entries.sort(key=lambda e: (e[1], e[0] is None, e[0] or 0))
+            q.update_object(s, obj.id, obj.version)
+            q.replace_links(s, obj.id, info.id, entries)
+        obj.refresh()
+
+    def _versions(self: Workspace, obj: Object, attribute: str
+                  ) -> tuple[AttributeInfo, list[tuple[datetime, int | None]]]:
+        from workbench.api.objects import relation_spec
+
+        info = relation_spec(obj, attribute, ValueType.VERSIONED_LINK_ONE,
+                             ValueType.VERSIONED_LINK_MANY)
+        with self._tx() as s:
+            rows = q.link_rows(s, [obj.id], info.id)
+        return info, sorted(((r.valid_from, r.target_id) for r in rows),
+                            key=lambda e: (e[0], e[1] is None, e[1] or 0))
+
+    def _link_history(self: Workspace, obj: Object, attribute: str, start: Any, end: Any
+                      ) -> list[tuple[datetime, Object | None]]:
+        _, entries = self._versions(obj, attribute)
+        t0 = None if start is None else parse_time(start)
+        t1 = None if end is None else parse_time(end)
+        starts = sorted({e[0] for e in entries})
+        keep_from = t0
+        if t0 is not None:  # the version in force at t0 counts too
+            earlier = [t for t in starts if t <= t0]
+            keep_from = earlier[-1] if earlier else t0
+        out: list[tuple[datetime, Object | None]] = []
+        for valid_from, target in entries:
+            if keep_from is not None and valid_from < keep_from:
+                continue
+            if t1 is not None and valid_from >= t1:
+                continue
+            resolved = None if target is None else self._visible_objects([target])
+            out.append((valid_from, resolved[0] if resolved else None))
+        return out
+
+    def _link_target_at(self: Workspace, obj: Object, attribute: str, time: datetime
+                        ) -> Object | list[Object] | None:
+        info, entries = self._versions(obj, attribute)
+        valid = [e[0] for e in entries if e[0] <= time]
+        if not valid:
+            return [] if info.value_type is ValueType.VERSIONED_LINK_MANY else None
+        current = max(valid)
+        targets = [t for v, t in entries if v == current and t is not None]
+        found = self._visible_objects(targets)
+        if info.value_type is ValueType.VERSIONED_LINK_MANY:
+            return found
+        return found[0] if found else None

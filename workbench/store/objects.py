@@ -1,0 +1,234 @@
+"""Queries on objects and links, in SQLAlchemy Core for speed; callers own the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, delete, func, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from workbench.errors import ConcurrentEdit
+from workbench.paths import ObjectPath
+from workbench.store.schema import AttributeDefinitionRow, LinkRow, ObjectRow
+
+__all__ = [
+    "Visible",
+    "ancestor_chain",
+    "child_rows",
+    "delete_objects",
+    "insert_objects",
+    "link_rows",
+    "object_rows",
+    "resolve_path",
+    "root_rows",
+    "set_subtree",
+    "set_values",
+    "subtree_ids",
+    "update_object",
+]
+
+OBJ = ObjectRow.__table__
+L = LinkRow.__table__
+AD = AttributeDefinitionRow.__table__
+# The accounts a caller may read; None means every account.
+Visible = frozenset[int] | None
+
+_COLUMNS = (
+    OBJ.c.id,
+    OBJ.c.name,
+    OBJ.c.definition_id,
+    OBJ.c.parent_id,
+    OBJ.c.owner_attribute_id,
+    OBJ.c.account_id,
+    OBJ.c.model_id,
+    OBJ.c.version,
+)
+
+
+def visible_clause(table: Any, visible: Visible) -> ColumnElement[bool]:
+    """Rows of ``table`` (with an account_id column) that the caller may read."""
+    if visible is None:
+        return literal(True)
+    return table.c.account_id.is_(None) | table.c.account_id.in_(sorted(visible))
+
+
+def insert_objects(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert objects and return their ids, in order."""
+    if not rows:
+        return []
+    if len(rows) == 1:
+        result = session.execute(insert(OBJ).returning(OBJ.c.id), list(rows))
+        return [result.scalar_one()]
+    result = session.execute(insert(OBJ).returning(OBJ.c.id, sort_by_parameter_order=True), list(rows))
+    return list(result.scalars())
+
+
+def object_rows(session: Session, ids: Iterable[int], visible: Visible = None) -> list[Row[Any]]:
+    ids = list(ids)
+    if not ids:
+        return []
+    rows = session.execute(
+        select(*_COLUMNS, OBJ.c["values"]).where(OBJ.c.id.in_(ids), visible_clause(OBJ, visible))
+    ).all()
+    order = {i: n for n, i in enumerate(ids)}
+    return sorted(rows, key=lambda r: order[r.id])
+
+
+def child_rows(
+    session: Session,
+    parent_ids: Sequence[int],
+    attribute_id: int | None = None,
+    visible: Visible = None,
+    with_values: bool = False,
+) -> list[Row[Any]]:
+    """Children of the given parents (through one ownership attribute if given), in id order."""
+    cols = (*_COLUMNS, OBJ.c["values"]) if with_values else _COLUMNS
+    q = select(*cols).where(OBJ.c.parent_id.in_(list(parent_ids)), visible_clause(OBJ, visible))
+    if attribute_id is not None:
+        q = q.where(OBJ.c.owner_attribute_id == attribute_id)
+    return list(session.execute(q.order_by(OBJ.c.id)).all())
+
+
+def count_children(session: Session, parent_id: int, attribute_id: int) -> int:
+    q = select(func.count()).where(OBJ.c.parent_id == parent_id, OBJ.c.owner_attribute_id == attribute_id)
+    return int(session.execute(q).scalar_one())
+
+
+def resolve_path(session: Session, path: ObjectPath, visible: Visible = None) -> list[Row[Any]]:
+    """Objects matching a path (several when a short path is ambiguous), as object rows.
+
+    One query whatever the depth: a chain of self-joins, one per segment.
+    """
+    tables = [OBJ.alias(f"o{i}") for i in range(len(path.segments))]
+    first, last = tables[0], tables[-1]
+    joined: Any = first
+    conditions = [first.c.parent_id.is_(None), first.c.name == path.segments[0].name]
+    for i in range(1, len(tables)):
+        o, parent = tables[i], tables[i - 1]
+        joined = joined.join(o, o.c.parent_id == parent.c.id)
+        conditions.append(o.c.name == path.segments[i].name)
+        via = path.segments[i - 1].via
+        if via is not None:
+            ad = AD.alias(f"a{i}")
+            joined = joined.join(ad, ad.c.id == o.c.owner_attribute_id)
+            conditions.append(ad.c.name == via)
+    if visible is not None:
+        conditions.extend(visible_clause(o, visible) for o in tables)
+    cols = [last.c[c.name] for c in (*_COLUMNS, OBJ.c["values"])]
+    return list(session.execute(select(*cols).select_from(joined).where(*conditions)).all())
+
+
+def ancestor_chain(session: Session, object_id: int) -> list[Row[Any]]:
+    """The object and its ancestors, root first, each with its owner attribute's name."""
+    anc = (
+        select(OBJ.c.id, OBJ.c.parent_id, OBJ.c.name, OBJ.c.owner_attribute_id, literal(0).label("depth"))
+        .where(OBJ.c.id == object_id)
+        .cte("anc", recursive=True)
+    )
+    anc = anc.union_all(
+        select(
+            OBJ.c.id, OBJ.c.parent_id, OBJ.c.name, OBJ.c.owner_attribute_id, (anc.c.depth + 1)
+        ).where(OBJ.c.id == anc.c.parent_id)
+    )
+    q = (
+        select(anc.c.id, anc.c.name, AD.c.name.label("via"))
+        .select_from(anc.outerjoin(AD, AD.c.id == anc.c.owner_attribute_id))
+        .order_by(anc.c.depth.desc())
+    )
+    return list(session.execute(q).all())
+
+
+def subtree_ids(session: Session, object_id: int) -> list[int]:
+    """The object and every descendant."""
+    sub = select(OBJ.c.id).where(OBJ.c.id == object_id).cte("sub", recursive=True)
+    sub = sub.union_all(select(OBJ.c.id).where(OBJ.c.parent_id == sub.c.id))
+    return list(session.scalars(select(sub.c.id)).all())
+
+
+def update_object(
+    session: Session, object_id: int, expected_version: int | None, **values: Any
+) -> int:
+    """Update one object's columns, bumping its version; refuse a stale edit."""
+    q = update(OBJ).where(OBJ.c.id == object_id)
+    if expected_version is not None:
+        q = q.where(OBJ.c.version == expected_version)
+    result = session.execute(q.values(version=OBJ.c.version + 1, **values).returning(OBJ.c.version))
+    new = result.scalar_one_or_none()
+    if new is None:
+        raise ConcurrentEdit(
+            f"object {object_id} was changed by someone else since version {expected_version} "
+            "was read; reload it and try again"
+        )
+    return int(new)
+
+
+def delete_objects(session: Session, ids: Sequence[int]) -> None:
+    session.execute(delete(L).where(L.c.object_id.in_(list(ids))))
+    session.execute(update(L).where(L.c.target_id.in_(list(ids))).values(target_id=None))
+    # children first, so the self-referencing key never points at a deleted row
+    session.execute(delete(OBJ).where(OBJ.c.id.in_(list(ids))))
+
+
+def link_rows(
+    session: Session, object_ids: Sequence[int], attribute_id: int | None = None
+) -> list[Row[Any]]:
+    q = select(L.c.object_id, L.c.attribute_id, L.c.position, L.c.target_id, L.c.valid_from).where(
+        L.c.object_id.in_(list(object_ids))
+    )
+    if attribute_id is not None:
+        q = q.where(L.c.attribute_id == attribute_id)
+    return list(session.execute(q.order_by(L.c.object_id, L.c.position, L.c.valid_from)).all())
+
+
+def replace_links(
+    session: Session,
+    object_id: int,
+    attribute_id: int,
+    entries: Sequence[tuple[int | None, datetime | None]],
+) -> None:
+    """Replace all targets of one link attribute by ``(target, valid_from)`` entries."""
+    session.execute(
+        delete(L).where(and_(L.c.object_id == object_id, L.c.attribute_id == attribute_id))
+    )
+    if entries:
+        session.execute(
+            insert(LinkRow),
+            [
+                {
+                    "object_id": object_id,
+                    "attribute_id": attribute_id,
+                    "position": i,
+                    "target_id": target,
+                    "valid_from": valid_from,
+                }
+                for i, (target, valid_from) in enumerate(entries)
+            ],
+        )
+
+
+def root_rows(session: Session, visible: Visible = None) -> list[Row[Any]]:
+    """Models (objects with no parent) the caller may read, by name."""
+    q = select(*_COLUMNS).where(OBJ.c.parent_id.is_(None), visible_clause(OBJ, visible))
+    return list(session.execute(q.order_by(OBJ.c.name)).all())
+
+
+def set_subtree(session: Session, ids: Sequence[int], **values: Any) -> None:
+    session.execute(update(OBJ).where(OBJ.c.id.in_(list(ids))).values(**values))
+
+
+def set_values(session: Session, object_id: int, expected_version: int,
+               changes: dict[str, Any]) -> int:
+    """Merge ``changes`` into an object's stored values; refuse a stale edit."""
+    current = session.execute(
+        select(OBJ.c["values"], OBJ.c.version).where(OBJ.c.id == object_id)
+    ).first()
+    if current is None or current.version != expected_version:
+        raise ConcurrentEdit(
+            f"object {object_id} was changed (or deleted) by someone else since version "
+            f"{expected_version} was read; refresh() it and try again"
+        )
+    merged = dict(current[0] or {})
+    merged.update(changes)
+    return update_object(session, object_id, expected_version, values=merged)

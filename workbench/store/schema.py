@@ -1,0 +1,233 @@
+"""Tables of the store, as typed SQLAlchemy 2.0 declarative classes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "Account",
+    "AttributeDefinitionRow",
+    "AttributeTypeRow",
+    "Base",
+    "LinkRow",
+    "NamespaceRow",
+    "ObjectDefinitionRow",
+    "ObjectRow",
+    "TagRow",
+    "TemplateCalculationRow",
+    "User",
+]
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both backends (SQLite hands back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} cannot be stored; give it a timezone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSONType, list[Any]: JSONType, datetime: UTCDateTime}
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    consultancy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    secret_hash: Mapped[str | None] = mapped_column(Text)
+    roles: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class NamespaceRow(Base):
+    """A namespace; one with no parent is a model definition."""
+
+    __tablename__ = "namespaces"
+    __table_args__ = (UniqueConstraint("parent_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("namespaces.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("namespaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    ext_metadata: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class TagRow(Base):
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("definition_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("namespaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class TemplateCalculationRow(Base):
+    __tablename__ = "template_calculations"
+    __table_args__ = (UniqueConstraint("definition_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("namespaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    expression: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class AttributeTypeRow(Base):
+    __tablename__ = "attribute_types"
+    __table_args__ = (UniqueConstraint("definition_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("namespaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    value_type: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(100), default="")
+    allowed: Mapped[list[Any] | None] = mapped_column(JSONType)
+    default: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # {"value": ...}
+
+
+class ObjectDefinitionRow(Base):
+    __tablename__ = "object_definitions"
+    __table_args__ = (UniqueConstraint("definition_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("namespaces.id", ondelete="CASCADE"))
+    namespace_id: Mapped[int] = mapped_column(ForeignKey("namespaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    ext_metadata: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class AttributeDefinitionRow(Base):
+    """A member of an object definition.
+
+    ``name``, ``description`` and ``unit`` hold the effective values; ``overrides`` lists those set
+    on the definition itself, the others follow its attribute type.
+    """
+
+    __tablename__ = "attribute_definitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    object_definition_id: Mapped[int] = mapped_column(
+        ForeignKey("object_definitions.id", ondelete="CASCADE"), index=True
+    )
+    attribute_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attribute_types.id", ondelete="RESTRICT")
+    )
+    namespace_id: Mapped[int | None] = mapped_column(
+        ForeignKey("namespaces.id", ondelete="SET NULL")
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(100), default="")
+    overrides: Mapped[list[Any]] = mapped_column(default=list)
+    value_type: Mapped[str] = mapped_column(String(40))
+    is_array: Mapped[bool] = mapped_column(default=False)
+    min_count: Mapped[int] = mapped_column(Integer, default=0)
+    max_count: Mapped[int | None] = mapped_column(Integer)
+    default: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # {"value": ...}
+    minimum: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    maximum: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    allowed: Mapped[list[Any] | None] = mapped_column(JSONType)
+    target_id: Mapped[int | None] = mapped_column(
+        ForeignKey("object_definitions.id", ondelete="RESTRICT")
+    )
+    template: Mapped[str | None] = mapped_column(Text)
+    template_calculation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("template_calculations.id", ondelete="RESTRICT")
+    )
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    ext_metadata: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ObjectRow(Base):
+    """An object (asset); a model is an object with no parent. ``values`` maps definition id."""
+
+    __tablename__ = "objects"
+    __table_args__ = (
+        UniqueConstraint("parent_id", "owner_attribute_id", "name"),
+        Index("ix_objects_parent_name", "parent_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    definition_id: Mapped[int] = mapped_column(
+        ForeignKey("object_definitions.id", ondelete="RESTRICT"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"))
+    owner_attribute_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attribute_definitions.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="RESTRICT"), index=True
+    )
+    version: Mapped[int] = mapped_column(BigInteger, default=1)
+    values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class LinkRow(Base):
+    """One target of a link or versioned link attribute (target NULL = none from valid_from)."""
+
+    __tablename__ = "links"
+    __table_args__ = (Index("ix_links_source", "object_id", "attribute_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"))
+    attribute_id: Mapped[int] = mapped_column(
+        ForeignKey("attribute_definitions.id", ondelete="CASCADE")
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    target_id: Mapped[int | None] = mapped_column(
+        ForeignKey("objects.id", ondelete="SET NULL"), index=True
+    )
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
