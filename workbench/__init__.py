@@ -15,6 +15,7 @@ from workbench.api import (
     TimeseriesValue,
     Workspace,
     connect,
+    init_store,
 )
 from workbench.errors import (
     AccessDenied,
@@ -62,5 +63,6 @@ __all__ = [
     "Workspace",
     "__version__",
     "connect",
+    "init_store",
     "parse_path",
 ]

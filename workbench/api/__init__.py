@@ -3,6 +3,7 @@
 from workbench.api.attributes import AttributeDefinition, AttributeType, ObjectDefinition
 from workbench.api.base import Namespace, Tag, TemplateCalculation
 from workbench.api.definitions import ModelDefinition
+from workbench.api.identity import init_store
 from workbench.api.objects import Attribute, Object
 from workbench.api.values import TimeseriesValue
 from workbench.api.workspace import Workspace, connect
@@ -20,4 +21,5 @@ __all__ = [
     "TimeseriesValue",
     "Workspace",
     "connect",
+    "init_store",
 ]

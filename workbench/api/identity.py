@@ -49,3 +49,31 @@ def authenticate(ws: Workspace, email: str, secret: str | None) -> Principal:
         except (VerificationError, InvalidHashError):
             raise refused from None
         return principal_of(ws, user)
+
+
+def init_store(url: str | None = None, *, admin: str, secret: str,
+               account: str = "Operators", **engine_options: object) -> Workspace:
+    """Create a store's tables and its first admin user, and open it as that user.
+
+    Refused when the store already has users: the first admin is made once.
+    """
+    from workbench.api.workspace import Workspace
+    from workbench.store import create_store_engine, ensure_schema
+    from workbench.access import LOCAL_ADMIN
+
+    engine = create_store_engine(url, **engine_options)
+    ensure_schema(engine)
+    ws = Workspace(engine, LOCAL_ADMIN)
+    with ws._tx() as s:
+        if s.scalars(select(User.id)).first() is not None:
+            raise AccessDenied(
+                "the store already has users; connect as one of its admins instead")
+        acct = Account(name=account)
+        s.add(acct)
+        s.flush()
+        user = User(account_id=acct.id, email=admin, secret_hash=hash_secret(secret),
+                    roles=["admin"])
+        s.add(user)
+        s.flush()
+        ws.principal = principal_of(ws, user)
+    return ws

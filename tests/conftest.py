@@ -1,0 +1,83 @@
+"""Fixtures: a workspace on SQLite and on PostgreSQL (a schema of its own per test), demo data."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+import workbench as wb
+
+PG_URL = os.environ.get("WORKBENCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ADMIN, SECRET = "admin@operators.example", "correct horse battery staple"
+
+
+def _postgres_reason() -> str | None:
+    try:
+        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure to connect means: no server here
+        return f"PostgreSQL is not reachable at {wb.store.redact_url(PG_URL)}: {exc}"
+    return None
+
+
+_PG_REASON = _postgres_reason()
+
+
+def require_postgres() -> None:
+    """Skip without PostgreSQL locally; under CI=true a missing server fails the run."""
+    if _PG_REASON is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(_PG_REASON)
+    pytest.skip(_PG_REASON)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose connections use a fresh schema, dropped afterwards."""
+    require_postgres()
+    schema = f"wb_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: object) -> str:
+    return f"sqlite:///{tmp_path}/workbench.db"  # type: ignore[str-bytes-safe]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """The URL of an empty store, once on SQLite and once on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def ws(store_url: str) -> Iterator[wb.Workspace]:
+    """A workspace on an empty store, as its first admin."""
+    workspace = wb.init_store(store_url, admin=ADMIN, secret=SECRET)
+    yield workspace
+    workspace.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_ws(sqlite_url: str) -> Iterator[wb.Workspace]:
+    """A workspace on the embedded store only, as the local admin."""
+    workspace = wb.connect(sqlite_url)
+    yield workspace
+    workspace.engine.dispose()
