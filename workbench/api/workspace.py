@@ -53,15 +53,38 @@ class Workspace(ModelOperations):
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """Group calls into one transaction: all of them take effect, or none."""
+        """Group calls into one transaction: all of them take effect, or none.
+
+        A call that fails inside the block makes the whole batch fail, even when the caller
+        catches its error: from then on every call in the block raises :class:`StoreError`,
+        and the block itself rolls back and raises :class:`StoreError` when it ends. Nothing of
+        the batch is stored. (A failed statement leaves a PostgreSQL transaction unusable
+        anyway; this rule makes both backends behave alike and never commits half a batch.)
+        Check before calling, rather than catching errors inside a batch.
+
+        Examples
+        --------
+        >>> ws = connect("sqlite://")
+        >>> with ws.transaction():
+        ...     md = ws.create_model_definition("A")
+        ...     _ = md.create_object_definition("B")
+        >>> [od.name for od in md.object_definitions()]
+        ['B']
+        """
         if self._session is not None:
-            yield self._session
+            yield from self._within(self._session)
             return
         session = Session(self.engine, expire_on_commit=False)
         self._session = session
         try:
             with session.begin():
                 yield session
+                failed = session.info.get("failed")
+                if failed is not None:
+                    raise StoreError(
+                        f"the transaction was rolled back because a call in it failed "
+                        f"({type(failed).__name__}: {failed}); nothing of it was stored"
+                    ) from failed
         except IntegrityError as exc:
             raise InvalidValue(f"the store refused the change: {exc.orig}") from exc
         except DBAPIError as exc:
@@ -71,6 +94,25 @@ class Workspace(ModelOperations):
         finally:
             self._session = None
             session.close()
+
+    @staticmethod
+    def _within(session: Session) -> Iterator[Session]:
+        """A call inside an open transaction; a failure dooms the whole transaction."""
+        failed = session.info.get("failed")
+        if failed is not None:
+            raise StoreError(
+                f"an earlier call in this transaction failed ({type(failed).__name__}: "
+                f"{failed}); the transaction will be rolled back, so no further call is run"
+            )
+        try:
+            yield session
+        except IntegrityError as exc:
+            refused = InvalidValue(f"the store refused the change: {exc.orig}")
+            session.info["failed"] = refused
+            raise refused from exc
+        except Exception as exc:
+            session.info["failed"] = exc
+            raise
 
     _tx = transaction
 
@@ -111,6 +153,15 @@ class Workspace(ModelOperations):
         from workbench.api.definitions import list_model_definitions
 
         return list_model_definitions(self)
+
+    def search(self, start: Any, query: str) -> list[Any]:
+        """Objects (or attributes) found by a search-language query from ``start``.
+
+        >>> ws.search("Model/MySystem", "{*}[.Type=PowerPlant && .Capacity>5]")  # doctest: +SKIP
+        """
+        from workbench.api.searching import search
+
+        return search(self, start, query)
 
     def model_definition(self, name_or_id: str | int) -> ModelDefinition:
         from workbench.api.definitions import get_model_definition
