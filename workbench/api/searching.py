@@ -29,7 +29,7 @@ class StoreNavigator:
         self.s = session
         self.visible = ws.principal.readable_accounts()
         self._types: dict[int, str] = dict(
-            session.execute(select(ObjectDefinitionRow.id, ObjectDefinitionRow.name)).tuples().all()
+            session.execute(select(ObjectDefinitionRow.id, ObjectDefinitionRow.name)).all()  # type: ignore[arg-type]
         )
 
     def _node(self, row: Any) -> Node:
