@@ -602,11 +602,11 @@ def test_times_compare_with_and_without_a_timezone() -> None:
 
 # --- the documentation ---------------------------------------------------------------------------
 
-DOCS = Path(__file__).parents[1] / "docs" / "search-language.md"
+DOCS = Path(__file__).parents[1] / "README.md"
 
 
 def documented_examples() -> list[tuple[str, str, list[str]]]:
-    """(search, start, names found) from the traversal tables of docs/search-language.md."""
+    """(search, start, names found) from the traversal tables of the README."""
     rows = []
     for line in DOCS.read_text(encoding="utf-8").splitlines():
         cells = [html.unescape(re.sub(r"</?code>|`", "", c)).strip() for c in line.split(" | ")]

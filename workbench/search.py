@@ -4,7 +4,7 @@ A search such as ``{*}[.Type=PowerPlant && .Capacity>5]`` is parsed once (cached
 syntax nodes and evaluated over a :class:`Navigator`, which the API layer implements over the
 store. The evaluator asks the navigator in batches: one call per tree level for a whole frontier
 of objects (plus one per attribute a criterion reads), never one call per object. The language
-itself is described in ``docs/search-language.md``.
+itself is described in the README (section "Searching a model").
 """
 
 from __future__ import annotations
