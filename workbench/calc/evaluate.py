@@ -1,0 +1,291 @@
+"""Compiling and evaluating expressions: the public entry points of the calculation language.
+
+>>> import numpy as np, pandas as pd, xarray as xr
+>>> from workbench.calc.memory import MemoryResolver
+>>> times = pd.date_range("2024-01-01", periods=48, freq="h")
+>>> inflow = xr.DataArray(np.arange(48.0), coords={"event_start": times}, dims="event_start",
+...                       attrs={"units": "m^3/s", "resolution": "PT1H"})
+>>> resolver = MemoryResolver(series={"Model/Hydro/Lake.Inflow": inflow})
+>>> expr = compile_expression("@TRANSFORM(@t('.Inflow'), 'DAY', 'AVG') * 2")
+>>> infer_unit(expr, resolver, relative_to="Model/Hydro/Lake")
+'m ** 3 / s'
+>>> evaluate(expr, resolver, "2024-01-01", "2024-01-03", relative_to="Model/Hydro/Lake").values
+array([23., 71.])
+
+Evaluation is batched: :func:`evaluate_many` describes every lookup of every object in one
+resolver call, reads each kind of data in one call (series: one per viewpoint), then computes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, TypeAlias
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from workbench.calc.check import Checker, inline
+from workbench.calc.interpret import Interpreter, Loaded, Planner, Requests
+from workbench.calc.parser import parse
+from workbench.calc.protocol import Lookup, LookupInfo, ObjectId, Resolver, Viewpoint
+from workbench.calc.quantities import converter, unit_of, unit_text
+from workbench.calc.syntax import Node, Script
+from workbench.calc.values import Kind, Series, Value, ValueType, from_dataarray, to_dataarray
+from workbench.errors import ExpressionError, UnitError
+
+__all__ = [
+    "Expression",
+    "Result",
+    "compile_expression",
+    "evaluate",
+    "evaluate_many",
+    "infer_type",
+    "infer_unit",
+]
+
+Result: TypeAlias = xr.DataArray | float | str | np.ndarray | tuple[str, ...] | list[xr.DataArray]
+"""A series (DataArray), a number, a string, an array of numbers, of strings, or of series."""
+
+
+@dataclass(frozen=True, eq=False)
+class Expression:
+    """A parsed and checked expression; build it with :func:`compile_expression`.
+
+    Attributes
+    ----------
+    text
+        The script as written.
+    script
+        Its syntax tree.
+    root
+        The result expression with every variable replaced by its expression.
+    kind
+        What it yields: ``d`` number, ``s`` string, ``t`` series, or ``D``/``S``/``T`` arrays.
+    paths
+        The paths it reads, in order of first appearance.
+    """
+
+    text: str
+    script: Script
+    root: Node
+    kind: Kind
+    paths: tuple[str, ...]
+
+    def lookups(self, relative_to: ObjectId | None = None) -> frozenset[Lookup]:
+        """The lookups evaluating it for ``relative_to`` makes (absolute paths drop the object)."""
+        return frozenset(Lookup.of(path, relative_to) for path in self.paths)
+
+    def check(
+        self, infos: Mapping[Lookup, LookupInfo], relative_to: ObjectId | None = None
+    ) -> Checker:
+        """Check it against descriptions of its lookups (units included) for one object."""
+        checker = Checker(self.text, infos, relative_to)
+        checker.check(self.root)
+        return checker
+
+
+@lru_cache(maxsize=2048)
+def compile_expression(text: str) -> Expression:
+    """Parse and check an expression; the result is cached by text.
+
+    Everything that can be checked without the model is: syntax, names, function names,
+    argument kinds and counts, option values ('DAY', 'AVG', timezones, durations) and the
+    units of literals.
+
+    Raises
+    ------
+    ExpressionError
+        With the line, column and a caret under the fault.
+    """
+    script = parse(text)
+    root, assigned = inline(script)
+    checker = Checker(text)
+    for value in assigned:
+        checker.check(value)
+    kind = checker.check(root).kind
+    paths: dict[str, None] = {}
+    for plan in checker.calls.values():
+        if plan.path is not None:
+            paths.setdefault(plan.path)
+    return Expression(text, script, root, kind, tuple(paths))
+
+
+def _compiled(expression: Expression | str) -> Expression:
+    return compile_expression(expression) if isinstance(expression, str) else expression
+
+
+def infer_type(
+    expression: Expression | str, resolver: Resolver, relative_to: ObjectId | None = None
+) -> ValueType:
+    """The kind and unit of the result for ``relative_to``, reading no data (one describe call)."""
+    expr = _compiled(expression)
+    lookups = expr.lookups(relative_to)
+    infos = resolver.describe(lookups) if lookups else {}
+    return expr.check(infos, relative_to).types[id(expr.root)]
+
+
+def infer_unit(
+    expression: Expression | str, resolver: Resolver, relative_to: ObjectId | None = None
+) -> str:
+    """The unit of the result as pint text ("" for dimensionless and for strings)."""
+    return unit_text(infer_type(expression, resolver, relative_to).unit)
+
+
+def evaluate(
+    expression: Expression | str,
+    resolver: Resolver,
+    start: Any,
+    end: Any,
+    *,
+    relative_to: ObjectId | None = None,
+    as_of: Any = None,
+) -> Result:
+    """Evaluate for one object over [start, end) (naive times are UTC).
+
+    ``as_of`` reads every series as known at that belief time.
+    """
+    return evaluate_many(expression, resolver, [relative_to], start, end, as_of=as_of)[relative_to]
+
+
+def evaluate_many(
+    expression: Expression | str,
+    resolver: Resolver,
+    objects: Iterable[ObjectId | None],
+    start: Any,
+    end: Any,
+    *,
+    as_of: Any = None,
+) -> dict[ObjectId | None, Result]:
+    """Evaluate for each object, loading all their data in a bounded number of resolver calls.
+
+    One ``describe`` call, then one call per kind of data (series: one per viewpoint the
+    expression uses), whatever the number of objects and lookups.
+    """
+    expr = _compiled(expression)
+    owners = list(dict.fromkeys(objects))
+    window = (_ns(start, "start"), _ns(end, "end"))
+    if window[0] >= window[1]:
+        raise ExpressionError(f"the period must end after it starts: start={start!r}, end={end!r}")
+    base = Viewpoint(as_of=None if as_of is None else _timestamp(as_of, "as_of"))
+    lookups = frozenset().union(*(expr.lookups(o) for o in owners)) if expr.paths else frozenset()
+    infos = resolver.describe(lookups) if lookups else {}
+    checkers = _checkers(expr, infos, owners)
+    requests = Requests()
+    for owner in owners:
+        Planner(checkers[owner], owner, requests).visit(expr.root, window, base)
+    loaded = _load(resolver, requests, infos)
+    results: dict[ObjectId | None, Result] = {}
+    for owner in owners:
+        checker = checkers[owner]
+        try:
+            value = Interpreter(checker, loaded, owner).value(expr.root, window, base)
+        except ExpressionError as exc:
+            raise _for_object(exc, owner, len(owners)) from None
+        results[owner] = _result(value, checker.types[id(expr.root)], window)
+    return results
+
+
+def _checkers(
+    expr: Expression, infos: Mapping[Lookup, LookupInfo], owners: list[ObjectId | None]
+) -> dict[ObjectId | None, Checker]:
+    """Check once per distinct set of descriptions (a template over many alike objects: once)."""
+    shared: dict[tuple[LookupInfo | None, ...], Checker] = {}
+    checkers: dict[ObjectId | None, Checker] = {}
+    for owner in owners:
+        signature = tuple(infos.get(Lookup.of(p, owner)) for p in expr.paths)
+        if signature not in shared:
+            try:
+                shared[signature] = expr.check(infos, owner)
+            except ExpressionError as exc:
+                raise _for_object(exc, owner, len(owners)) from None
+        checkers[owner] = shared[signature]
+    return checkers
+
+
+def _for_object(exc: ExpressionError, owner: ObjectId | None, count: int) -> ExpressionError:
+    if owner is None or count == 1:
+        return exc
+    return ExpressionError(
+        f"{exc.message} (evaluating for object {owner!r})", exc.text, exc.line, exc.column
+    )
+
+
+def _load(resolver: Resolver, requests: Requests, infos: Mapping[Lookup, LookupInfo]) -> Loaded:
+    """Read everything requested: one resolver call per kind (series: per viewpoint)."""
+    loaded = Loaded()
+    for viewpoint, wanted in requests.series.items():
+        start = min(w[0] for w in wanted.values())
+        end = max(w[1] for w in wanted.values())
+        found = resolver.series(list(wanted), _stamp(start), _stamp(end), viewpoint)
+        loaded.series[viewpoint] = {
+            lookup: tuple(_series(lookup, data, infos[lookup]) for data in found[lookup])
+            for lookup in wanted
+            if lookup in found
+        }
+    if requests.numbers:
+        numbers = resolver.numbers(list(requests.numbers))
+        loaded.numbers = {k: tuple(float(v) for v in vs) for k, vs in numbers.items()}
+    if requests.strings:
+        strings = resolver.strings(list(requests.strings))
+        loaded.strings = {k: tuple(str(v) for v in vs) for k, vs in strings.items()}
+    if requests.xy_sets:
+        loaded.curves.update(resolver.xy_sets(list(requests.xy_sets)))
+    if requests.rating_curves:
+        loaded.curves.update(resolver.rating_curves(list(requests.rating_curves)))
+    return loaded
+
+
+def _series(lookup: Lookup, data: xr.DataArray, info: LookupInfo) -> Series:
+    """One loaded DataArray as a Series in the unit its lookup was described with."""
+    try:
+        series = from_dataarray(data)
+        convert = converter(unit_of(str(data.attrs.get("units", info.unit))), unit_of(info.unit))
+    except (ValueError, UnitError) as exc:
+        raise ExpressionError(f"the series read for {lookup.path!r} is not usable: {exc}") from None
+    if info.curve_type is not None and "curve_type" not in data.attrs:
+        series = Series(
+            series.times,
+            series.values,
+            series.timezone,
+            series.resolution,
+            info.curve_type,
+            series.flags,
+        )
+    return (
+        series if convert is None else series.with_values(convert(series.values), keep_flags=True)
+    )
+
+
+def _result(value: Value, own: ValueType, window: tuple[int, int]) -> Result:
+    units = unit_text(own.unit)
+    if isinstance(value, Series):
+        return to_dataarray(value.crop(*window), units)
+    if own.kind == "T":
+        assert isinstance(value, tuple)
+        return [to_dataarray(s.crop(*window), units) for s in value]  # type: ignore[union-attr]
+    if own.kind == "D":
+        return np.asarray(value, dtype=np.float64)
+    return value  # type: ignore[return-value]
+
+
+def _timestamp(value: Any, what: str) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        stamp = None
+    if stamp is None or stamp is pd.NaT:
+        raise ExpressionError(
+            f"{what} must be a time such as '2024-01-01' or a datetime, got {value!r}"
+        )
+    return stamp.tz_convert(None) if stamp.tzinfo is not None else stamp
+
+
+def _ns(value: Any, what: str) -> int:
+    return int(_timestamp(value, what).as_unit("ns").value)
+
+
+def _stamp(ns: int) -> pd.Timestamp:
+    return pd.Timestamp(ns, unit="ns")

@@ -1,0 +1,414 @@
+"""Time functions: TRANSFORM, ACCUMULATE, DELTA, TS_OFFSET, gliding windows, viewpoints, flags.
+
+Functions that look back (ACCUMULATE with a reset, DELTA, TS_OFFSET, TS_GLIDING_AVG/SUM) declare
+how much earlier data they need: the evaluator reads their series over the widened period, so
+that their values at the start of the requested period are right, and crops the result.
+Calendar intervals follow local time of the given timezone or else the series' timezone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+
+from workbench.calc.functions import Function, Invocation, Overload, UnitQuery, Window
+from workbench.calc.periods import Interval, boundaries, parse_interval
+from workbench.calc.protocol import Viewpoint
+from workbench.calc.quantities import unit_of
+from workbench.calc.transform import (
+    METHODS,
+    accumulate,
+    gliding,
+    integrate_intervals,
+    reduce_intervals,
+)
+from workbench.calc.values import DAY_NS, Series, Value, ValueType, nominal_ns
+
+__all__ = ["FUNCTIONS", "IRREGULAR_LOOKBACK_NS"]
+
+IRREGULAR_LOOKBACK_NS = 7 * DAY_NS
+"""How far DELTA and point-count windows look back when the series has no regular resolution."""
+
+_SHIFT = re.compile(r"^([+-])?P(\d+)([DWMY])$")
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A signed time shift: ``count`` calendar days/months/years, or ``fixed_ns``."""
+
+    unit: str
+    count: int = 0
+    fixed_ns: int = 0
+
+    @property
+    def longest(self) -> int:
+        if self.unit == "fixed":
+            return self.fixed_ns
+        days = {"D": 1, "W": 7, "M": 31, "Y": 366}[self.unit] * self.count
+        return days * DAY_NS + (DAY_NS // 24 if self.count > 0 else -DAY_NS // 24)
+
+    @property
+    def shortest(self) -> int:
+        if self.unit == "fixed":
+            return self.fixed_ns
+        days = {"D": 1, "W": 7, "M": 28, "Y": 365}[self.unit] * self.count
+        return days * DAY_NS - (DAY_NS // 24 if self.count > 0 else -DAY_NS // 24)
+
+
+def _method(text: Any) -> str:
+    method = str(text).strip().upper()
+    if method not in METHODS:
+        raise ValueError(f"method {text!r} is not known; use one of {', '.join(METHODS)}")
+    return method
+
+
+def _timezone(text: Any) -> str:
+    try:
+        ZoneInfo(str(text))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"timezone {text!r} is not known; use an IANA name such as 'Europe/Amsterdam' or 'UTC'"
+        ) from None
+    return str(text)
+
+
+def _interval(text: Any) -> Interval:
+    if not isinstance(text, str):
+        raise ValueError(f"expected an interval such as 'DAY' or 'PT15M', got {text!r}")
+    return parse_interval(text)
+
+
+def _shift(text: Any) -> Shift:
+    accepted = "a signed ISO 8601 duration such as 'PT1H', '-PT15M', 'P1D', '-P1M' or 'P1Y'"
+    value = str(text).strip().upper()
+    match = _SHIFT.match(value)
+    if match:
+        count = int(match.group(2)) * (-1 if match.group(1) == "-" else 1)
+        return Shift(match.group(3), count)
+    try:
+        fixed = int(pd.Timedelta(value).value)
+    except ValueError:
+        raise ValueError(f"shift {text!r} is not understood; use {accepted}") from None
+    return Shift("fixed", fixed_ns=fixed)
+
+
+def _duration(text: Any) -> int:
+    try:
+        ns = int(pd.Timedelta(str(text).strip().upper()).value)
+    except ValueError:
+        ns = 0
+    if ns <= 0:
+        raise ValueError(
+            f"duration {text!r} is not understood; use a positive ISO 8601 "
+            "duration such as 'PT6H' or 'P1D'"
+        )
+    return ns
+
+
+def _window_or_count(value: Any) -> tuple[int | None, int | None]:
+    if isinstance(value, float):
+        if value < 1 or value != int(value):
+            raise ValueError(
+                f"a window of points must be a whole number of at least 1, got {value}"
+            )
+        return None, int(value)
+    return _duration(value), None
+
+
+def _time(text: Any) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(str(text))
+    except ValueError:
+        stamp = None
+    if stamp is None or stamp is pd.NaT:
+        raise ValueError(
+            f"time {text!r} is not understood; use ISO 8601 such as "
+            "'2024-05-01T12:00Z' (without an offset it is UTC)"
+        )
+    return stamp.tz_convert(None) if stamp.tzinfo is not None else stamp
+
+
+def _mask(value: Any) -> int:
+    if not isinstance(value, float) or value < 0 or value != int(value) or value >= 2**32:
+        raise ValueError(f"a mask must be a whole number of 32 bits such as 2 or 6, got {value!r}")
+    return int(value)
+
+
+def _series(call: Invocation) -> Series:
+    series = call.args[0]
+    assert isinstance(series, Series)
+    return series
+
+
+def _zone(call: Invocation, index: int) -> str:
+    given = call.options[index] if len(call.options) > index else None
+    return str(given) if given else _series(call).timezone
+
+
+def _crop(series: Series, window: Window) -> Series:
+    return series.crop(*window)
+
+
+# --- TRANSFORM ---------------------------------------------------------------------------------
+
+
+def _transform(call: Invocation) -> Value:
+    series = _series(call)
+    interval: Interval = call.options[1]
+    method: str = call.options[2]
+    zone = _zone(call, 3)
+    start, end = call.window
+    bounds = boundaries(interval, start, end, zone)
+    if method in {"AVGI", "SUMI"}:
+        integral, hours = integrate_intervals(series, bounds, int(bounds[-1]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = integral if method == "SUMI" else integral / hours
+        values = np.where(hours > 0, values, np.nan)
+    else:
+        values = reduce_intervals(series.times, series.values, bounds, method)  # type: ignore[arg-type]
+    starts = bounds[:-1]
+    keep = (starts >= start) & (starts < end)
+    return Series(starts[keep], values[keep], zone, interval.resolution, "step")
+
+
+def _transform_unit(query: UnitQuery) -> Any:
+    unit = query.types[0].unit
+    if unit is not None and query.options[2] == "SUMI":
+        return unit * unit_of("h")
+    return unit
+
+
+def _transform_window(window: Window, types: Sequence[ValueType], options: Sequence[Any]) -> Window:
+    return window[0], window[1] + options[1].longest_ns
+
+
+# --- look-back functions -----------------------------------------------------------------------
+
+
+def _accumulate(call: Invocation) -> Value:
+    series = _series(call)
+    resets = None
+    if len(call.options) > 1 and call.options[1] is not None:
+        first = int(series.times[0]) if len(series) else call.window[0]
+        resets = boundaries(call.options[1], first, call.window[1], _zone(call, 2))
+    values = accumulate(series.values, series.times, resets)
+    return _crop(series.with_values(values), call.window)
+
+
+def _accumulate_window(
+    window: Window, types: Sequence[ValueType], options: Sequence[Any]
+) -> Window:
+    reset = options[1] if len(options) > 1 else None
+    return (window[0] - reset.longest_ns, window[1]) if reset is not None else window
+
+
+def _lookback(types: Sequence[ValueType]) -> int:
+    step = types[0].step
+    return step if step else IRREGULAR_LOOKBACK_NS
+
+
+def _delta(call: Invocation) -> Value:
+    series = _series(call)
+    values = np.empty_like(series.values)
+    values[:1] = np.nan
+    np.subtract(series.values[1:], series.values[:-1], out=values[1:])
+    return _crop(series.with_values(values), call.window)
+
+
+def _shift_times(series: Series, shift: Shift) -> np.ndarray:
+    if shift.unit == "fixed":
+        return series.times + shift.fixed_ns
+    local = pd.DatetimeIndex(series.times.view("datetime64[ns]")).tz_localize("UTC")
+    local = local.tz_convert(series.timezone)
+    if shift.unit in {"D", "W"}:
+        offset = pd.DateOffset(days=shift.count * (7 if shift.unit == "W" else 1))
+    elif shift.unit == "M":
+        offset = pd.DateOffset(months=shift.count)
+    else:
+        offset = pd.DateOffset(years=shift.count)
+    return np.asarray((local + offset).tz_convert(None).asi8, dtype=np.int64)
+
+
+def _offset(call: Invocation) -> Value:
+    series = _series(call)
+    times = _shift_times(series, call.options[1])
+    return _crop(replace(series, times=times), call.window)
+
+
+def _offset_window(window: Window, types: Sequence[ValueType], options: Sequence[Any]) -> Window:
+    shift: Shift = options[1]
+    lo, hi = sorted((shift.longest, shift.shortest))
+    return window[0] - hi, window[1] - lo
+
+
+def _gliding(method: str) -> Any:
+    def run(call: Invocation) -> Value:
+        series = _series(call)
+        span, count = call.options[1]
+        values = gliding(series.times, series.values, span, count, method)
+        return _crop(series.with_values(values), call.window)
+
+    return run
+
+
+def _gliding_window(window: Window, types: Sequence[ValueType], options: Sequence[Any]) -> Window:
+    span, count = options[1]
+    back = span if span is not None else int(count) * _lookback(types)
+    return window[0] - back, window[1]
+
+
+# --- viewpoints and flags ----------------------------------------------------------------------
+
+
+def _passthrough(call: Invocation) -> Value:
+    return _series(call)
+
+
+def _as_of(viewpoint: Viewpoint, options: Sequence[Any]) -> Viewpoint:
+    return replace(viewpoint, as_of=options[1])
+
+
+def _forecast(viewpoint: Viewpoint, options: Sequence[Any]) -> Viewpoint:
+    if len(options) > 2 and options[2] is not None:
+        return replace(viewpoint, issued_after=options[1], as_of=options[2])
+    return replace(viewpoint, horizon=pd.Timedelta(options[1], unit="ns"))
+
+
+def _horizon_or_time(value: Any) -> Any:
+    try:
+        return _duration(value)
+    except ValueError:
+        return _time(value)
+
+
+def _check_forecast(query: UnitQuery) -> Any:
+    opts = [o for o in query.options[1:] if o is not None]
+    if len(opts) == 1 and not isinstance(opts[0], int):
+        raise query.error(
+            "@GetForecast with one argument needs a horizon such as 'PT24H'; "
+            "for an issue-time window give two times, from and to"
+        )
+    if len(opts) == 2 and not all(isinstance(o, pd.Timestamp) for o in opts):
+        raise query.error(
+            "@GetForecast with two arguments needs two issue times, from and to, "
+            "such as '2024-05-01T00:00Z', '2024-05-02T00:00Z'"
+        )
+    return query.types[0].unit
+
+
+def _status_mask(call: Invocation) -> Value:
+    series = _series(call)
+    if series.flags is None:
+        return series
+    hit = (series.flags & np.uint32(call.options[1])) != 0
+    return series.with_values(np.where(hit, np.nan, series.values), keep_flags=True)
+
+
+def _step_of(interval_index: int) -> Any:
+    return lambda types, options: nominal_ns(options[interval_index].resolution)
+
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function(
+        "TRANSFORM",
+        (
+            Overload(
+                ("t", "s", "s", "s"),
+                "t",
+                _transform,
+                required=3,
+                options={1: _interval, 2: _method, 3: _timezone},
+                unit=_transform_unit,
+                window=_transform_window,
+                step=_step_of(1),
+            ),
+        ),
+        "Aggregate to calendar intervals: @TRANSFORM(t, 'DAY', 'AVG' [, 'Europe/Oslo']). "
+        "AVG/SUM/MIN/MAX/FIRST/LAST use the points in each interval; AVGI is the time-weighted "
+        "mean and SUMI the time integral (unit x h: MW gives MW·h).",
+    ),
+    Function(
+        "ACCUMULATE",
+        (
+            Overload(
+                ("t", "s", "s"),
+                "t",
+                _accumulate,
+                required=1,
+                options={1: _interval, 2: _timezone},
+                window=_accumulate_window,
+            ),
+        ),
+        "Running sum from the period start, or restarting at each interval: "
+        "@ACCUMULATE(t, 'YEAR') is year to date.",
+    ),
+    Function(
+        "DELTA",
+        (Overload(("t",), "t", _delta, window=lambda w, t, o: (w[0] - _lookback(t), w[1])),),
+        "Change since the previous point (the first point of the period uses the point before).",
+    ),
+    Function(
+        "TS_OFFSET",
+        (Overload(("t", "s"), "t", _offset, options={1: _shift}, window=_offset_window),),
+        "Shift in time: @TS_OFFSET(t, 'P1D') is yesterday's value today (calendar units in "
+        "the series' timezone).",
+    ),
+    Function(
+        "TS_GLIDING_AVG",
+        (
+            Overload(
+                ("t", "sd"),
+                "t",
+                _gliding("AVG"),
+                options={1: _window_or_count},
+                window=_gliding_window,
+            ),
+        ),
+        "Trailing mean over (t - window, t] or over the last n points.",
+    ),
+    Function(
+        "TS_GLIDING_SUM",
+        (
+            Overload(
+                ("t", "sd"),
+                "t",
+                _gliding("SUM"),
+                options={1: _window_or_count},
+                window=_gliding_window,
+            ),
+        ),
+        "Trailing sum over (t - window, t] or over the last n points.",
+    ),
+    Function(
+        "GetTsAsOfTime",
+        (Overload(("t", "s"), "t", _passthrough, options={1: _time}, viewpoint=_as_of),),
+        "The series as known at a belief time: @GetTsAsOfTime(t, '2024-05-01T06:00Z').",
+    ),
+    Function(
+        "GetForecast",
+        (
+            Overload(
+                ("t", "s", "s"),
+                "t",
+                _passthrough,
+                required=2,
+                options={1: _horizon_or_time, 2: _time},
+                viewpoint=_forecast,
+                unit=_check_forecast,
+            ),
+        ),
+        "Forecast values: made at least a horizon ahead (@GetForecast(t, 'PT24H')) or issued "
+        "within a window (@GetForecast(t, from, to), the latest such belief per event).",
+    ),
+    Function(
+        "STATUS_MASK",
+        (Overload(("t", "d"), "t", _status_mask, options={1: _mask}),),
+        "Set to missing the points whose quality flags share a bit with the mask.",
+    ),
+)

@@ -1,0 +1,33 @@
+"""The functions of the calculation language by name, and the lookups.
+
+Function names are case-insensitive (``@transform`` is ``@TRANSFORM``); the lookups ``@t``,
+``@T``, ``@d``, ``@D``, ``@s`` and ``@S`` are case-sensitive, since the case says whether one
+value or a collection is meant.
+"""
+
+from __future__ import annotations
+
+from workbench.calc import fn_curves, fn_stats, fn_time
+from workbench.calc.functions import Function
+from workbench.calc.values import Kind
+
+__all__ = ["ALIASES", "FUNCTIONS", "LOOKUPS", "find", "names"]
+
+FUNCTIONS: dict[str, Function] = {
+    f.name.upper(): f for f in (*fn_stats.FUNCTIONS, *fn_time.FUNCTIONS, *fn_curves.FUNCTIONS)
+}
+ALIASES: dict[str, str] = {"AVG": "MEAN", "AVERAGE": "MEAN"}
+
+LOOKUPS: dict[str, Kind] = {"t": "t", "T": "T", "d": "d", "D": "D", "s": "s", "S": "S"}
+"""Lookup functions by name and the kind each returns."""
+
+
+def find(name: str) -> Function | None:
+    """The function called ``name`` (any case), or None."""
+    key = name.upper()
+    return FUNCTIONS.get(ALIASES.get(key, key))
+
+
+def names() -> list[str]:
+    """Every function name, sorted, for messages and documentation."""
+    return sorted([*(f.name for f in FUNCTIONS.values()), *ALIASES], key=str.upper)

@@ -1,0 +1,195 @@
+"""A resolver over dictionaries: expressions on in-memory data, in notebooks and tests.
+
+Keys are full attribute paths (``Model/Hydro/Lake.Inflow``); an object id is its path
+(``Model/Hydro/Lake``), so the relative path ``.Inflow`` is looked up as the object's path plus
+the path, and ``@`` is the object itself. A path with ``*`` matches keys as a shell pattern
+(``.To_Plants/*.Production``). Every call is recorded in :attr:`MemoryResolver.calls`, which
+tells how batched an evaluation was.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd, xarray as xr
+>>> times = pd.date_range("2024-01-01", periods=3, freq="h")
+>>> flow = xr.DataArray([1.0, 2.0, 3.0], coords={"event_start": times}, dims="event_start",
+...                     attrs={"units": "m^3/s"})
+>>> r = MemoryResolver(series={"Model/A.Flow": flow}, numbers={"Model/A.Max": (2.5, "m^3/s")})
+>>> sorted(r.describe([Lookup(".Flow", "Model/A"), Lookup(".Max", "Model/A")]).values(),
+...        key=lambda i: i.found)[0].unit
+'m^3/s'
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, TypeAlias
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from workbench.calc.protocol import Lookup, LookupInfo, Viewpoint
+from workbench.curves import RatingCurve, VersionedXYSet, XYSet
+
+__all__ = ["MemoryResolver", "SeriesSource"]
+
+SeriesSource: TypeAlias = (
+    xr.DataArray | Callable[[pd.Timestamp, pd.Timestamp, Viewpoint], xr.DataArray]
+)
+"""A series, or a function giving it for (start, end, viewpoint): data that depends on beliefs."""
+
+
+def _number(value: float | tuple[float, str]) -> tuple[float, str]:
+    return value if isinstance(value, tuple) else (float(value), "")
+
+
+class MemoryResolver:
+    """Implements :class:`~workbench.calc.protocol.Resolver` over dictionaries keyed by path.
+
+    Parameters
+    ----------
+    series
+        Series by attribute path (a DataArray of the series contract, or a function of
+        (start, end, viewpoint) returning one).
+    numbers
+        Numbers by path: a float (dimensionless) or (value, unit).
+    strings
+        Strings by path.
+    xy_sets
+        XY-sets and versioned XY-sets by path.
+    rating_curves
+        Rating curves by path: the curve, or (curve, x unit, y unit).
+    """
+
+    def __init__(
+        self,
+        series: Mapping[str, SeriesSource] | None = None,
+        numbers: Mapping[str, float | tuple[float, str]] | None = None,
+        strings: Mapping[str, str] | None = None,
+        xy_sets: Mapping[str, XYSet | VersionedXYSet] | None = None,
+        rating_curves: Mapping[str, RatingCurve | tuple[RatingCurve, str, str]] | None = None,
+    ) -> None:
+        self._series = dict(series or {})
+        self._numbers = {k: _number(v) for k, v in (numbers or {}).items()}
+        self._strings = dict(strings or {})
+        self._xy = dict(xy_sets or {})
+        self._rating = {
+            k: v if isinstance(v, tuple) else (v, "", "") for k, v in (rating_curves or {}).items()
+        }
+        self.calls: list[tuple[str, int]] = []
+        """(method, number of lookups) of every call, in order."""
+        self.viewpoints: list[Viewpoint] = []
+        """The viewpoint of every ``series`` call."""
+
+    def _keys(self, lookup: Lookup, table: Mapping[str, Any]) -> list[str]:
+        path = lookup.path
+        if not lookup.is_absolute:
+            owner = str(lookup.relative_to or "")
+            path = owner if path == "@" else owner + path
+        if "*" in path or "?" in path:
+            return sorted(k for k in table if fnmatch.fnmatchcase(k, path))
+        if path in table:
+            return [path]
+        if lookup.path == "@":  # the object's one attribute of this kind
+            found = [k for k in table if k.startswith(path + ".") and "/" not in k[len(path) :]]
+            return found if len(found) == 1 else []
+        return []
+
+    def describe(self, lookups: Collection[Lookup]) -> dict[Lookup, LookupInfo]:
+        """Say what each lookup names (series unit, resolution and curve type from attrs)."""
+        self.calls.append(("describe", len(lookups)))
+        found: dict[Lookup, LookupInfo] = {}
+        for lookup in lookups:
+            info = self._describe(lookup)
+            if info is not None:
+                found[lookup] = info
+        return found
+
+    def _describe(self, lookup: Lookup) -> LookupInfo | None:
+        if keys := self._keys(lookup, self._series):
+            attrs = self._sample(keys[0]).attrs
+            curve = "linear" if attrs.get("curve_type") == "linear" else "step"
+            return LookupInfo(
+                "series", len(keys), str(attrs.get("units", "")), curve, attrs.get("resolution")
+            )
+        if keys := self._keys(lookup, self._numbers):
+            return LookupInfo("number", len(keys), self._numbers[keys[0]][1])
+        if keys := self._keys(lookup, self._strings):
+            return LookupInfo("string", len(keys), "")
+        if keys := self._keys(lookup, self._xy):
+            xy = self._xy[keys[0]]
+            sample = xy if isinstance(xy, XYSet) else xy.versions[0].xy_set
+            kind = "xy_set" if isinstance(xy, XYSet) else "versioned_xy_set"
+            return LookupInfo(kind, 1, sample.y_unit, x_unit=sample.x_unit)
+        if keys := self._keys(lookup, self._rating):
+            _, x_unit, y_unit = self._rating[keys[0]]
+            return LookupInfo("rating_curve", 1, y_unit, x_unit=x_unit)
+        return None
+
+    def _sample(self, key: str) -> xr.DataArray:
+        source = self._series[key]
+        if isinstance(source, xr.DataArray):
+            return source
+        return source(pd.Timestamp(0), pd.Timestamp(0), Viewpoint())
+
+    def series(
+        self,
+        lookups: Collection[Lookup],
+        start: pd.Timestamp,
+        end: pd.Timestamp,
+        viewpoint: Viewpoint,
+    ) -> dict[Lookup, list[xr.DataArray]]:
+        """Each series over [start, end), with the point before start for irregular ones."""
+        self.calls.append(("series", len(lookups)))
+        self.viewpoints.append(viewpoint)
+        out: dict[Lookup, list[xr.DataArray]] = {}
+        for lookup in lookups:
+            keys = self._keys(lookup, self._series)
+            if keys:
+                out[lookup] = [self._period(self._series[k], start, end, viewpoint) for k in keys]
+        return out
+
+    @staticmethod
+    def _period(
+        source: SeriesSource, start: pd.Timestamp, end: pd.Timestamp, viewpoint: Viewpoint
+    ) -> xr.DataArray:
+        data = source if isinstance(source, xr.DataArray) else source(start, end, viewpoint)
+        times = data["event_start"].values
+        lo, hi = np.searchsorted(times, [np.datetime64(start, "ns"), np.datetime64(end, "ns")])
+        if lo > 0 and (lo == times.size or times[lo] != np.datetime64(start, "ns")):
+            lo -= 1
+        return data if (lo, hi) == (0, times.size) else data.isel(event_start=slice(lo, hi))
+
+    def numbers(self, lookups: Collection[Lookup]) -> dict[Lookup, list[float]]:
+        """The numbers each lookup names."""
+        self.calls.append(("numbers", len(lookups)))
+        return {
+            lk: [self._numbers[k][0] for k in keys]
+            for lk in lookups
+            if (keys := self._keys(lk, self._numbers))
+        }
+
+    def strings(self, lookups: Collection[Lookup]) -> dict[Lookup, list[str]]:
+        """The strings each lookup names."""
+        self.calls.append(("strings", len(lookups)))
+        return {
+            lk: [self._strings[k] for k in keys]
+            for lk in lookups
+            if (keys := self._keys(lk, self._strings))
+        }
+
+    def xy_sets(self, lookups: Collection[Lookup]) -> dict[Lookup, XYSet | VersionedXYSet]:
+        """The XY-set each lookup names."""
+        self.calls.append(("xy_sets", len(lookups)))
+        return {lk: self._xy[keys[0]] for lk in lookups if (keys := self._keys(lk, self._xy))}
+
+    def rating_curves(self, lookups: Collection[Lookup]) -> dict[Lookup, RatingCurve]:
+        """The rating curve each lookup names (``@``: the object's one rating curve)."""
+        self.calls.append(("rating_curves", len(lookups)))
+        return {
+            lk: self._rating[keys[0]][0] for lk in lookups if (keys := self._keys(lk, self._rating))
+        }
+
+    def count(self, method: str | None = None) -> int:
+        """How many calls were made (to ``method``, or in all)."""
+        return sum(1 for name, _ in self.calls if method is None or name == method)

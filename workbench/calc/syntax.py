@@ -1,0 +1,179 @@
+"""Syntax-tree nodes of the calculation language: frozen dataclasses, each with its position.
+
+The parser (:mod:`workbench.calc.parser`) builds these from the text; the checker and the
+evaluator walk them. ``line`` and ``column`` are 1-based and point at the token that names the
+node: the operator of a binary operation, the ``@`` of a function call, the ``{`` of an array,
+the ``IF`` of a conditional.
+
+Examples
+--------
+>>> from workbench.calc.parser import parse
+>>> parse("@t('.Inflow') * 2").result
+Binary(line=1, column=15, op='*', left=Call(line=1, column=1, name='t', args=(String(line=1, \
+column=4, value='.Inflow'),)), right=Number(line=1, column=17, value=2.0, unit=None))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+__all__ = [
+    "Array",
+    "Assign",
+    "Binary",
+    "BinaryOp",
+    "Call",
+    "Compare",
+    "CompareOp",
+    "If",
+    "Logical",
+    "Name",
+    "Node",
+    "Number",
+    "Script",
+    "String",
+    "Unary",
+    "walk",
+]
+
+BinaryOp: TypeAlias = Literal["+", "-", "*", "/", "^"]
+CompareOp: TypeAlias = Literal["=", "!=", "<", ">", "<=", ">="]
+
+
+@dataclass(frozen=True)
+class Node:
+    """Base of every node: where it starts in the text (1-based line and column)."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Number(Node):
+    """A number literal, optionally with a unit written after it in brackets: ``100[MW]``."""
+
+    value: float
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class String(Node):
+    """A string literal, written between single or double quotes (doubled to escape)."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    """A reference to a variable assigned on an earlier line."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Unary(Node):
+    """A sign (``-x``, ``+x``) or a logical negation (``NOT x``)."""
+
+    op: Literal["-", "+", "NOT"]
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Binary(Node):
+    """An arithmetic operation: ``+ - * / ^``."""
+
+    op: BinaryOp
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Compare(Node):
+    """A comparison; ``==`` is written ``=`` and ``<>`` is written ``!=`` here."""
+
+    op: CompareOp
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Logical(Node):
+    """``AND`` or ``OR`` of two conditions."""
+
+    op: Literal["AND", "OR"]
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class If(Node):
+    """``IF condition THEN then ELSE otherwise ENDIF`` (``ELSEIF`` nests another ``If``)."""
+
+    condition: Node
+    then: Node
+    otherwise: Node
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    """A function call ``@Name(args)``; ``name`` is as written, without the ``@``."""
+
+    name: str
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Array(Node):
+    """An array ``{a, b, ...}`` of numbers, strings or series."""
+
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Assign(Node):
+    """A script line ``Name = expr``."""
+
+    name: str
+    value: Node
+
+
+@dataclass(frozen=True)
+class Script:
+    """A parsed script: its assignments in order and the result expression."""
+
+    text: str
+    assignments: tuple[Assign, ...]
+    result: Node
+
+
+def walk(node: Node) -> list[Node]:
+    """Return ``node`` and every node below it, parents before children.
+
+    >>> [type(n).__name__ for n in walk(Binary(1, 2, "+", Number(1, 1, 1.0), Name(1, 3, "x")))]
+    ['Binary', 'Number', 'Name']
+    """
+    found: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(reversed(children(current)))
+    return found
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """Return the direct sub-expressions of ``node`` in source order."""
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, Binary | Compare | Logical):
+        return (node.left, node.right)
+    if isinstance(node, If):
+        return (node.condition, node.then, node.otherwise)
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Array):
+        return node.items
+    if isinstance(node, Assign):
+        return (node.value,)
+    return ()

@@ -1,0 +1,167 @@
+"""Numerical kernels of the series functions: interval reductions, integrals, running sums.
+
+Everything here is vectorised: interval reductions are ``np.add.reduceat`` style segment
+reductions over positions found with one ``np.searchsorted`` of the interval boundaries;
+gliding windows use cumulative sums. Missing values (NaN) are skipped: an interval with no
+value gives NaN.
+
+Examples
+--------
+>>> import numpy as np
+>>> times = np.arange(48, dtype=np.int64) * HOUR_NS
+>>> values = np.arange(48, dtype=np.float64)
+>>> reduce_intervals(times, values, np.array([0, 24, 48]) * HOUR_NS, "AVG").tolist()
+[11.5, 35.5]
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypeAlias
+
+import numpy as np
+
+from workbench.calc.align import sample
+from workbench.calc.values import HOUR_NS, FloatArray, IntArray, Series
+
+__all__ = [
+    "METHODS",
+    "Method",
+    "accumulate",
+    "gliding",
+    "integrate_intervals",
+    "reduce_intervals",
+]
+
+Method: TypeAlias = Literal["AVG", "SUM", "MIN", "MAX", "FIRST", "LAST", "AVGI", "SUMI"]
+METHODS: tuple[Method, ...] = ("AVG", "SUM", "MIN", "MAX", "FIRST", "LAST", "AVGI", "SUMI")
+
+_UFUNCS = {"SUM": np.add, "MIN": np.fmin, "MAX": np.fmax}
+
+
+def reduce_intervals(
+    times: IntArray, values: FloatArray, bounds: IntArray, method: Method
+) -> FloatArray:
+    """Reduce the points of each interval [bounds[i], bounds[i + 1]) with ``method``.
+
+    ``method`` is one of AVG, SUM, MIN, MAX, FIRST, LAST (points count equally, NaN skipped).
+    """
+    positions = np.searchsorted(times, bounds)
+    starts, ends = positions[:-1], positions[1:]
+    out = np.full(starts.size, np.nan)
+    filled = ends > starts
+    if not filled.any():
+        return out
+    first, last = int(starts[filled][0]), int(ends[filled][-1])
+    segment = values[first:last]
+    offsets = starts[filled] - first
+    if np.isnan(segment).any():
+        out[filled] = _reduce_missing(segment, offsets, ends[filled] - first, method)
+        return out
+    if method in {"SUM", "AVG"}:
+        sums = np.add.reduceat(segment, offsets)
+        out[filled] = sums if method == "SUM" else sums / (ends - starts)[filled]
+    elif method in _UFUNCS:
+        out[filled] = _UFUNCS[method].reduceat(segment, offsets)
+    elif method == "FIRST":
+        out[filled] = segment[offsets]
+    else:
+        out[filled] = segment[ends[filled] - first - 1]
+    return out
+
+
+def _reduce_missing(
+    segment: FloatArray, starts: IntArray, ends: IntArray, method: Method
+) -> FloatArray:
+    """Like :func:`reduce_intervals` on non-empty segments that hold NaN, skipping the NaN."""
+    valid = ~np.isnan(segment)
+    counts = np.add.reduceat(valid.astype(np.int64), starts)
+    if method in {"SUM", "AVG"}:
+        sums = np.add.reduceat(np.where(valid, segment, 0.0), starts)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            result = sums if method == "SUM" else sums / counts
+    elif method in _UFUNCS:
+        result = _UFUNCS[method].reduceat(segment, starts)
+    else:
+        kept = np.flatnonzero(valid)
+        if method == "FIRST":
+            pick = np.searchsorted(kept, starts)
+        else:
+            pick = np.searchsorted(kept, ends) - 1
+        pick = np.clip(pick, 0, max(kept.size - 1, 0))
+        result = segment[kept[pick]] if kept.size else np.full(starts.size, np.nan)
+    return np.where(counts > 0, result, np.nan)
+
+
+def integrate_intervals(
+    series: Series, bounds: IntArray, horizon: int
+) -> tuple[FloatArray, FloatArray]:
+    """The time integral (value x hours) and the covered hours of ``series`` in each interval.
+
+    A step point holds until the next point (a regular series for at most its resolution, the
+    last point of an irregular one until ``horizon``); a linear series is integrated with the
+    trapezoid rule between its points. Missing stretches add neither integral nor coverage.
+    """
+    lo, hi = int(bounds[0]), int(bounds[-1])
+    inside = series.times[(series.times > lo) & (series.times < hi)]
+    cuts = np.union1d(inside, bounds)
+    if series.curve_type == "step" and series.step > 0:
+        ends = series.times[(series.times + series.step > lo) & (series.times + series.step < hi)]
+        cuts = np.union1d(cuts, ends + series.step)
+    elif lo < horizon < hi:
+        cuts = np.union1d(cuts, [horizon])
+    left, right = cuts[:-1], cuts[1:]
+    hours = (right - left) / HOUR_NS
+    if series.curve_type == "linear":
+        values = (sample(series, left) + sample(series, right)) / 2
+    else:
+        values = sample(series, left)
+        if series.step == 0 and series.times.size:
+            values = np.where(left >= max(horizon, int(series.times[-1])), np.nan, values)
+    known = ~np.isnan(values)
+    interval = np.searchsorted(bounds, left, side="right") - 1
+    size = bounds.size - 1
+    integral = np.bincount(interval[known], (values * hours)[known], minlength=size)
+    covered = np.bincount(interval[known], hours[known], minlength=size)
+    return integral[:size], covered[:size]
+
+
+def accumulate(values: FloatArray, times: IntArray, resets: IntArray | None) -> FloatArray:
+    """Running sum of ``values`` (NaN counts as 0), restarting at each time in ``resets``."""
+    filled = np.where(np.isnan(values), 0.0, values)
+    total = np.cumsum(filled)
+    if resets is None or resets.size == 0 or total.size == 0:
+        return total
+    group_start = np.searchsorted(times, resets)
+    group_start = group_start[(group_start > 0) & (group_start < total.size)]
+    base = np.zeros(total.size)
+    base[group_start] = total[group_start - 1]
+    return total - _carry(base, group_start)
+
+
+def _carry(base: FloatArray, starts: IntArray) -> FloatArray:
+    """Spread each restart's offset over its group: ``out[i]`` = the offset of i's group."""
+    marker = np.zeros(base.size, dtype=np.int64)
+    marker[starts] = 1
+    group = np.cumsum(marker)
+    offsets = np.concatenate([[0.0], base[starts]])
+    return offsets[group]
+
+
+def gliding(
+    times: IntArray, values: FloatArray, window: int | None, count: int | None, method: str
+) -> FloatArray:
+    """Trailing window average or sum at each point: over (t - window, t] or the last ``count``
+    points. NaN are skipped; a window without values gives NaN."""
+    valid = ~np.isnan(values)
+    sums = np.concatenate([[0.0], np.cumsum(np.where(valid, values, 0.0))])
+    counts = np.concatenate([[0], np.cumsum(valid)])
+    end = np.arange(1, times.size + 1)
+    if window is not None:
+        start = np.searchsorted(times, times - window, side="right")
+    else:
+        start = np.clip(end - int(count or 1), 0, None)
+    total = sums[end] - sums[start]
+    n = counts[end] - counts[start]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result = total / n if method == "AVG" else total
+    return np.where(n > 0, result, np.nan)
