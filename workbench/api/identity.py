@@ -2,78 +2,148 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
-from workbench.access import Principal, Role
-from workbench.errors import AccessDenied
+from workbench.access import LOCAL_ADMIN, Principal, Role
+from workbench.errors import AccessDenied, InvalidValue
 from workbench.store.schema import Account, User
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from workbench.api.workspace import Workspace
 
-__all__ = ["authenticate", "hash_secret", "principal_of"]
+__all__ = [
+    "MIN_SECRET_LENGTH",
+    "authenticate",
+    "check_secret",
+    "hash_secret",
+    "init_store",
+    "load_principal",
+    "principal_of",
+]
 
-_hasher = PasswordHasher()
+MIN_SECRET_LENGTH = 8
+_hasher = PasswordHasher()  # Argon2id with a random salt per hash (RFC 9106 parameters)
+
+
+def check_secret(secret: object) -> str:
+    """Return ``secret`` if it may be used; the message never repeats the secret."""
+    if not isinstance(secret, str):
+        raise InvalidValue(f"a secret must be a string, got a {type(secret).__name__}")
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise InvalidValue(
+            f"a secret needs at least {MIN_SECRET_LENGTH} characters; the one given has "
+            f"{len(secret)}"
+        )
+    return secret
 
 
 def hash_secret(secret: str) -> str:
-    """A salted, slow hash of a secret; the secret itself is never stored."""
-    return _hasher.hash(secret)
+    """A salted, slow hash of a secret; the secret itself is never stored.
+
+    >>> hash_secret("correct horse battery staple").startswith("$argon2id$")
+    True
+    """
+    return _hasher.hash(check_secret(secret))
+
+
+@cache
+def _decoy_hash() -> str:
+    return _hasher.hash("a secret nobody has")
+
+
+def load_principal(session: Session, user_id: int) -> Principal:
+    """The principal of a user as the store has it now (roles and client accounts included).
+
+    Raises AccessDenied when the user no longer exists.
+    """
+    rows = session.execute(
+        select(User.email, User.account_id, User.roles, Account.id)
+        .outerjoin(Account, Account.consultancy_id == User.account_id)
+        .where(User.id == user_id)
+    ).all()
+    if not rows:
+        raise AccessDenied(f"user id {user_id} no longer exists; connect as another user")
+    email, account_id, roles, _ = rows[0]
+    return Principal(
+        user_id=user_id,
+        name=email,
+        account_id=account_id,
+        roles=frozenset(Role(r) for r in roles or ()),
+        client_account_ids=frozenset(r[3] for r in rows if r[3] is not None),
+    )
+
+
+def reload_principal(session: Session, principal: Principal) -> Principal:
+    """``principal`` brought up to date; the local admin (no user) stays as it is.
+
+    The workspace calls it when a transaction starts, so a revoked role, a deleted user or a
+    new client account takes effect on the next call, not on the next connect.
+    """
+    if principal.user_id is None:
+        return principal
+    return load_principal(session, principal.user_id)
 
 
 def principal_of(ws: Workspace, user: User) -> Principal:
     with ws._tx() as s:
-        clients = s.scalars(select(Account.id).where(Account.consultancy_id == user.account_id))
-        return Principal(
-            user_id=user.id,
-            name=user.email,
-            account_id=user.account_id,
-            roles=frozenset(Role(r) for r in user.roles or ()),
-            client_account_ids=frozenset(clients),
-        )
+        return load_principal(s, user.id)
 
 
 def authenticate(ws: Workspace, email: str, secret: str | None) -> Principal:
-    """The principal of a user whose secret matches; AccessDenied otherwise (same message)."""
+    """The principal of a user whose secret matches; AccessDenied otherwise.
+
+    An unknown user, a wrong secret and a missing secret get the same message, and take about
+    as long (an unknown user's secret is checked against a decoy hash).
+    """
     refused = AccessDenied(f"user {email!r} is unknown or the secret does not match")
     with ws._tx() as s:
         user = s.scalars(select(User).where(User.email == email)).first()
-        if user is None or not user.secret_hash or secret is None:
-            raise refused
+        stored = user.secret_hash if user is not None and user.secret_hash else None
         try:
-            _hasher.verify(user.secret_hash, secret)
+            _hasher.verify(stored or _decoy_hash(), secret if isinstance(secret, str) else "")
         except (VerificationError, InvalidHashError):
             raise refused from None
-        return principal_of(ws, user)
+        if user is None or stored is None or not isinstance(secret, str):
+            raise refused
+        if _hasher.check_needs_rehash(stored):  # parameters were raised since it was stored
+            user.secret_hash = _hasher.hash(secret)
+        return load_principal(s, user.id)
 
 
-def init_store(url: str | None = None, *, admin: str, secret: str,
-               account: str = "Operators", **engine_options: object) -> Workspace:
+def init_store(
+    url: str | None = None,
+    *,
+    admin: str,
+    secret: str,
+    account: str = "Operators",
+    **engine_options: Any,
+) -> Workspace:
     """Create a store's tables and its first admin user, and open it as that user.
 
     Refused when the store already has users: the first admin is made once.
     """
     from workbench.api.workspace import Workspace
     from workbench.store import create_store_engine, ensure_schema
-    from workbench.access import LOCAL_ADMIN
 
     engine = create_store_engine(url, **engine_options)
     ensure_schema(engine)
     ws = Workspace(engine, LOCAL_ADMIN)
+    hashed = hash_secret(secret)
     with ws._tx() as s:
         if s.scalars(select(User.id)).first() is not None:
-            raise AccessDenied(
-                "the store already has users; connect as one of its admins instead")
+            raise AccessDenied("the store already has users; connect as one of its admins instead")
         acct = Account(name=account)
         s.add(acct)
         s.flush()
-        user = User(account_id=acct.id, email=admin, secret_hash=hash_secret(secret),
-                    roles=["admin"])
+        user = User(account_id=acct.id, email=admin, secret_hash=hashed, roles=["admin"])
         s.add(user)
         s.flush()
-        ws.principal = principal_of(ws, user)
+        ws.principal = load_principal(s, user.id)
     return ws

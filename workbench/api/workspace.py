@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from workbench.access import LOCAL_ADMIN, Action, Principal, Role, Target, check
+from workbench.api.identity import reload_principal
 from workbench.api.model_ops import ModelOperations
 from workbench.errors import AccessDenied, InvalidValue, StoreError
 from workbench.model import Catalog
@@ -78,6 +79,7 @@ class Workspace(ModelOperations):
         self._session = session
         try:
             with session.begin():
+                self.principal = reload_principal(session, self.principal)  # revocations count
                 yield session
                 failed = session.info.get("failed")
                 if failed is not None:
@@ -130,7 +132,8 @@ class Workspace(ModelOperations):
 
     def _check(self, action: Action, account_id: int | None, what: str,
                target: Target = Target.OBJECT) -> None:
-        check(self.principal, action, target, account_id, what)
+        with self._tx():  # checked against the roles the store holds now
+            check(self.principal, action, target, account_id, what)
 
     def _check_definitions_writable(self) -> None:
         roles = self.principal.roles
