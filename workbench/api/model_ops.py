@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
 
@@ -17,13 +17,17 @@ from workbench.store import objects as q
 from workbench.store.schema import ObjectDefinitionRow
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from sqlalchemy import Row
     from sqlalchemy.orm import Session
 
+    from workbench.access import Principal
     from workbench.api.attributes import ObjectDefinition
     from workbench.api.definitions import ModelDefinition
     from workbench.api.objects import Object
     from workbench.api.workspace import Workspace
+    from workbench.model import Catalog
 
 __all__ = ["ModelOperations"]
 
@@ -31,8 +35,21 @@ __all__ = ["ModelOperations"]
 class ModelOperations:
     """Mixed into :class:`~workbench.api.workspace.Workspace`."""
 
+    if TYPE_CHECKING:  # provided by the Workspace
+        principal: Principal
+
+        def _tx(self) -> AbstractContextManager[Session]: ...
+        def catalog(self, definition_id: int) -> Catalog: ...
+        def model_definition(self, name_or_id: str | int) -> ModelDefinition: ...
+        def _check(self, action: Action, account_id: int | None, what: str,
+                   target: Target = Target.OBJECT) -> None: ...
+
+    @property
+    def _ws(self) -> Workspace:
+        return cast("Workspace", self)
+
     # -- definitions seen from objects ---------------------------------------------------
-    def _definition_info(self: Workspace, object_definition_id: int) -> ObjectDefinitionInfo:
+    def _definition_info(self, object_definition_id: int) -> ObjectDefinitionInfo:
         with self._tx() as s:
             owners: dict[int, int] = s.info.setdefault("od_owner", {})
             if object_definition_id not in owners:
@@ -44,7 +61,7 @@ class ModelOperations:
             return self.catalog(owners[object_definition_id]).object_definitions[
                 object_definition_id]
 
-    def _resolve_definition(self: Workspace, parent: Object,
+    def _resolve_definition(self, parent: Object,
                             definition: ObjectDefinition | str) -> ObjectDefinitionInfo:
         catalog = self.catalog(parent.definition_info.definition_id)
         if isinstance(definition, str):
@@ -55,27 +72,28 @@ class ModelOperations:
         return catalog.object_definitions[definition.id]
 
     # -- reading objects ---------------------------------------------------------------------
-    def _full_names(self: Workspace, s: Session, object_id: int) -> tuple[str, tuple[Segment, ...]]:
+    def _full_names(self, s: Session, object_id: int) -> tuple[str, tuple[Segment, ...]]:
         chain = q.ancestor_chain(s, object_id)
         segments = [Segment(r.name) for r in chain]
         for i in range(len(chain) - 1):
             segments[i] = Segment(chain[i].name, chain[i + 1].via)
         return str(ObjectPath(tuple(segments))), tuple(segments)
 
-    def _info(self: Workspace, row: Row[Any], full_name: str) -> ObjectInfo:
-        return ObjectInfo(id=row.id, name=row.name, definition_id=row.definition_id,
-                          parent_id=row.parent_id, owner_attribute_id=row.owner_attribute_id,
-                          account_id=row.account_id, model_id=row.model_id or row.id,
-                          version=row.version, full_name=full_name)
+    def _info(self, row: Row[Any], full_name: str) -> ObjectInfo:
+        # positional: the columns of q._COLUMNS, read without per-name look-ups (it is hot)
+        fields: tuple[Any, ...] = tuple(row)
+        oid, name, definition_id, parent_id, owner_id, account_id, model_id, version = fields[:8]
+        return ObjectInfo(oid, name, definition_id, parent_id, owner_id, account_id,
+                          model_id or oid, version, full_name)
 
-    def _object_info(self: Workspace, object_id: int) -> ObjectInfo:
+    def _object_info(self, object_id: int) -> ObjectInfo:
         with self._tx() as s:
             rows = q.object_rows(s, [object_id], self.principal.readable_accounts())
             if not rows:
                 raise NotFound("object", object_id)
             return self._info(rows[0], self._full_names(s, object_id)[0])
 
-    def get(self: Workspace, key: str | int | ObjectPath) -> Any:
+    def get(self, key: str | int | ObjectPath) -> Any:
         """An object or attribute by path (short or full), by id, or by attribute id ``"12:7"``.
 
         A short path that matches several objects raises AmbiguousPath listing the full names;
@@ -86,12 +104,12 @@ class ModelOperations:
         if isinstance(key, bool) or not isinstance(key, (str, int, ObjectPath)):
             raise InvalidValue(f"look up by path (str), id (int) or attribute id, got {key!r}")
         if isinstance(key, int):
-            return Object(self, self._object_info(key))
+            return Object(self._ws, self._object_info(key))
         if isinstance(key, str) and ":" in key and not key.startswith("Model/"):
             obj_id, _, def_id = key.partition(":")
             if not (obj_id.isdigit() and def_id.isdigit()):
                 raise InvalidValue(f"attribute id {key!r} must look like '12:7'")
-            obj = Object(self, self._object_info(int(obj_id)))
+            obj = Object(self._ws, self._object_info(int(obj_id)))
             for a in obj.definition_info.attributes:
                 if a.id == int(def_id):
                     return obj.attribute(a.name)
@@ -105,10 +123,10 @@ class ModelOperations:
                                 else self._full_names(s, r.id)[0]) for r in rows]
         if len(infos) > 1:
             raise AmbiguousPath(str(path.object_path), sorted(i.full_name for i in infos))
-        obj = Object(self, infos[0])
+        obj = Object(self._ws, infos[0])
         return obj if path.attribute is None else obj.attribute(path.attribute)
 
-    def object(self: Workspace, key: str | int | ObjectPath) -> Object:
+    def object(self, key: str | int | ObjectPath) -> Object:
         """Like :meth:`get`, but the key must name an object."""
         from workbench.api.objects import Object
 
@@ -117,21 +135,19 @@ class ModelOperations:
             raise InvalidValue(f"{key!r} names an attribute, not an object")
         return found
 
-    def _children(self: Workspace, parent: Object, attribute: str | None) -> list[Object]:
+    def _children(self, parent: Object, attribute: str | None) -> list[Object]:
         from workbench.api.objects import Object
 
-        attr_id = None
-        if attribute is not None:
-            attr_id = parent.definition_info.attribute(attribute).id
         with self._tx() as s:
+            od = parent.definition_info
+            attr_id = None if attribute is None else od.attribute(attribute).id
             rows = q.child_rows(s, [parent.id], attr_id, self.principal.readable_accounts())
-            names = {a.id: a.name for a in parent.definition_info.attributes}
-            base = parent.full_name
-            return [Object(self, self._info(r, f"{base}.{names[r.owner_attribute_id]}/{r.name}"))
-                    for r in rows]
+            bases = {a.id: f"{parent.full_name}.{a.name}/" for a in od.attributes}
+            ws, info = self._ws, self._info
+            return [Object(ws, info(r, bases[r.owner_attribute_id] + r.name)) for r in rows]
 
     # -- models ------------------------------------------------------------------------------
-    def create_model(self: Workspace, name: str, definition: ModelDefinition | str,
+    def create_model(self, name: str, definition: ModelDefinition | str,
                      root_type: ObjectDefinition | str, account: Any = None) -> Object:
         """Create a model: a root object (with no owner) of ``root_type``."""
         from workbench.api.definitions import ModelDefinition
@@ -156,17 +172,17 @@ class ModelOperations:
                 name=name, definition_id=od.id, parent_id=None, owner_attribute_id=None,
                 account_id=account_id, model_id=None, version=1, values=od.initial_values())])
             q.update_object(s, oid, None, model_id=oid)
-            return Object(self, self._object_info(oid))
+            return Object(self._ws, self._object_info(oid))
 
-    def models(self: Workspace) -> list[Object]:
+    def models(self) -> list[Object]:
         """Every model the user may see."""
         from workbench.api.objects import Object
 
         with self._tx() as s:
             rows = q.root_rows(s, self.principal.readable_accounts())
-            return [Object(self, self._info(r, f"Model/{r.name}")) for r in rows]
+            return [Object(self._ws, self._info(r, f"Model/{r.name}")) for r in rows]
 
-    def _account_id(self: Workspace, account: Any) -> int | None:
+    def _account_id(self, account: Any) -> int | None:
         if account is None:
             return None
         if isinstance(account, int):
@@ -174,79 +190,86 @@ class ModelOperations:
         return int(account.id)
 
     # -- creating, renaming, moving, deleting ---------------------------------------------
-    def _add_children(self: Workspace, parent: Object, attribute: str, names: list[str],
+    def _add_children(self, parent: Object, attribute: str, names: list[str],
                       definition: ObjectDefinition | str) -> list[Object]:
         from workbench.api.objects import Object, checked_names, relation_spec
 
-        names = checked_names(names)
-        owner = relation_spec(parent, attribute, ValueType.OWNERSHIP_ONE, ValueType.OWNERSHIP_MANY)
-        self._check(Action.CREATE, parent.account_id, f"children of {parent.full_name}")
         with self._tx() as s:
+            names = checked_names(names)
+            owner = relation_spec(parent, attribute, ValueType.OWNERSHIP_ONE,
+                                  ValueType.OWNERSHIP_MANY)
+            self._check(Action.CREATE, parent.account_id, f"children of {parent.full_name}")
             od = self._resolve_definition(parent, definition)
             self._check_target(owner, od, parent, attribute)
-            existing = q.child_rows(s, [parent.id], owner.id)
-            if owner.value_type is ValueType.OWNERSHIP_ONE and len(existing) + len(names) > 1:
-                raise InvalidValue(
-                    f"{parent.full_name}.{attribute} is one-to-one and "
-                    f"{'already owns ' + existing[0].name if existing else 'takes one object'}")
-            taken = {r.name for r in existing}.intersection(names)
+            self._check_room(s, parent, owner, len(names))
+            taken = q.taken_names(s, parent.id, owner.id, names)
             if taken:
                 raise InvalidValue(
-                    f"{parent.full_name}.{attribute} already owns objects named {sorted(taken)}")
+                    f"{parent.full_name}.{attribute} already owns objects named {taken}")
             values = od.initial_values()
             ids = q.insert_objects(s, [dict(
                 name=n, definition_id=od.id, parent_id=parent.id, owner_attribute_id=owner.id,
                 account_id=parent.account_id, model_id=parent.info.model_id, version=1,
                 values=values) for n in names])
             base = f"{parent.full_name}.{attribute}/"
-            return [Object(self, ObjectInfo(
+            return [Object(self._ws, ObjectInfo(
                 id=i, name=n, definition_id=od.id, parent_id=parent.id,
                 owner_attribute_id=owner.id, account_id=parent.account_id,
                 model_id=parent.info.model_id, version=1, full_name=base + n))
                 for i, n in zip(ids, names, strict=True)]
 
-    def _check_target(self: Workspace, attr: AttributeInfo, od: ObjectDefinitionInfo,
+    def _check_room(self, s: Session, parent: Object, owner: AttributeInfo, count: int) -> None:
+        """Refuse more than one object under a one-to-one ownership attribute."""
+        if owner.value_type is not ValueType.OWNERSHIP_ONE:
+            return
+        existing = q.child_rows(s, [parent.id], owner.id)
+        if existing or count > 1:
+            held = f"already owns {existing[0].name!r}" if existing else f"got {count} objects"
+            raise InvalidValue(
+                f"{parent.full_name}.{owner.name} is one-to-one (it owns at most one object) "
+                f"and {held}")
+
+    def _check_target(self, attr: AttributeInfo, od: ObjectDefinitionInfo,
                       obj: Object, attribute: str) -> None:
         if attr.target_id is not None and attr.target_id != od.id:
             raise InvalidValue(
                 f"{obj.full_name}.{attribute} takes objects of type {attr.spec.target!r}, "
                 f"not {od.name!r}")
 
-    def _rename_object(self: Workspace, obj: Object, new_name: str) -> None:
-        new_name = check_name(new_name, "object name")
-        self._check(Action.UPDATE, obj.account_id, obj.full_name)
+    def _rename_object(self, obj: Object, new_name: str) -> None:
         with self._tx() as s:
+            new_name = check_name(new_name, "object name")
+            self._check(Action.UPDATE, obj.account_id, obj.full_name)
             if obj.is_model:
-                if q.resolve_path(s, parse_path(f"Model/{new_name}")):
+                if any(r.id != obj.id for r in q.resolve_path(s, parse_path(f"Model/{new_name}"))):
                     raise InvalidValue(f"a model named {new_name!r} already exists")
-            else:
-                siblings = q.child_rows(s, [obj.info.parent_id], obj.info.owner_attribute_id)
-                if any(r.name == new_name and r.id != obj.id for r in siblings):
-                    raise InvalidValue(f"{obj.parent.full_name if obj.parent else ''} already "
-                                       f"owns an object named {new_name!r} there")
+            elif new_name != obj.name and q.taken_names(
+                    s, obj.info.parent_id, obj.info.owner_attribute_id, [new_name]):
+                owner = obj.full_name.rsplit("/", 1)[0]
+                raise InvalidValue(f"{owner} already owns an object named {new_name!r}")
             q.update_object(s, obj.id, obj.version, name=new_name)
             obj.refresh()
 
-    def _move_object(self: Workspace, obj: Object, new_parent: Object, attribute: str) -> None:
+    def _move_object(self, obj: Object, new_parent: Object, attribute: str) -> None:
         from workbench.api.objects import relation_spec
 
-        if obj.is_model:
-            raise InvalidValue(f"{obj.full_name} is a model; a model cannot be moved")
-        owner = relation_spec(new_parent, attribute, ValueType.OWNERSHIP_ONE,
-                              ValueType.OWNERSHIP_MANY)
-        self._check(Action.UPDATE, obj.account_id, obj.full_name)
-        self._check(Action.CREATE, new_parent.account_id, f"children of {new_parent.full_name}")
         with self._tx() as s:
+            if obj.is_model:
+                raise InvalidValue(f"{obj.full_name} is a model; a model cannot be moved")
+            owner = relation_spec(new_parent, attribute, ValueType.OWNERSHIP_ONE,
+                                  ValueType.OWNERSHIP_MANY)
+            self._check(Action.UPDATE, obj.account_id, obj.full_name)
+            self._check(Action.CREATE, new_parent.account_id,
+                        f"children of {new_parent.full_name}")
             subtree = q.subtree_ids(s, obj.id)
             if new_parent.id in subtree:
                 raise InvalidValue(
                     f"moving {obj.full_name} under {new_parent.full_name} would make a cycle")
             self._check_target(owner, obj.definition_info, new_parent, attribute)
-            siblings = q.child_rows(s, [new_parent.id], owner.id)
-            if owner.value_type is ValueType.OWNERSHIP_ONE and siblings:
-                raise InvalidValue(f"{new_parent.full_name}.{attribute} is one-to-one and "
-                                   f"already owns {siblings[0].name}")
-            if any(r.name == obj.name for r in siblings):
+            if owner.id == obj.info.owner_attribute_id and new_parent.id == obj.info.parent_id:
+                return  # already there
+            self._check_room(s, new_parent, owner, 1)
+            if q.taken_names(s, new_parent.id, owner.id, [obj.name]):
                 raise InvalidValue(f"{new_parent.full_name}.{attribute} already owns an object "
                                    f"named {obj.name!r}")
             q.update_object(s, obj.id, obj.version, parent_id=new_parent.id,
@@ -255,9 +278,9 @@ class ModelOperations:
                           account_id=new_parent.account_id)
             obj.refresh()
 
-    def _delete_object(self: Workspace, obj: Object, recursive: bool) -> None:
-        self._check(Action.DELETE, obj.account_id, obj.full_name)
+    def _delete_object(self, obj: Object, recursive: bool) -> None:
         with self._tx() as s:
+            self._check(Action.DELETE, obj.account_id, obj.full_name)
             ids = q.subtree_ids(s, obj.id)
             if len(ids) > 1 and not recursive:
                 raise InvalidValue(
@@ -269,18 +292,18 @@ class ModelOperations:
             q.delete_objects(s, ids)
 
     # -- attribute values ----------------------------------------------------------------
-    def _read_attribute(self: Workspace, obj: Object, info: AttributeInfo) -> Any:
+    def _read_attribute(self, obj: Object, info: AttributeInfo) -> Any:
         from workbench.api.values import read_value
 
-        return read_value(self, obj, info)
+        return read_value(self._ws, obj, info)
 
-    def _write_attribute(self: Workspace, obj: Object, info: AttributeInfo, value: Any) -> None:
+    def _write_attribute(self, obj: Object, info: AttributeInfo, value: Any) -> None:
         from workbench.api.values import write_value
 
-        write_value(self, obj, info, value)
+        write_value(self._ws, obj, info, value)
 
     # -- links -------------------------------------------------------------------------------
-    def _set_links(self: Workspace, obj: Object, attribute: str,
+    def _set_links(self, obj: Object, attribute: str,
                    targets: Object | Iterable[Object] | None) -> None:
         from workbench.api.objects import Object, relation_spec
 
@@ -300,10 +323,10 @@ class ModelOperations:
             q.replace_links(s, obj.id, info.id, [(t.id, None) for t in items])
         obj.refresh()
 
-    def _object_definition_of(self: Workspace, obj: Object) -> ObjectDefinitionInfo:
+    def _object_definition_of(self, obj: Object) -> ObjectDefinitionInfo:
         return obj.definition_info
 
-    def _links(self: Workspace, obj: Object, attribute: str) -> list[Object]:
+    def _links(self, obj: Object, attribute: str) -> list[Object]:
         from workbench.api.objects import relation_spec
 
         info = relation_spec(obj, attribute, ValueType.LINK_ONE, ValueType.LINK_MANY)
@@ -311,18 +334,15 @@ class ModelOperations:
             rows = q.link_rows(s, [obj.id], info.id)
             return self._visible_objects([r.target_id for r in rows if r.target_id is not None])
 
-    def _visible_objects(self: Workspace, ids: Sequence[int]) -> list[Object]:
+    def _visible_objects(self, ids: Sequence[int]) -> list[Object]:
+        """Handles on the objects the user may see, in the order given; the rest is left out."""
         from workbench.api.objects import Object
 
-        out = []
-        for i in ids:
-            try:
-                out.append(Object(self, self._object_info(i)))
-            except NotFound:
-                continue  # a link to what the user may not see shows as nothing
-        return out
+        with self._tx() as s:
+            rows = q.object_rows(s, ids, self.principal.readable_accounts())
+            return [Object(self._ws, self._info(r, self._full_names(s, r.id)[0])) for r in rows]
 
-    def _add_link_version(self: Workspace, obj: Object, attribute: str, target: Object | None,
+    def _add_link_version(self, obj: Object, attribute: str, target: Object | None,
                           valid_from: datetime) -> None:
         from workbench.api.objects import relation_spec
 
@@ -342,7 +362,7 @@ class ModelOperations:
             q.replace_links(s, obj.id, info.id, entries)
         obj.refresh()
 
-    def _versions(self: Workspace, obj: Object, attribute: str
+    def _versions(self, obj: Object, attribute: str
                   ) -> tuple[AttributeInfo, list[tuple[datetime, int | None]]]:
         from workbench.api.objects import relation_spec
 
@@ -353,7 +373,7 @@ class ModelOperations:
         return info, sorted(((r.valid_from, r.target_id) for r in rows),
                             key=lambda e: (e[0], e[1] is None, e[1] or 0))
 
-    def _link_history(self: Workspace, obj: Object, attribute: str, start: Any, end: Any
+    def _link_history(self, obj: Object, attribute: str, start: Any, end: Any
                       ) -> list[tuple[datetime, Object | None]]:
         _, entries = self._versions(obj, attribute)
         t0 = None if start is None else parse_time(start)
@@ -373,7 +393,7 @@ class ModelOperations:
             out.append((valid_from, resolved[0] if resolved else None))
         return out
 
-    def _link_target_at(self: Workspace, obj: Object, attribute: str, time: datetime
+    def _link_target_at(self, obj: Object, attribute: str, time: datetime
                         ) -> Object | list[Object] | None:
         info, entries = self._versions(obj, attribute)
         valid = [e[0] for e in entries if e[0] <= time]

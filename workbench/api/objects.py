@@ -92,7 +92,7 @@ class Object:
 
     # -- children ----------------------------------------------------------------------------
     def children(self, attribute: str | None = None) -> list[Object]:
-        """Objects owned by this one (through one ownership attribute if named), in creation order."""
+        """Objects owned by this one (through one ownership attribute if named), oldest first."""
         return self.ws._children(self, attribute)
 
     def child(self, name: str, attribute: str | None = None) -> Object:

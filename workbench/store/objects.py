@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, and_, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from workbench.errors import ConcurrentEdit
@@ -17,6 +31,7 @@ __all__ = [
     "Visible",
     "ancestor_chain",
     "child_rows",
+    "count_children",
     "delete_objects",
     "insert_objects",
     "link_rows",
@@ -26,12 +41,13 @@ __all__ = [
     "set_subtree",
     "set_values",
     "subtree_ids",
+    "taken_names",
     "update_object",
 ]
 
-OBJ = ObjectRow.__table__
-L = LinkRow.__table__
-AD = AttributeDefinitionRow.__table__
+OBJ = cast(Table, ObjectRow.__table__)
+L = cast(Table, LinkRow.__table__)
+AD = cast(Table, AttributeDefinitionRow.__table__)
 # The accounts a caller may read; None means every account.
 Visible = frozenset[int] | None
 
@@ -47,11 +63,18 @@ _COLUMNS = (
 )
 
 
+def _rows(rows: Sequence[Any]) -> list[Row[Any]]:
+    return list(rows)
+
+
 def visible_clause(table: Any, visible: Visible) -> ColumnElement[bool]:
     """Rows of ``table`` (with an account_id column) that the caller may read."""
     if visible is None:
         return literal(True)
-    return table.c.account_id.is_(None) | table.c.account_id.in_(sorted(visible))
+    clause: ColumnElement[bool] = table.c.account_id.is_(None) | table.c.account_id.in_(
+        sorted(visible)
+    )
+    return clause
 
 
 def insert_objects(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
@@ -61,7 +84,9 @@ def insert_objects(session: Session, rows: Sequence[dict[str, Any]]) -> list[int
     if len(rows) == 1:
         result = session.execute(insert(OBJ).returning(OBJ.c.id), list(rows))
         return [result.scalar_one()]
-    result = session.execute(insert(OBJ).returning(OBJ.c.id, sort_by_parameter_order=True), list(rows))
+    result = session.execute(
+        insert(OBJ).returning(OBJ.c.id, sort_by_parameter_order=True), list(rows)
+    )
     return list(result.scalars())
 
 
@@ -73,7 +98,7 @@ def object_rows(session: Session, ids: Iterable[int], visible: Visible = None) -
         select(*_COLUMNS, OBJ.c["values"]).where(OBJ.c.id.in_(ids), visible_clause(OBJ, visible))
     ).all()
     order = {i: n for n, i in enumerate(ids)}
-    return sorted(rows, key=lambda r: order[r.id])
+    return sorted(cast(Sequence[Row[Any]], rows), key=lambda r: order[r.id])
 
 
 def child_rows(
@@ -92,8 +117,54 @@ def child_rows(
 
 
 def count_children(session: Session, parent_id: int, attribute_id: int) -> int:
-    q = select(func.count()).where(OBJ.c.parent_id == parent_id, OBJ.c.owner_attribute_id == attribute_id)
+    q = select(func.count()).where(
+        OBJ.c.parent_id == parent_id, OBJ.c.owner_attribute_id == attribute_id
+    )
     return int(session.execute(q).scalar_one())
+
+
+def taken_names(
+    session: Session, parent_id: int, attribute_id: int, names: Sequence[str]
+) -> list[str]:
+    """Which of ``names`` the parent already owns through the attribute (indexed look-ups)."""
+    found: set[str] = set()
+    for start in range(0, len(names), 500):  # keep the IN list short for every backend
+        chunk = list(names[start : start + 500])
+        found.update(
+            session.scalars(
+                select(OBJ.c.name).where(
+                    OBJ.c.parent_id == parent_id,
+                    OBJ.c.owner_attribute_id == attribute_id,
+                    OBJ.c.name.in_(chunk),
+                )
+            )
+        )
+    return sorted(found)
+
+
+@lru_cache(maxsize=512)
+def _path_query(vias: tuple[bool, ...], restricted: bool) -> Select[Any]:
+    """The statement for paths of one shape: ``vias[i]`` says segment ``i`` names its attribute.
+
+    Names travel as bound parameters (``n0``, ``n1``, ..., ``v0``, ...), so the statement is
+    built and compiled once per shape, not per look-up.
+    """
+    tables = [OBJ.alias(f"o{i}") for i in range(len(vias) + 1)]
+    first, last = tables[0], tables[-1]
+    joined: Any = first
+    conditions = [first.c.parent_id.is_(None), first.c.name == bindparam("n0")]
+    for i in range(1, len(tables)):
+        o, parent = tables[i], tables[i - 1]
+        joined = joined.join(o, o.c.parent_id == parent.c.id)
+        conditions.append(o.c.name == bindparam(f"n{i}"))
+        if vias[i - 1]:
+            owners = select(AD.c.id).where(AD.c.name == bindparam(f"v{i - 1}"))
+            conditions.append(o.c.owner_attribute_id.in_(owners.scalar_subquery()))
+    if restricted:
+        accounts: Any = bindparam("accounts", expanding=True)
+        conditions.extend(o.c.account_id.is_(None) | o.c.account_id.in_(accounts) for o in tables)
+    cols = [last.c[c.name] for c in (*_COLUMNS, OBJ.c["values"])]
+    return select(*cols).select_from(joined).where(*conditions)
 
 
 def resolve_path(session: Session, path: ObjectPath, visible: Visible = None) -> list[Row[Any]]:
@@ -101,30 +172,26 @@ def resolve_path(session: Session, path: ObjectPath, visible: Visible = None) ->
 
     One query whatever the depth: a chain of self-joins, one per segment.
     """
-    tables = [OBJ.alias(f"o{i}") for i in range(len(path.segments))]
-    first, last = tables[0], tables[-1]
-    joined: Any = first
-    conditions = [first.c.parent_id.is_(None), first.c.name == path.segments[0].name]
-    for i in range(1, len(tables)):
-        o, parent = tables[i], tables[i - 1]
-        joined = joined.join(o, o.c.parent_id == parent.c.id)
-        conditions.append(o.c.name == path.segments[i].name)
-        via = path.segments[i - 1].via
-        if via is not None:
-            ad = AD.alias(f"a{i}")
-            joined = joined.join(ad, ad.c.id == o.c.owner_attribute_id)
-            conditions.append(ad.c.name == via)
+    segments = path.segments
+    statement = _path_query(tuple(s.via is not None for s in segments[:-1]), visible is not None)
+    params: dict[str, Any] = {f"n{i}": s.name for i, s in enumerate(segments)}
+    params.update({f"v{i}": s.via for i, s in enumerate(segments[:-1]) if s.via is not None})
     if visible is not None:
-        conditions.extend(visible_clause(o, visible) for o in tables)
-    cols = [last.c[c.name] for c in (*_COLUMNS, OBJ.c["values"])]
-    return list(session.execute(select(*cols).select_from(joined).where(*conditions)).all())
+        params["accounts"] = sorted(visible) or [-1]
+    return list(session.execute(statement, params).all())
 
 
-def ancestor_chain(session: Session, object_id: int) -> list[Row[Any]]:
-    """The object and its ancestors, root first, each with its owner attribute's name."""
+@lru_cache(maxsize=1)
+def _ancestor_query() -> Select[Any]:
     anc = (
-        select(OBJ.c.id, OBJ.c.parent_id, OBJ.c.name, OBJ.c.owner_attribute_id, literal(0).label("depth"))
-        .where(OBJ.c.id == object_id)
+        select(
+            OBJ.c.id,
+            OBJ.c.parent_id,
+            OBJ.c.name,
+            OBJ.c.owner_attribute_id,
+            literal(0).label("depth"),
+        )
+        .where(OBJ.c.id == bindparam("object_id"))
         .cte("anc", recursive=True)
     )
     anc = anc.union_all(
@@ -132,12 +199,16 @@ def ancestor_chain(session: Session, object_id: int) -> list[Row[Any]]:
             OBJ.c.id, OBJ.c.parent_id, OBJ.c.name, OBJ.c.owner_attribute_id, (anc.c.depth + 1)
         ).where(OBJ.c.id == anc.c.parent_id)
     )
-    q = (
+    return (
         select(anc.c.id, anc.c.name, AD.c.name.label("via"))
         .select_from(anc.outerjoin(AD, AD.c.id == anc.c.owner_attribute_id))
         .order_by(anc.c.depth.desc())
     )
-    return list(session.execute(q).all())
+
+
+def ancestor_chain(session: Session, object_id: int) -> list[Row[Any]]:
+    """The object and its ancestors, root first, each with its owner attribute's name."""
+    return _rows(session.execute(_ancestor_query(), {"object_id": object_id}).all())
 
 
 def subtree_ids(session: Session, object_id: int) -> list[int]:
@@ -179,7 +250,7 @@ def link_rows(
     )
     if attribute_id is not None:
         q = q.where(L.c.attribute_id == attribute_id)
-    return list(session.execute(q.order_by(L.c.object_id, L.c.position, L.c.valid_from)).all())
+    return _rows(session.execute(q.order_by(L.c.object_id, L.c.position, L.c.valid_from)).all())
 
 
 def replace_links(
@@ -211,7 +282,7 @@ def replace_links(
 def root_rows(session: Session, visible: Visible = None) -> list[Row[Any]]:
     """Models (objects with no parent) the caller may read, by name."""
     q = select(*_COLUMNS).where(OBJ.c.parent_id.is_(None), visible_clause(OBJ, visible))
-    return list(session.execute(q.order_by(OBJ.c.name)).all())
+    return _rows(session.execute(q.order_by(OBJ.c.name)).all())
 
 
 def set_subtree(session: Session, ids: Sequence[int], **values: Any) -> None:
