@@ -1,4 +1,4 @@
-"""The model definition's vocabulary: value types, effective attribute specs and their validation."""
+"""The model definition's vocabulary: value types, effective attribute specs, their validation."""
 
 from __future__ import annotations
 
@@ -219,16 +219,43 @@ class AttributeSpec:
             raise InvalidDefinition(
                 f"attribute {self.name!r}: only timeseries attributes carry a template expression"
             )
+        self._normalise()
         lo, hi = self.minimum, self.maximum
         if lo is not None and hi is not None and _key(vt, lo) > _key(vt, hi):
             raise InvalidDefinition(
                 f"attribute {self.name!r}: minimum {lo!r} is greater than maximum {hi!r}"
             )
+        try:
+            if self.allowed is not None:
+                for v in self.allowed:
+                    self._scalar(v, check_allowed=False)
+            if self.default is not None:
+                object.__setattr__(self, "default", self.validate(self.default))
+        except InvalidValue as exc:
+            raise InvalidDefinition(str(exc)) from None
+
+    def _normalise(self) -> None:
+        """Put minimum, maximum and allowed values in their stored form, or refuse them."""
+        for bound in ("minimum", "maximum"):
+            value = getattr(self, bound)
+            if value is None:
+                continue
+            try:
+                object.__setattr__(self, bound, _coerce(self.name, self.value_type, value))
+                _key(self.value_type, getattr(self, bound))
+            except InvalidValue as exc:
+                raise InvalidDefinition(f"{bound} {value!r} is refused: {exc}") from None
         if self.allowed is not None:
-            for v in self.allowed:
-                self._scalar(v, check_allowed=False)
-        if self.default is not None:
-            self.validate(self.default)
+            if not self.value_type.is_simple:
+                raise InvalidDefinition(
+                    f"attribute {self.name!r}: allowed values apply to simple types, "
+                    f"not {self.value_type.value}"
+                )
+            try:
+                allowed = tuple(_coerce(self.name, self.value_type, v) for v in self.allowed)
+            except InvalidValue as exc:
+                raise InvalidDefinition(f"allowed values are refused: {exc}") from None
+            object.__setattr__(self, "allowed", allowed)
 
     def empty_value(self) -> Any:
         """The stored value of a new attribute: the default, or an empty array / nothing."""
@@ -265,13 +292,11 @@ class AttributeSpec:
             raise InvalidValue(
                 f"attribute {self.name!r}: {value!r} is above the maximum {self.maximum!r}"
             )
-        if check_allowed and self.allowed is not None:
-            allowed = [_coerce(self.name, vt, a) for a in self.allowed]
-            if stored not in allowed:
-                raise InvalidValue(
-                    f"attribute {self.name!r}: {value!r} is not one of the allowed values "
-                    f"{list(self.allowed)!r}"
-                )
+        if check_allowed and self.allowed is not None and stored not in self.allowed:
+            raise InvalidValue(
+                f"attribute {self.name!r}: {value!r} is not one of the allowed values "
+                f"{list(self.allowed)!r}"
+            )
         return stored
 
 
@@ -289,6 +314,10 @@ def _coerce(name: str, vt: ValueType, value: Any) -> Any:
     if vt is ValueType.DOUBLE:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InvalidValue(f"attribute {name!r} takes a number (double), got {value!r}")
+        if not math.isfinite(value):
+            raise InvalidValue(
+                f"attribute {name!r} takes a finite number, got {value!r}; None means no value"
+            )
         return float(value)
     if vt is ValueType.INT64:
         if isinstance(value, float) and value.is_integer():

@@ -200,10 +200,9 @@ class ObjectDefinition(_WithMetadata):
                 namespace_id=None if namespace is None else md._namespace_id(s, namespace),
                 position=position, name=eff_name, description=spec.description, unit=spec.unit,
                 overrides=overrides, value_type=vt.value, is_array=array, min_count=min_count,
-                max_count=max_count, default=_box(spec.validate(default) if vt.is_simple
-                                                  and default is not None else default),
-                minimum=_box(minimum), maximum=_box(maximum),
-                allowed=None if allowed is None else list(allowed), target_id=target_id,
+                max_count=max_count, default=_box(spec.default), minimum=_box(spec.minimum),
+                maximum=_box(spec.maximum),
+                allowed=None if spec.allowed is None else list(spec.allowed), target_id=target_id,
                 template=template, template_calculation_id=calc_id,
                 tags=md._check_tags(s, tags), ext_metadata=check_metadata(metadata))
             s.add(ad)

@@ -77,8 +77,8 @@ class ModelDefinition(Namespace):
         name = _name(name, "attribute type name")
         allowed_t = None if allowed is None else tuple(allowed)
         # validates unit, default and allowed values together
-        AttributeSpec(name, vt, unit=unit, default=default, allowed=allowed_t,
-                      target="-" if vt.is_relation else None)
+        spec = AttributeSpec(name, vt, unit=unit, default=default, allowed=allowed_t,
+                             target="-" if vt.is_relation else None)
         with self.ws._tx() as s:
             self._row(s)
             if s.scalars(select(AttributeTypeRow.id).where(
@@ -86,8 +86,9 @@ class ModelDefinition(Namespace):
                     AttributeTypeRow.name == name)).first():
                 raise InvalidDefinition(f"attribute type {name!r} already exists")
             row = AttributeTypeRow(definition_id=self.id, name=name, value_type=vt.value,
-                                   unit=unit, description=description, default=_box(default),
-                                   allowed=None if allowed_t is None else list(allowed_t))
+                                   unit=unit, description=description,
+                                   default=_box(spec.default),
+                                   allowed=None if spec.allowed is None else list(spec.allowed))
             s.add(row)
             s.flush()
             return AttributeType(self.ws, row.id)
@@ -96,7 +97,9 @@ class ModelDefinition(Namespace):
         return self._children(AttributeTypeRow, AttributeType)
 
     def attribute_type(self, name: str) -> AttributeType:
-        return self._child(AttributeTypeRow, AttributeType, name, "attribute type")
+        found: AttributeType = self._child(AttributeTypeRow, AttributeType, name,
+                                           "attribute type")
+        return found
 
     # object definitions
     def create_object_definition(self, name: str, namespace: Namespace | str | None = None, *,
@@ -124,7 +127,9 @@ class ModelDefinition(Namespace):
         return self._children(ObjectDefinitionRow, ObjectDefinition)
 
     def object_definition(self, name: str) -> ObjectDefinition:
-        return self._child(ObjectDefinitionRow, ObjectDefinition, name, "object definition")
+        found: ObjectDefinition = self._child(ObjectDefinitionRow, ObjectDefinition, name,
+                                              "object definition")
+        return found
 
     # tags and template calculations
     def create_tag(self, name: str, description: str = "") -> Tag:
@@ -173,8 +178,9 @@ class ModelDefinition(Namespace):
         return self._children(TemplateCalculationRow, TemplateCalculation)
 
     def template_calculation(self, name: str) -> TemplateCalculation:
-        return self._child(TemplateCalculationRow, TemplateCalculation, name,
-                           "template calculation")
+        found: TemplateCalculation = self._child(TemplateCalculationRow, TemplateCalculation,
+                                                 name, "template calculation")
+        return found
 
     def rename(self, new_name: str) -> None:
         self.ws._check_definitions_writable()
@@ -197,10 +203,11 @@ class ModelDefinition(Namespace):
                 raise InvalidDefinition(
                     f"model definition {row.name!r} is used by the models {list(used)}; "
                     "delete them first")
-            for table in (AttributeDefinitionRow,):
-                for r in s.scalars(select(table).join(ObjectDefinitionRow).where(
-                        ObjectDefinitionRow.definition_id == self.id)):
-                    s.delete(r)
+            for ad in s.scalars(select(AttributeDefinitionRow).join(
+                    ObjectDefinitionRow, ObjectDefinitionRow.id
+                    == AttributeDefinitionRow.object_definition_id).where(
+                    ObjectDefinitionRow.definition_id == self.id)):
+                s.delete(ad)
             s.flush()
             for t in (ObjectDefinitionRow, AttributeTypeRow, TemplateCalculationRow, TagRow):
                 for r in s.scalars(select(t).where(t.definition_id == self.id)):
