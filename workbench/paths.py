@@ -1,4 +1,4 @@
-"""Paths of objects and attributes: ``Model/M/A/B``, full names ``Model/M.To_A/A`` and ``....B.Attr``."""
+"""Paths of objects and attributes: `Model/M/A/B`, full names `Model/M.To_A/A`, `...B.Attr`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Handles on stored definition elements: the shared base, namespaces, tags, template calculations."""
+"""Handles on stored definition elements: the shared base, namespaces, tags, calculations."""
 
 from __future__ import annotations
 
@@ -32,12 +32,14 @@ def _box(value: Any) -> dict[str, Any] | None:
 
 
 def _validate_expression(text: str | None) -> None:
-    """Expressions are checked when saved, not first when read."""
+    """Expressions are checked when saved, not first when read: a syntax error is refused."""
     if text is None:
         return
-    from workbench.calc import compile_expression  # the calc layer sits beside the store
+    if not isinstance(text, str):
+        raise InvalidDefinition(f"an expression must be text, got {text!r}")
+    from workbench.calc.parser import parse  # the calc layer sits beside the store
 
-    compile_expression(text)
+    parse(text)
 
 
 class _Handle:
