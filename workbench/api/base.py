@@ -32,14 +32,14 @@ def _box(value: Any) -> dict[str, Any] | None:
 
 
 def _validate_expression(text: str | None) -> None:
-    """Expressions are checked when saved, not first when read: a syntax error is refused."""
+    """Expressions are checked when saved, not first when read: syntax, names, functions."""
     if text is None:
         return
     if not isinstance(text, str):
         raise InvalidDefinition(f"an expression must be text, got {text!r}")
-    from workbench.calc.parser import parse  # the calc layer sits beside the store
+    from workbench.calc import compile_expression  # the calc layer sits beside the store
 
-    parse(text)
+    compile_expression(text)
 
 
 class _Handle:
