@@ -183,11 +183,10 @@ class ModelOperations:
             return [Object(self._ws, self._info(r, f"Model/{r.name}")) for r in rows]
 
     def _account_id(self, account: Any) -> int | None:
-        if account is None:
-            return None
-        if isinstance(account, int):
-            return account
-        return int(account.id)
+        """An account by name, id or handle; one the user may not read is NotFound."""
+        from workbench.api.accounts import account_id
+
+        return None if account is None else account_id(self._ws, account)
 
     # -- creating, renaming, moving, deleting ---------------------------------------------
     def _add_children(self, parent: Object, attribute: str, names: list[str],
