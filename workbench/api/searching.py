@@ -76,7 +76,9 @@ def search(ws: Workspace, start: Object | str | int, query: str) -> list[Object]
     >>> ws.search("Model/MySystem", "{*}[.Type=PowerPlant]")  # doctest: +SKIP
     """
     parsed = parse_search(query)
-    root = start if hasattr(start, "full_name") else ws.object(start)  # type: ignore[arg-type]
+    from workbench.api.objects import Object
+
+    root = start if isinstance(start, Object) else ws.object(start)
     with ws._tx() as s:
         result = run_search(parsed, StoreNavigator(ws, s), root.id)
         objects = ws._visible_objects([int(n.id) for n in result.objects])  # type: ignore[call-overload]
