@@ -314,6 +314,8 @@ class Checker:
         if overload is None:
             raise self.error(node, function.mismatch([t.kind for t in types]))
         options = self._options(node, function, overload)
+        if overload.validate is not None:
+            overload.validate(UnitQuery(node, self.text, types, options))
         path, info = None, None
         if overload.curve is not None:
             path = str(options[overload.curve_path] or SELF_PATH) if len(options) > 1 else SELF_PATH

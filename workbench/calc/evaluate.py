@@ -30,9 +30,16 @@ import xarray as xr
 from workbench.calc.check import Checker, inline
 from workbench.calc.interpret import Interpreter, Loaded, Planner, Requests
 from workbench.calc.parser import parse
-from workbench.calc.protocol import Lookup, LookupInfo, ObjectId, Resolver, Viewpoint
+from workbench.calc.protocol import (
+    ABSOLUTE_PREFIX,
+    Lookup,
+    LookupInfo,
+    ObjectId,
+    Resolver,
+    Viewpoint,
+)
 from workbench.calc.quantities import converter, unit_of, unit_text
-from workbench.calc.syntax import Node, Script
+from workbench.calc.syntax import Node, Script, children, walk
 from workbench.calc.values import Kind, Series, Value, ValueType, from_dataarray, to_dataarray
 from workbench.errors import ExpressionError, UnitError
 
@@ -66,6 +73,9 @@ class Expression:
         What it yields: ``d`` number, ``s`` string, ``t`` series, or ``D``/``S``/``T`` arrays.
     paths
         The paths it reads, in order of first appearance.
+    independent
+        The ids of the nodes whose value is the same for every object (they read only
+        absolute paths).
     """
 
     text: str
@@ -73,6 +83,7 @@ class Expression:
     root: Node
     kind: Kind
     paths: tuple[str, ...]
+    independent: frozenset[int] = frozenset()
 
     def lookups(self, relative_to: ObjectId | None = None) -> frozenset[Lookup]:
         """The lookups evaluating it for ``relative_to`` makes (absolute paths drop the object)."""
@@ -110,7 +121,21 @@ def compile_expression(text: str) -> Expression:
     for plan in checker.calls.values():
         if plan.path is not None:
             paths.setdefault(plan.path)
-    return Expression(text, script, root, kind, tuple(paths))
+    return Expression(text, script, root, kind, tuple(paths), _independent(root, checker))
+
+
+def _independent(root: Node, checker: Checker) -> frozenset[int]:
+    """Ids of the nodes below ``root`` that read no path relative to the object."""
+    nodes = walk(root)
+    dependent: set[int] = set()
+    for node in reversed(nodes):  # children before parents
+        plan = checker.calls.get(id(node))
+        relative = (
+            plan is not None and plan.path is not None and not plan.path.startswith(ABSOLUTE_PREFIX)
+        )
+        if relative or any(id(child) in dependent for child in children(node)):
+            dependent.add(id(node))
+    return frozenset(id(n) for n in nodes) - dependent
 
 
 def _compiled(expression: Expression | str) -> Expression:
@@ -178,10 +203,12 @@ def evaluate_many(
         Planner(checkers[owner], owner, requests).visit(expr.root, window, base)
     loaded = _load(resolver, requests, infos)
     results: dict[ObjectId | None, Result] = {}
+    shared: dict[tuple[int, tuple[int, int], Viewpoint], Value] = {}
     for owner in owners:
         checker = checkers[owner]
         try:
-            value = Interpreter(checker, loaded, owner).value(expr.root, window, base)
+            interpreter = Interpreter(checker, loaded, owner, shared, expr.independent)
+            value = interpreter.value(expr.root, window, base)
         except ExpressionError as exc:
             raise _for_object(exc, owner, len(owners)) from None
         results[owner] = _result(value, checker.types[id(expr.root)], window)

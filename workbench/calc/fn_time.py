@@ -287,7 +287,7 @@ def _horizon_or_time(value: Any) -> Any:
         return _time(value)
 
 
-def _check_forecast(query: UnitQuery) -> Any:
+def _check_forecast(query: UnitQuery) -> None:
     opts = [o for o in query.options[1:] if o is not None]
     if len(opts) == 1 and not isinstance(opts[0], int):
         raise query.error(
@@ -400,7 +400,7 @@ FUNCTIONS: tuple[Function, ...] = (
                 required=2,
                 options={1: _horizon_or_time, 2: _time},
                 viewpoint=_forecast,
-                unit=_check_forecast,
+                validate=_check_forecast,
             ),
         ),
         "Forecast values: made at least a horizon ahead (@GetForecast(t, 'PT24H')) or issued "

@@ -114,6 +114,8 @@ class Overload:
         The result's nominal resolution (ns) from the arguments' types and options.
     curve
         ``"xy"`` or ``"rating"``: the call reads a curve named by option ``curve_path``.
+    validate
+        Checks the options together when the expression is compiled (raise ``query.error``).
     """
 
     params: tuple[str, ...]
@@ -129,6 +131,7 @@ class Overload:
     step: Callable[[Sequence[ValueType], Sequence[Any]], int | None] | None = None
     curve: Literal["xy", "rating"] | None = None
     curve_path: int = 1
+    validate: Callable[[UnitQuery], None] | None = None
 
     def accepts(self, kinds: Sequence[Kind]) -> bool:
         """True when arguments of these kinds fit this overload."""

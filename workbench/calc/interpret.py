@@ -189,11 +189,22 @@ class Loaded:
 class Interpreter:
     """Computes a checked expression for one object from loaded data."""
 
-    def __init__(self, checker: Checker, loaded: Loaded, relative_to: ObjectId | None) -> None:
+    def __init__(
+        self,
+        checker: Checker,
+        loaded: Loaded,
+        relative_to: ObjectId | None,
+        shared: dict[tuple[int, Window, Viewpoint], Value] | None = None,
+        independent: frozenset[int] = frozenset(),
+    ) -> None:
         self.checker = checker
         self.loaded = loaded
         self.relative_to = relative_to
         self._memo: dict[tuple[int, Window, Viewpoint], Value] = {}
+        # Values of sub-expressions that read only absolute paths are the same for every
+        # object: they are computed once and shared between the objects' interpreters.
+        self._shared = self._memo if shared is None else shared
+        self._independent = independent
 
     def error(self, node: Node, message: str) -> ExpressionError:
         return ExpressionError(message, self.checker.text, node.line, node.column)
@@ -201,9 +212,10 @@ class Interpreter:
     def value(self, node: Node, window: Window, viewpoint: Viewpoint) -> Value:
         """The value of ``node`` for the period ``window`` seen from ``viewpoint``."""
         key = (id(node), window, viewpoint)
-        if key not in self._memo:
-            self._memo[key] = self._value(node, window, viewpoint)
-        return self._memo[key]
+        memo = self._shared if id(node) in self._independent else self._memo
+        if key not in memo:
+            memo[key] = self._value(node, window, viewpoint)
+        return memo[key]
 
     def _type(self, node: Node) -> ValueType:
         return self.checker.types[id(node)]
