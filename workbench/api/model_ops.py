@@ -200,6 +200,7 @@ class ModelOperations:
             self._check(Action.CREATE, parent.account_id, f"children of {parent.full_name}")
             od = self._resolve_definition(parent, definition)
             self._check_target(owner, od, parent, attribute)
+            self._require(s, [parent])
             self._check_room(s, parent, owner, len(names))
             taken = q.taken_names(s, parent.id, owner.id, names)
             if taken:
@@ -216,6 +217,13 @@ class ModelOperations:
                 owner_attribute_id=owner.id, account_id=parent.account_id,
                 model_id=parent.info.model_id, version=1, full_name=base + n))
                 for i, n in zip(ids, names, strict=True)]
+
+    def _require(self, s: Session, objects: Sequence[Object]) -> None:
+        """Refuse handles on objects that were deleted since they were read."""
+        present = q.existing_ids(s, [o.id for o in objects])
+        for o in objects:
+            if o.id not in present:
+                raise NotFound("object", o.full_name, "it was deleted")
 
     def _check_room(self, s: Session, parent: Object, owner: AttributeInfo, count: int) -> None:
         """Refuse more than one object under a one-to-one ownership attribute."""
@@ -267,6 +275,7 @@ class ModelOperations:
             self._check_target(owner, obj.definition_info, new_parent, attribute)
             if owner.id == obj.info.owner_attribute_id and new_parent.id == obj.info.parent_id:
                 return  # already there
+            self._require(s, [new_parent])
             self._check_room(s, new_parent, owner, 1)
             if q.taken_names(s, new_parent.id, owner.id, [obj.name]):
                 raise InvalidValue(f"{new_parent.full_name}.{attribute} already owns an object "
@@ -306,18 +315,23 @@ class ModelOperations:
                    targets: Object | Iterable[Object] | None) -> None:
         from workbench.api.objects import Object, relation_spec
 
-        info = relation_spec(obj, attribute, ValueType.LINK_ONE, ValueType.LINK_MANY)
-        items = [] if targets is None else [targets] if isinstance(targets, Object) \
-            else list(targets)
-        if info.value_type is ValueType.LINK_ONE and len(items) > 1:
-            raise InvalidValue(f"{obj.full_name}.{attribute} is one-to-one; got {len(items)}")
-        self._check(Action.UPDATE, obj.account_id, obj.full_name)
         with self._tx() as s:
+            info = relation_spec(obj, attribute, ValueType.LINK_ONE, ValueType.LINK_MANY)
+            items = [] if targets is None else [targets] if isinstance(targets, Object) \
+                else list(targets)
+            if info.value_type is ValueType.LINK_ONE and len(items) > 1:
+                raise InvalidValue(f"{obj.full_name}.{attribute} is one-to-one (one target or "
+                                   f"None); got {len(items)} targets")
+            self._check(Action.UPDATE, obj.account_id, obj.full_name)
             for t in items:
                 if not isinstance(t, Object):
                     raise InvalidValue(f"link targets must be objects, got {t!r}")
                 self._check_target(info, self._object_definition_of(t), obj, attribute)
                 self._check(Action.READ, t.account_id, t.full_name)
+            twice = sorted({t.full_name for t in items if items.count(t) > 1})
+            if twice:
+                raise InvalidValue(f"{obj.full_name}.{attribute}: {twice} given more than once")
+            self._require(s, items)
             q.update_object(s, obj.id, obj.version)
             q.replace_links(s, obj.id, info.id, [(t.id, None) for t in items])
         obj.refresh()
@@ -343,19 +357,26 @@ class ModelOperations:
 
     def _add_link_version(self, obj: Object, attribute: str, target: Object | None,
                           valid_from: datetime) -> None:
-        from workbench.api.objects import relation_spec
+        from workbench.api.objects import Object, relation_spec
 
-        info = relation_spec(obj, attribute, ValueType.VERSIONED_LINK_ONE,
-                             ValueType.VERSIONED_LINK_MANY)
-        self._check(Action.UPDATE, obj.account_id, obj.full_name)
         with self._tx() as s:
+            info = relation_spec(obj, attribute, ValueType.VERSIONED_LINK_ONE,
+                                 ValueType.VERSIONED_LINK_MANY)
+            self._check(Action.UPDATE, obj.account_id, obj.full_name)
             if target is not None:
+                if not isinstance(target, Object):
+                    raise InvalidValue(f"a link target must be an object or None, got {target!r}")
                 self._check_target(info, target.definition_info, obj, attribute)
+                self._check(Action.READ, target.account_id, target.full_name)
+                self._require(s, [target])
             rows = q.link_rows(s, [obj.id], info.id)
             entries = [(r.target_id, r.valid_from) for r in rows]
+            new = None if target is None else target.id
             if info.value_type is ValueType.VERSIONED_LINK_ONE:
                 entries = [e for e in entries if e[1] != valid_from]
-            entries.append((None if target is None else target.id, valid_from))
+            elif (new, valid_from) in entries:
+                return  # already there
+            entries.append((new, valid_from))
             entries.sort(key=lambda e: (e[1], e[0] is None, e[0] or 0))
             q.update_object(s, obj.id, obj.version)
             q.replace_links(s, obj.id, info.id, entries)

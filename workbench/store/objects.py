@@ -33,6 +33,7 @@ __all__ = [
     "child_rows",
     "count_children",
     "delete_objects",
+    "existing_ids",
     "insert_objects",
     "link_rows",
     "object_rows",
@@ -99,6 +100,12 @@ def object_rows(session: Session, ids: Iterable[int], visible: Visible = None) -
     ).all()
     order = {i: n for n, i in enumerate(ids)}
     return sorted(cast(Sequence[Row[Any]], rows), key=lambda r: order[r.id])
+
+
+def existing_ids(session: Session, ids: Iterable[int]) -> set[int]:
+    """Which of ``ids`` name objects that still exist."""
+    wanted = list(ids)
+    return set(session.scalars(select(OBJ.c.id).where(OBJ.c.id.in_(wanted)))) if wanted else set()
 
 
 def child_rows(

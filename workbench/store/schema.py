@@ -36,6 +36,8 @@ __all__ = [
 ]
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+# SQLite would hand a deleted row's id to the next row; handles and links keep ids, so never.
+_NO_REUSE = {"sqlite_autoincrement": True}
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -68,6 +70,7 @@ class Base(DeclarativeBase):
 
 class Account(Base):
     __tablename__ = "accounts"
+    __table_args__ = (_NO_REUSE,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -78,6 +81,7 @@ class Account(Base):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (_NO_REUSE,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -90,7 +94,7 @@ class NamespaceRow(Base):
     """A namespace; one with no parent is a model definition."""
 
     __tablename__ = "namespaces"
-    __table_args__ = (UniqueConstraint("parent_id", "name"),)
+    __table_args__ = (UniqueConstraint("parent_id", "name"), _NO_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     definition_id: Mapped[int | None] = mapped_column(
@@ -104,7 +108,7 @@ class NamespaceRow(Base):
 
 class TagRow(Base):
     __tablename__ = "tags"
-    __table_args__ = (UniqueConstraint("definition_id", "name"),)
+    __table_args__ = (UniqueConstraint("definition_id", "name"), _NO_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("namespaces.id", ondelete="CASCADE"))
@@ -114,7 +118,7 @@ class TagRow(Base):
 
 class TemplateCalculationRow(Base):
     __tablename__ = "template_calculations"
-    __table_args__ = (UniqueConstraint("definition_id", "name"),)
+    __table_args__ = (UniqueConstraint("definition_id", "name"), _NO_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("namespaces.id", ondelete="CASCADE"))
@@ -125,7 +129,7 @@ class TemplateCalculationRow(Base):
 
 class AttributeTypeRow(Base):
     __tablename__ = "attribute_types"
-    __table_args__ = (UniqueConstraint("definition_id", "name"),)
+    __table_args__ = (UniqueConstraint("definition_id", "name"), _NO_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("namespaces.id", ondelete="CASCADE"))
@@ -139,7 +143,7 @@ class AttributeTypeRow(Base):
 
 class ObjectDefinitionRow(Base):
     __tablename__ = "object_definitions"
-    __table_args__ = (UniqueConstraint("definition_id", "name"),)
+    __table_args__ = (UniqueConstraint("definition_id", "name"), _NO_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("namespaces.id", ondelete="CASCADE"))
@@ -158,6 +162,7 @@ class AttributeDefinitionRow(Base):
     """
 
     __tablename__ = "attribute_definitions"
+    __table_args__ = (_NO_REUSE,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     object_definition_id: Mapped[int] = mapped_column(
@@ -200,6 +205,7 @@ class ObjectRow(Base):
     __table_args__ = (
         UniqueConstraint("parent_id", "owner_attribute_id", "name"),
         Index("ix_objects_parent_name", "parent_id", "name"),
+        _NO_REUSE,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -223,7 +229,7 @@ class LinkRow(Base):
     """One target of a link or versioned link attribute (target NULL = none from valid_from)."""
 
     __tablename__ = "links"
-    __table_args__ = (Index("ix_links_source", "object_id", "attribute_id"),)
+    __table_args__ = (Index("ix_links_source", "object_id", "attribute_id"), _NO_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"))
