@@ -35,7 +35,7 @@ ureg.define("SEK = [currency_sek]")
 ureg.define("DKK = [currency_dkk]")
 ureg.define("GBP = [currency_gbp]")
 ureg.define("ct = 0.01 EUR = EURct")
-pint.set_application_registry(ureg)
+pint.set_application_registry(ureg)  # type: ignore[no-untyped-call]
 
 #: What a duration may be given as: a timedelta, a pandas or numpy duration, a text pandas reads
 #: ("15min", "PT15M"), or an array of numpy durations (one per value).
@@ -70,8 +70,14 @@ def parse_unit(text: str) -> Any:
         return ureg.dimensionless
     try:
         return ureg.Unit(cleaned)
-    except (pint.UndefinedUnitError, pint.DefinitionSyntaxError, AttributeError, TypeError,
-            ValueError, AssertionError) as exc:
+    except (
+        pint.UndefinedUnitError,
+        pint.DefinitionSyntaxError,
+        AttributeError,
+        TypeError,
+        ValueError,
+        AssertionError,
+    ) as exc:
         raise UnitError(
             f"unit {text!r} is not understood; use a pint unit such as 'MW', 'kWh', "
             f"'degC', 'EUR/MWh', 'm^3/s', '%' or '' for dimensionless ({exc})"
@@ -150,9 +156,7 @@ def convert(
         else:
             raise UnitError(_incompatible(from_unit, unit_from, to_unit, unit_to))
     except pint.PintError as exc:
-        raise UnitError(
-            f"cannot convert from {from_unit!r} to {to_unit!r}: {exc}"
-        ) from None
+        raise UnitError(f"cannot convert from {from_unit!r} to {to_unit!r}: {exc}") from None
     return np.asarray(quantity.magnitude, dtype=np.float64) * float(sign_to)
 
 
