@@ -237,7 +237,7 @@ def update_object(
     if new is None:
         raise ConcurrentEdit(
             f"object {object_id} was changed by someone else since version {expected_version} "
-            "was read; reload it and try again"
+            "was read; refresh() it and try again"
         )
     return int(new)
 
