@@ -452,3 +452,17 @@ def test_opening_without_a_user(world: World) -> None:
         assert local.user == "local admin"
         assert "Client" in [a.name for a in acc.list_accounts(local)]
         local.engine.dispose()
+
+
+def test_moving_out_of_an_account_takes_the_right_to_delete_there(world: World) -> None:
+    adviser = world.ws["consultant"]  # a member of Consultancy, consultant of Client
+    ours = world.admin.create_model(f"C{uuid.uuid4().hex[:8]}", "Grid", "System", "Consultancy")
+    plant = ours.add_child("To_Plants", "P", "Plant")
+    client = adviser.object(_fresh_model(world, public=False))
+    before = world.snapshot()
+    with pytest.raises(wb.AccessDenied, match="may not delete .* from its account; allowed: acc"):
+        adviser.object(plant.full_name).move(client, "To_Units")
+    assert world.snapshot() == before
+    world.admin.object(plant.full_name).move(world.admin.object(client.full_name), "To_Units")
+    moved = adviser.object(f"{client.full_name}.To_Units/P")
+    assert moved.account_id == client.account_id

@@ -268,6 +268,8 @@ class ModelOperations:
             self._check(Action.UPDATE, obj.account_id, obj.full_name)
             self._check(Action.CREATE, new_parent.account_id,
                         f"children of {new_parent.full_name}")
+            if new_parent.account_id != obj.account_id:  # it leaves its account: a deletion there
+                self._check(Action.DELETE, obj.account_id, f"{obj.full_name} from its account")
             subtree = q.subtree_ids(s, obj.id)
             if new_parent.id in subtree:
                 raise InvalidValue(
