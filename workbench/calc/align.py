@@ -21,11 +21,11 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from workbench.calc.values import FloatArray, IntArray, Series, same_times
+from workbench.calc.values import FloatArray, IntArray, Series, Value, same_times
 
 __all__ = ["align", "apply", "map_values", "sample"]
 
@@ -89,7 +89,7 @@ def apply(
     function: Callable[..., Any],
     args: Sequence[Any],
     kinds: Sequence[str],
-) -> Any:
+) -> Value:
     """Apply a numpy function element-wise across numbers, series and collections of them.
 
     Numbers pass as floats, series as their aligned value arrays; a collection (``D`` or
@@ -108,7 +108,7 @@ def apply(
         scalar = [k.lower() if k in "DT" else k for k in kinds]
         results = [apply(function, list(row), scalar) for row in zip(*members, strict=True)]
         if any(isinstance(r, Series) for r in results):
-            return tuple(results)
+            return tuple(cast(Series, r) for r in results)
         return np.asarray(results, dtype=np.float64)
     series = [a for a, k in zip(args, kinds, strict=True) if k == "t"]
     if not series:
@@ -123,7 +123,7 @@ def apply(
     return Series(times, out, meta.timezone, meta.resolution, meta.curve_type)
 
 
-def map_values(value: Any, kind: str, function: Callable[[Any], Any]) -> Any:
+def map_values(value: Any, kind: str, function: Callable[[Any], Any]) -> Value:
     """Apply ``function`` to the magnitudes of a number, series or collection, keeping its shape.
 
     Series keep their flags: a unit conversion or a sign does not change a point's quality.
@@ -133,9 +133,9 @@ def map_values(value: Any, kind: str, function: Callable[[Any], Any]) -> Any:
     if kind == "D":
         return np.asarray(function(np.asarray(value, dtype=np.float64)), dtype=np.float64)
     if kind == "t":
-        return value.with_values(
+        return cast(Series, value).with_values(
             np.asarray(function(value.values), dtype=np.float64), keep_flags=True
         )
     if kind == "T":
-        return tuple(map_values(member, "t", function) for member in value)
-    return value
+        return tuple(cast(Series, map_values(member, "t", function)) for member in value)
+    return cast(Value, value)

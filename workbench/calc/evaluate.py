@@ -19,7 +19,7 @@ resolver call, reads each kind of data in one call (series: one per viewpoint), 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TypeAlias
 
@@ -53,6 +53,9 @@ __all__ = [
     "infer_unit",
 ]
 
+_CHECKED_PER_EXPRESSION = 64
+"""How many checked variants (one per distinct set of lookup descriptions) an expression keeps."""
+
 Result: TypeAlias = xr.DataArray | float | str | np.ndarray | tuple[str, ...] | list[xr.DataArray]
 """A series (DataArray), a number, a string, an array of numbers, of strings, or of series."""
 
@@ -84,6 +87,9 @@ class Expression:
     kind: Kind
     paths: tuple[str, ...]
     independent: frozenset[int] = frozenset()
+    _checked: dict[tuple[LookupInfo | None, ...], Checker] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def lookups(self, relative_to: ObjectId | None = None) -> frozenset[Lookup]:
         """The lookups evaluating it for ``relative_to`` makes (absolute paths drop the object)."""
@@ -219,7 +225,9 @@ def _checkers(
     expr: Expression, infos: Mapping[Lookup, LookupInfo], owners: list[ObjectId | None]
 ) -> dict[ObjectId | None, Checker]:
     """Check once per distinct set of descriptions (a template over many alike objects: once)."""
-    shared: dict[tuple[LookupInfo | None, ...], Checker] = {}
+    shared = expr._checked
+    if len(shared) > _CHECKED_PER_EXPRESSION:
+        shared.clear()
     checkers: dict[ObjectId | None, Checker] = {}
     for owner in owners:
         signature = tuple(infos.get(Lookup.of(p, owner)) for p in expr.paths)
@@ -303,7 +311,7 @@ def _timestamp(value: Any, what: str) -> pd.Timestamp:
         stamp = pd.Timestamp(value)
     except (TypeError, ValueError):
         stamp = None
-    if stamp is None or stamp is pd.NaT:
+    if stamp is None or pd.isna(stamp):
         raise ExpressionError(
             f"{what} must be a time such as '2024-01-01' or a datetime, got {value!r}"
         )

@@ -173,9 +173,9 @@ def _mix(call: Invocation) -> Value:
     times, values, meta = align(series)
     constants = [float(a) for a in call.args if isinstance(a, float)]
     out = values[0].copy()
-    for fill in [*values[1:], *constants]:
+    for fill in [*values[1:], *(np.full(out.size, c) for c in constants)]:
         gaps = np.isnan(out)
-        out[gaps] = fill[gaps] if isinstance(fill, np.ndarray) else fill
+        out[gaps] = fill[gaps]
     return Series(times, out, meta.timezone, meta.resolution, meta.curve_type)
 
 

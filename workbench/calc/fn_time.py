@@ -126,7 +126,7 @@ def _time(text: Any) -> pd.Timestamp:
         stamp = pd.Timestamp(str(text))
     except ValueError:
         stamp = None
-    if stamp is None or stamp is pd.NaT:
+    if stamp is None or pd.isna(stamp):
         raise ValueError(
             f"time {text!r} is not understood; use ISO 8601 such as "
             "'2024-05-01T12:00Z' (without an offset it is UTC)"
@@ -171,7 +171,7 @@ def _transform(call: Invocation) -> Value:
             values = integral if method == "SUMI" else integral / hours
         values = np.where(hours > 0, values, np.nan)
     else:
-        values = reduce_intervals(series.times, series.values, bounds, method)  # type: ignore[arg-type]
+        values = reduce_intervals(series.times, series.values, bounds, method, series.step)  # type: ignore[arg-type]
     starts = bounds[:-1]
     keep = (starts >= start) & (starts < end)
     return Series(starts[keep], values[keep], zone, interval.resolution, "step")
@@ -299,7 +299,6 @@ def _check_forecast(query: UnitQuery) -> None:
             "@GetForecast with two arguments needs two issue times, from and to, "
             "such as '2024-05-01T00:00Z', '2024-05-02T00:00Z'"
         )
-    return query.types[0].unit
 
 
 def _status_mask(call: Invocation) -> Value:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -305,7 +305,11 @@ class Interpreter:
         if own.kind == "T":
             flat: list[Series] = []
             for item in items:
-                flat.extend(item if isinstance(item, tuple) else [item])  # type: ignore[list-item]
+                flat.extend(
+                    cast(tuple[Series, ...], item)
+                    if isinstance(item, tuple)
+                    else [cast(Series, item)]
+                )
             return tuple(flat)
         numbers = [np.atleast_1d(np.asarray(i, dtype=np.float64)) for i in items]
         return np.concatenate(numbers) if numbers else np.zeros(0)

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench.calc.protocol import Lookup, LookupInfo, Viewpoint
+from workbench.calc.protocol import CurveType, Found, Lookup, LookupInfo, Viewpoint
 from workbench.curves import RatingCurve, VersionedXYSet, XYSet
 
 __all__ = ["MemoryResolver", "SeriesSource"]
@@ -108,7 +108,7 @@ class MemoryResolver:
     def _describe(self, lookup: Lookup) -> LookupInfo | None:
         if keys := self._keys(lookup, self._series):
             attrs = self._sample(keys[0]).attrs
-            curve = "linear" if attrs.get("curve_type") == "linear" else "step"
+            curve: CurveType = "linear" if attrs.get("curve_type") == "linear" else "step"
             return LookupInfo(
                 "series", len(keys), str(attrs.get("units", "")), curve, attrs.get("resolution")
             )
@@ -119,7 +119,7 @@ class MemoryResolver:
         if keys := self._keys(lookup, self._xy):
             xy = self._xy[keys[0]]
             sample = xy if isinstance(xy, XYSet) else xy.versions[0].xy_set
-            kind = "xy_set" if isinstance(xy, XYSet) else "versioned_xy_set"
+            kind: Found = "xy_set" if isinstance(xy, XYSet) else "versioned_xy_set"
             return LookupInfo(kind, 1, sample.y_unit, x_unit=sample.x_unit)
         if keys := self._keys(lookup, self._rating):
             _, x_unit, y_unit = self._rating[keys[0]]
@@ -154,9 +154,10 @@ class MemoryResolver:
         source: SeriesSource, start: pd.Timestamp, end: pd.Timestamp, viewpoint: Viewpoint
     ) -> xr.DataArray:
         data = source if isinstance(source, xr.DataArray) else source(start, end, viewpoint)
-        times = data["event_start"].values
-        lo, hi = np.searchsorted(times, [np.datetime64(start, "ns"), np.datetime64(end, "ns")])
-        if lo > 0 and (lo == times.size or times[lo] != np.datetime64(start, "ns")):
+        times = data.get_index("event_start").values
+        first = np.datetime64(start, "ns").astype(times.dtype)
+        lo, hi = np.searchsorted(times, [first, np.datetime64(end, "ns").astype(times.dtype)])
+        if lo > 0 and (lo == times.size or times[lo] != first):
             lo -= 1
         return data if (lo, hi) == (0, times.size) else data.isel(event_start=slice(lo, hi))
 

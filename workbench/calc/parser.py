@@ -30,6 +30,7 @@ from workbench.calc.syntax import (
     Array,
     Assign,
     Binary,
+    BinaryOp,
     Call,
     Compare,
     If,
@@ -146,7 +147,7 @@ class _ToSyntax(Transformer[Token, Any]):
 
     def binary(self, children: list[Any]) -> Binary:
         left, op, right = children
-        return Binary(*_at(op), str(op), left, right)
+        return Binary(*_at(op), cast(BinaryOp, str(op)), left, right)
 
     def unary(self, children: list[Any]) -> Node:
         op, operand = children
@@ -271,7 +272,7 @@ def _syntax_error(text: str, exc: UnexpectedInput) -> ExpressionError:
     """Translate a lark error into an ExpressionError that says what was found and expected."""
     line, column = int(getattr(exc, "line", 1) or 1), int(getattr(exc, "column", 1) or 1)
     if isinstance(exc, UnexpectedCharacters):
-        found = f"unexpected character {text[exc.pos_in_stream]!r}"
+        found = f"unexpected character {text[exc.pos_in_stream or 0]!r}"
         expected = exc.allowed or set()
     elif isinstance(exc, UnexpectedToken | UnexpectedEOF):
         token = exc.token

@@ -29,24 +29,45 @@ __all__ = [
     "accumulate",
     "gliding",
     "integrate_intervals",
+    "positions",
     "reduce_intervals",
 ]
 
 Method: TypeAlias = Literal["AVG", "SUM", "MIN", "MAX", "FIRST", "LAST", "AVGI", "SUMI"]
 METHODS: tuple[Method, ...] = ("AVG", "SUM", "MIN", "MAX", "FIRST", "LAST", "AVGI", "SUMI")
 
-_UFUNCS = {"SUM": np.add, "MIN": np.fmin, "MAX": np.fmax}
+_UFUNCS = {"MIN": np.fmin, "MAX": np.fmax}
+
+
+def positions(times: IntArray, bounds: IntArray, step: int = 0) -> IntArray:
+    """``np.searchsorted(times, bounds)``, guessed in O(len(bounds)) for a regular series.
+
+    With the series' nominal ``step`` the position of each bound is computed and then
+    verified against its neighbours; only bounds where the guess is wrong are searched.
+    """
+    n = times.size
+    if step <= 0 or n == 0:
+        return np.searchsorted(times, bounds)
+    guess = np.clip(-(-(bounds - times[0]) // step), 0, n)
+    at = times[np.minimum(guess, n - 1)]
+    before = times[np.maximum(guess - 1, 0)]
+    right = ((guess == n) | (at >= bounds)) & ((guess == 0) | (before < bounds))
+    if not right.all():
+        wrong = ~right
+        guess[wrong] = np.searchsorted(times, bounds[wrong])
+    return np.asarray(guess, dtype=np.int64)
 
 
 def reduce_intervals(
-    times: IntArray, values: FloatArray, bounds: IntArray, method: Method
+    times: IntArray, values: FloatArray, bounds: IntArray, method: Method, step: int = 0
 ) -> FloatArray:
     """Reduce the points of each interval [bounds[i], bounds[i + 1]) with ``method``.
 
-    ``method`` is one of AVG, SUM, MIN, MAX, FIRST, LAST (points count equally, NaN skipped).
+    ``method`` is one of AVG, SUM, MIN, MAX, FIRST, LAST (points count equally, NaN skipped);
+    ``step`` is the series' nominal resolution in ns, a hint that speeds up regular series.
     """
-    positions = np.searchsorted(times, bounds)
-    starts, ends = positions[:-1], positions[1:]
+    found = positions(times, bounds, step)
+    starts, ends = found[:-1], found[1:]
     out = np.full(starts.size, np.nan)
     filled = ends > starts
     if not filled.any():
@@ -54,18 +75,20 @@ def reduce_intervals(
     first, last = int(starts[filled][0]), int(ends[filled][-1])
     segment = values[first:last]
     offsets = starts[filled] - first
-    if np.isnan(segment).any():
-        out[filled] = _reduce_missing(segment, offsets, ends[filled] - first, method)
-        return out
+    lasts = ends[filled] - first - 1
+    # Reduce as if nothing were missing; a NaN in a result shows that its segment held one
+    # (sums and the NaN-propagating min/max keep them), and only then are segments redone.
     if method in {"SUM", "AVG"}:
-        sums = np.add.reduceat(segment, offsets)
-        out[filled] = sums if method == "SUM" else sums / (ends - starts)[filled]
-    elif method in _UFUNCS:
-        out[filled] = _UFUNCS[method].reduceat(segment, offsets)
-    elif method == "FIRST":
-        out[filled] = segment[offsets]
+        result = np.add.reduceat(segment, offsets)
+        if method == "AVG":
+            result /= (ends - starts)[filled]
+    elif method in {"MIN", "MAX"}:
+        result = (np.minimum if method == "MIN" else np.maximum).reduceat(segment, offsets)
     else:
-        out[filled] = segment[ends[filled] - first - 1]
+        result = segment[offsets if method == "FIRST" else lasts]
+    if np.isnan(result).any():
+        result = _reduce_missing(segment, offsets, lasts + 1, method)
+    out[filled] = result
     return out
 
 
@@ -122,7 +145,10 @@ def integrate_intervals(
     size = bounds.size - 1
     integral = np.bincount(interval[known], (values * hours)[known], minlength=size)
     covered = np.bincount(interval[known], hours[known], minlength=size)
-    return integral[:size], covered[:size]
+    return (
+        np.asarray(integral[:size], dtype=np.float64),
+        np.asarray(covered[:size], dtype=np.float64),
+    )
 
 
 def accumulate(values: FloatArray, times: IntArray, resets: IntArray | None) -> FloatArray:

@@ -147,6 +147,9 @@ def same_times(a: IntArray, b: IntArray) -> bool:
 def from_dataarray(data: xr.DataArray) -> Series:
     """Take a 1-D DataArray over ``event_start`` (the contract of a series) apart without copying.
 
+    Series that share one time index (variables of one Dataset do) share one times array,
+    which makes lining them up free.
+
     Raises
     ------
     ValueError
@@ -155,10 +158,10 @@ def from_dataarray(data: xr.DataArray) -> Series:
     if data.ndim != 1:
         raise ValueError(f"a series must be 1-D over event_start, got dimensions {data.dims}")
     dim = data.dims[0]
-    coord = data.coords[dim].values if dim in data.coords else None
-    if coord is None or coord.dtype.kind != "M":
-        raise ValueError(f"a series needs datetime64 times along {dim!r}, got {data.dims}")
-    times = coord.astype("datetime64[ns]", copy=False).view(np.int64)
+    index = data.get_index(dim)
+    if not isinstance(index, pd.DatetimeIndex):
+        raise ValueError(f"a series needs datetime64 times along {dim!r}, got {index.dtype}")
+    times = _times(index)
     values = np.asarray(data.values, dtype=np.float64)
     attrs = data.attrs
     flags = None
@@ -173,6 +176,15 @@ def from_dataarray(data: xr.DataArray) -> Series:
         curve_type=curve,
         flags=flags,
     )
+
+
+def _times(index: pd.DatetimeIndex) -> IntArray:
+    """Nanoseconds since 1970 (UTC) of a time index; a view of it when it is naive ns."""
+    if index.tz is not None:
+        index = index.tz_convert("UTC").tz_localize(None)
+    if index.unit != "ns":
+        index = index.as_unit("ns")
+    return np.asarray(index.asi8, dtype=np.int64)
 
 
 def to_dataarray(series: Series, units: str, name: str | None = None) -> xr.DataArray:
