@@ -316,3 +316,33 @@ def test_period_and_times_are_checked() -> None:
         evaluate("1", resolver, "someday", "2024-01-01")
     with pytest.raises(ExpressionError, match="time 'yesterday' is not understood"):
         compile_expression("@GetTsAsOfTime(@t('.X'), 'yesterday')")
+
+
+def test_relative_paths_need_the_object() -> None:
+    with pytest.raises(ExpressionError, match="the path '.X' is relative"):
+        evaluate("@t('.X')", MemoryResolver(), "2024-01-01", "2024-01-02")
+
+
+def test_arithmetic_maps_over_collections_and_arrays() -> None:
+    resolver = MemoryResolver(series=plants(3))
+    out = evaluate(
+        "@T('.To_Plants/*.Production') * 2 + 1[MW]",
+        resolver,
+        "2024-01-01",
+        "2024-01-02",
+        relative_to=SYSTEM,
+    )
+    assert isinstance(out, list) and [m.values[0] for m in out] == [1.0, 3.0, 5.0]
+    assert all(m.attrs["units"] == "MW" for m in out)
+    pairs = evaluate("{1, 2, 3} * {10, 20, 30}", resolver, "2024-01-01", "2024-01-02")
+    np.testing.assert_allclose(pairs, [10.0, 40.0, 90.0])  # type: ignore[arg-type]
+    with pytest.raises(ExpressionError, match=r"collections of different lengths \[2, 3\]"):
+        evaluate("{1, 2} + {1, 2, 3}", resolver, "2024-01-01", "2024-01-02")
+
+
+def test_the_function_reference_lists_every_function() -> None:
+    from workbench.calc.library import FUNCTIONS, reference
+
+    text = reference()
+    assert all(f"`@{f.name}`" in text for f in FUNCTIONS.values())
+    assert "`TRANSFORM(t, s, s[, s])`" in text

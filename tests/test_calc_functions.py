@@ -192,8 +192,20 @@ def test_status_mask_sets_flagged_points_missing() -> None:
         "@STATUS_MASK(@t('.Q'), 2) * 1", resolver, "2024-01-01", "2024-01-03", relative_to=OWNER
     )
     assert np.isnan(only_two.values).sum() == 2  # type: ignore[union-attr]
+    by_name = evaluate(
+        "@STATUS_MASK(@t('.Q'), 'suspect | NOT_OK')",
+        resolver,
+        "2024-01-01",
+        "2024-01-03",
+        relative_to=OWNER,
+    )
+    np.testing.assert_array_equal(by_name.values, out.values)  # type: ignore[union-attr]
     with pytest.raises(ExpressionError, match="a mask must be a whole number"):
         compile_expression("@STATUS_MASK(@t('.Q'), 1.5)")
+    with pytest.raises(
+        ExpressionError, match="flag names 'SHAKY' are not known; use names from OK"
+    ):
+        compile_expression("@STATUS_MASK(@t('.Q'), 'SHAKY')")
 
 
 def curves_resolver() -> MemoryResolver:

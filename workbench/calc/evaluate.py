@@ -201,6 +201,12 @@ def evaluate_many(
     if window[0] >= window[1]:
         raise ExpressionError(f"the period must end after it starts: start={start!r}, end={end!r}")
     base = Viewpoint(as_of=None if as_of is None else _timestamp(as_of, "as_of"))
+    relative = [p for p in expr.paths if not p.startswith(ABSOLUTE_PREFIX)]
+    if relative and None in owners:
+        raise ExpressionError(
+            f"the path {relative[0]!r} is relative, so the expression needs the object it "
+            "belongs to: pass relative_to (or write the path from 'Model/')"
+        )
     lookups = frozenset().union(*(expr.lookups(o) for o in owners)) if expr.paths else frozenset()
     infos = resolver.describe(lookups) if lookups else {}
     checkers = _checkers(expr, infos, owners)

@@ -8,6 +8,8 @@ Calendar intervals follow local time of the given timezone or else the series' t
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -17,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
+from workbench.beliefs.flags import Flag
 from workbench.calc.functions import Function, Invocation, Overload, UnitQuery, Window
 from workbench.calc.periods import Interval, boundaries, parse_interval
 from workbench.calc.protocol import Viewpoint
@@ -135,8 +138,20 @@ def _time(text: Any) -> pd.Timestamp:
 
 
 def _mask(value: Any) -> int:
+    if isinstance(value, str):
+        names = [n.strip().upper() for n in value.replace(",", "|").split("|") if n.strip()]
+        unknown = [n for n in names if n not in Flag.__members__]
+        if unknown or not names:
+            raise ValueError(
+                f"flag names {value!r} are not known; use names from "
+                f"{', '.join(Flag.__members__)} joined with '|', or a number"
+            )
+        return int(functools.reduce(operator.or_, (Flag[n] for n in names), Flag.OK))
     if not isinstance(value, float) or value < 0 or value != int(value) or value >= 2**32:
-        raise ValueError(f"a mask must be a whole number of 32 bits such as 2 or 6, got {value!r}")
+        raise ValueError(
+            f"a mask must be a whole number of 32 bits such as 6, or flag names such as "
+            f"'SUSPECT|NOT_OK', got {value!r}"
+        )
     return int(value)
 
 
@@ -407,7 +422,8 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         "STATUS_MASK",
-        (Overload(("t", "d"), "t", _status_mask, options={1: _mask}),),
-        "Set to missing the points whose quality flags share a bit with the mask.",
+        (Overload(("t", "ds"), "t", _status_mask, options={1: _mask}),),
+        "Set to missing the points whose quality flags share a bit with the mask: "
+        "@STATUS_MASK(t, 'SUSPECT|NOT_OK') or a number (the series' flags coordinate).",
     ),
 )

@@ -11,7 +11,7 @@ from workbench.calc import fn_curves, fn_stats, fn_time
 from workbench.calc.functions import Function
 from workbench.calc.values import Kind
 
-__all__ = ["ALIASES", "FUNCTIONS", "LOOKUPS", "find", "names"]
+__all__ = ["ALIASES", "FUNCTIONS", "LOOKUPS", "find", "names", "reference"]
 
 FUNCTIONS: dict[str, Function] = {
     f.name.upper(): f for f in (*fn_stats.FUNCTIONS, *fn_time.FUNCTIONS, *fn_curves.FUNCTIONS)
@@ -31,3 +31,17 @@ def find(name: str) -> Function | None:
 def names() -> list[str]:
     """Every function name, sorted, for messages and documentation."""
     return sorted([*(f.name for f in FUNCTIONS.values()), *ALIASES], key=str.upper)
+
+
+def reference() -> str:
+    """Every function with its overloads and what it does, as Markdown, for documentation.
+
+    >>> print(reference().splitlines()[2])
+    | `@ABS` | `ABS(d|t|D|T)` | The absolute value. |
+    """
+    rows = ["| function | takes | does |", "| --- | --- | --- |"]
+    for key in sorted(FUNCTIONS):
+        function = FUNCTIONS[key]
+        takes = "<br>".join(f"`{o.signature(function.name)}`" for o in function.overloads)
+        rows.append(f"| `@{function.name}` | {takes} | {function.doc} |")
+    return "\n".join(rows)

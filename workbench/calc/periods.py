@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 import numpy as np
@@ -72,7 +72,7 @@ class Interval:
         days = {"day": 1, "week": 7, "month": 31, "year": 366}[self.unit] * self.count
         return days * DAY_NS + HOUR_NS
 
-    @property
+    @cached_property
     def resolution(self) -> str:
         """The ISO 8601 resolution of a series with one value per interval."""
         if self.unit == "fixed":
