@@ -17,4 +17,4 @@ echo "== mypy (strict, workbench/)"
 echo "== import-linter (layers of DESIGN.md)"
 .venv/bin/lint-imports
 echo "== pytest"
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest -n 2 "$@"
