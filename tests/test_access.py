@@ -466,3 +466,22 @@ def test_moving_out_of_an_account_takes_the_right_to_delete_there(world: World) 
     world.admin.object(plant.full_name).move(world.admin.object(client.full_name), "To_Units")
     moved = adviser.object(f"{client.full_name}.To_Units/P")
     assert moved.account_id == client.account_id
+
+
+def test_handles_read_before_a_move_to_another_account_are_refused(world: World) -> None:
+    path = _fresh_model(world, public=False)
+    world.admin.object(path).add_child("To_Units", "U", "Plant")
+    boss = world.ws["account-admin"]
+    stale = [boss.object(f"{path}/U") for _ in range(3)]
+    public = world.admin.object(_fresh_model(world, public=True))
+    world.admin.object(path).move(public, "To_Units")  # P and U become public
+    before = world.snapshot()
+    with pytest.raises(wb.ConcurrentEdit):
+        stale[0]["Power"] = 5.0
+    with pytest.raises(wb.ConcurrentEdit, match="moved to another account"):
+        stale[1].add_child("To_Units", "X", "Plant")
+    with pytest.raises(wb.ConcurrentEdit):
+        stale[2].delete()
+    assert world.snapshot() == before
+    with pytest.raises(wb.AccessDenied, match="admins only"):
+        stale[0].refresh()["Power"] = 5.0

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import select
 
 from workbench.access import Action, Target
-from workbench.errors import AmbiguousPath, InvalidValue, NotFound
+from workbench.errors import AmbiguousPath, ConcurrentEdit, InvalidValue, NotFound
 from workbench.metamodel import ValueType, parse_time
 from workbench.model import AttributeInfo, ObjectDefinitionInfo, ObjectInfo
 from workbench.paths import ObjectPath, Segment, check_name, parse_path
 from workbench.store import objects as q
-from workbench.store.schema import ObjectDefinitionRow
+from workbench.store.schema import ObjectDefinitionRow, ObjectRow
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -219,11 +219,15 @@ class ModelOperations:
                 for i, n in zip(ids, names, strict=True)]
 
     def _require(self, s: Session, objects: Sequence[Object]) -> None:
-        """Refuse handles on objects that were deleted since they were read."""
-        present = q.existing_ids(s, [o.id for o in objects])
+        """Refuse handles on objects deleted, or moved to another account, since they were read."""
+        accounts = {r.id: r.account_id for r in s.execute(select(
+            ObjectRow.id, ObjectRow.account_id).where(ObjectRow.id.in_([o.id for o in objects])))}
         for o in objects:
-            if o.id not in present:
+            if o.id not in accounts:
                 raise NotFound("object", o.full_name, "it was deleted")
+            if accounts[o.id] != o.account_id:  # its access rules changed: check them again
+                raise ConcurrentEdit(f"{o.full_name} was moved to another account since it was "
+                                     "read; refresh() it and try again")
 
     def _check_room(self, s: Session, parent: Object, owner: AttributeInfo, count: int) -> None:
         """Refuse more than one object under a one-to-one ownership attribute."""
@@ -284,8 +288,8 @@ class ModelOperations:
                                    f"named {obj.name!r}")
             q.update_object(s, obj.id, obj.version, parent_id=new_parent.id,
                             owner_attribute_id=owner.id)
-            q.set_subtree(s, subtree, model_id=new_parent.info.model_id,
-                          account_id=new_parent.account_id)
+            q.set_subtree(s, subtree, model_id=new_parent.info.model_id,  # stale handles: refused
+                          account_id=new_parent.account_id, version=ObjectRow.version + 1)
             obj.refresh()
 
     def _delete_object(self, obj: Object, recursive: bool) -> None:
