@@ -39,6 +39,7 @@ from workbench.errors import ExpressionError, UnitError
 __all__ = ["CallPlan", "Checker", "constant", "inline", "lookup_path"]
 
 _FOUND = {"t": "series", "d": "number", "s": "string"}
+_LETTER = {found: letter for letter, found in _FOUND.items()}
 _NUMERIC = frozenset("dtDT")
 
 
@@ -432,12 +433,10 @@ class Checker:
         element = ELEMENT.get(kind, kind)
         wanted = _FOUND[element]
         if info.found != wanted:
-            letter = {v: k for k, v in _FOUND.items()}.get(info.found)
-            hint = (
-                f"; use @{letter if kind == element else (letter or '').upper()}(...)"
-                if letter
-                else ""
-            )
+            letter = _LETTER.get(info.found)
+            hint = ""
+            if letter is not None:
+                hint = f"; use @{letter if kind == element else letter.upper()}(...)"
             raise self.error(
                 node, f"@{node.name}: {self._where(path)} is a {info.found}, not a {wanted}{hint}"
             )

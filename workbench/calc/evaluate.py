@@ -201,12 +201,7 @@ def evaluate_many(
     if window[0] >= window[1]:
         raise ExpressionError(f"the period must end after it starts: start={start!r}, end={end!r}")
     base = Viewpoint(as_of=None if as_of is None else _timestamp(as_of, "as_of"))
-    relative = [p for p in expr.paths if not p.startswith(ABSOLUTE_PREFIX)]
-    if relative and None in owners:
-        raise ExpressionError(
-            f"the path {relative[0]!r} is relative, so the expression needs the object it "
-            "belongs to: pass relative_to (or write the path from 'Model/')"
-        )
+    _check_owners(expr, owners)
     lookups = frozenset().union(*(expr.lookups(o) for o in owners)) if expr.paths else frozenset()
     infos = resolver.describe(lookups) if lookups else {}
     checkers = _checkers(expr, infos, owners)
@@ -225,6 +220,15 @@ def evaluate_many(
             raise _for_object(exc, owner, len(owners)) from None
         results[owner] = _result(value, checker.types[id(expr.root)], window)
     return results
+
+
+def _check_owners(expr: Expression, owners: list[ObjectId | None]) -> None:
+    relative = [p for p in expr.paths if not p.startswith(ABSOLUTE_PREFIX)]
+    if relative and None in owners:
+        raise ExpressionError(
+            f"the path {relative[0]!r} is relative, so the expression needs the object it "
+            "belongs to: pass relative_to (or write the path from 'Model/')"
+        )
 
 
 def _checkers(
