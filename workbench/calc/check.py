@@ -32,6 +32,7 @@ from workbench.calc.syntax import (
     String,
     Unary,
     children,
+    walk,
 )
 from workbench.calc.values import COLLECTION, ELEMENT, KIND_NAMES, Kind, ValueType, nominal_ns
 from workbench.errors import ExpressionError, UnitError
@@ -92,6 +93,8 @@ def inline(script: Script) -> tuple[Node, tuple[Node, ...]]:
 
 
 def _substitute(node: Node, env: Mapping[str, Node], text: str) -> Node:
+    if not env and not any(isinstance(n, Name) for n in walk(node)):
+        return node  # no variables: nothing to replace
     if isinstance(node, Name):
         if node.name not in env:
             known = ", ".join(sorted(env)) or "none yet"

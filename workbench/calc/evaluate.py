@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench.calc.check import Checker, inline
+from workbench.calc.check import Checker, inline, lookup_path
 from workbench.calc.interpret import Interpreter, Loaded, Planner, Requests
 from workbench.calc.parser import parse
 from workbench.calc.protocol import (
@@ -39,7 +39,7 @@ from workbench.calc.protocol import (
     Viewpoint,
 )
 from workbench.calc.quantities import converter, unit_of, unit_text
-from workbench.calc.syntax import Node, Script, children, walk
+from workbench.calc.syntax import Call, Node, Script, children, walk
 from workbench.calc.values import Kind, Series, Value, ValueType, from_dataarray, to_dataarray
 from workbench.errors import ExpressionError, UnitError
 
@@ -76,9 +76,6 @@ class Expression:
         What it yields: ``d`` number, ``s`` string, ``t`` series, or ``D``/``S``/``T`` arrays.
     paths
         The paths it reads, in order of first appearance.
-    independent
-        The ids of the nodes whose value is the same for every object (they read only
-        absolute paths).
     """
 
     text: str
@@ -86,10 +83,22 @@ class Expression:
     root: Node
     kind: Kind
     paths: tuple[str, ...]
-    independent: frozenset[int] = frozenset()
     _checked: dict[tuple[LookupInfo | None, ...], Checker] = field(
         default_factory=dict, repr=False, compare=False
     )
+
+    @cached_property
+    def independent(self) -> frozenset[int]:
+        """Ids of the nodes whose value is the same for every object (they read no path
+        relative to the object)."""
+        nodes = walk(self.root)
+        dependent: set[int] = set()
+        for node in reversed(nodes):  # children before parents
+            path = lookup_path(node) if isinstance(node, Call) else None
+            relative = path is not None and not path.startswith(ABSOLUTE_PREFIX)
+            if relative or any(id(child) in dependent for child in children(node)):
+                dependent.add(id(node))
+        return frozenset(id(n) for n in nodes) - dependent
 
     def lookups(self, relative_to: ObjectId | None = None) -> frozenset[Lookup]:
         """The lookups evaluating it for ``relative_to`` makes (absolute paths drop the object)."""
@@ -127,21 +136,7 @@ def compile_expression(text: str) -> Expression:
     for plan in checker.calls.values():
         if plan.path is not None:
             paths.setdefault(plan.path)
-    return Expression(text, script, root, kind, tuple(paths), _independent(root, checker))
-
-
-def _independent(root: Node, checker: Checker) -> frozenset[int]:
-    """Ids of the nodes below ``root`` that read no path relative to the object."""
-    nodes = walk(root)
-    dependent: set[int] = set()
-    for node in reversed(nodes):  # children before parents
-        plan = checker.calls.get(id(node))
-        relative = (
-            plan is not None and plan.path is not None and not plan.path.startswith(ABSOLUTE_PREFIX)
-        )
-        if relative or any(id(child) in dependent for child in children(node)):
-            dependent.add(id(node))
-    return frozenset(id(n) for n in nodes) - dependent
+    return Expression(text, script, root, kind, tuple(paths))
 
 
 def _compiled(expression: Expression | str) -> Expression:

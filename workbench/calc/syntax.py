@@ -15,8 +15,9 @@ column=4, value='.Inflow'),)), right=Number(line=1, column=17, value=2.0, unit=N
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 __all__ = [
     "Array",
@@ -164,16 +165,17 @@ def walk(node: Node) -> list[Node]:
 
 def children(node: Node) -> tuple[Node, ...]:
     """Return the direct sub-expressions of ``node`` in source order."""
-    if isinstance(node, Unary):
-        return (node.operand,)
-    if isinstance(node, Binary | Compare | Logical):
-        return (node.left, node.right)
-    if isinstance(node, If):
-        return (node.condition, node.then, node.otherwise)
-    if isinstance(node, Call):
-        return node.args
-    if isinstance(node, Array):
-        return node.items
-    if isinstance(node, Assign):
-        return (node.value,)
-    return ()
+    get = _CHILDREN.get(type(node))
+    return () if get is None else get(node)
+
+
+_CHILDREN: dict[type, Callable[[Any], tuple[Node, ...]]] = {
+    Unary: lambda n: (n.operand,),
+    Binary: lambda n: (n.left, n.right),
+    Compare: lambda n: (n.left, n.right),
+    Logical: lambda n: (n.left, n.right),
+    If: lambda n: (n.condition, n.then, n.otherwise),
+    Call: lambda n: n.args,
+    Array: lambda n: n.items,
+    Assign: lambda n: (n.value,),
+}

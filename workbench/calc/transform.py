@@ -68,26 +68,32 @@ def reduce_intervals(
     """
     found = positions(times, bounds, step)
     starts, ends = found[:-1], found[1:]
-    out = np.full(starts.size, np.nan)
     filled = ends > starts
-    if not filled.any():
-        return out
-    first, last = int(starts[filled][0]), int(ends[filled][-1])
+    if filled.all():  # the common case: no empty interval, no masking needed
+        first, last = int(starts[0]), int(ends[-1])
+        offsets, lasts, counts = starts - first, ends - first - 1, ends - starts
+    elif filled.any():
+        first, last = int(starts[filled][0]), int(ends[filled][-1])
+        offsets, lasts = starts[filled] - first, ends[filled] - first - 1
+        counts = (ends - starts)[filled]
+    else:
+        return np.full(starts.size, np.nan)
     segment = values[first:last]
-    offsets = starts[filled] - first
-    lasts = ends[filled] - first - 1
     # Reduce as if nothing were missing; a NaN in a result shows that its segment held one
     # (sums and the NaN-propagating min/max keep them), and only then are segments redone.
     if method in {"SUM", "AVG"}:
         result = np.add.reduceat(segment, offsets)
         if method == "AVG":
-            result /= (ends - starts)[filled]
+            result /= counts
     elif method in {"MIN", "MAX"}:
         result = (np.minimum if method == "MIN" else np.maximum).reduceat(segment, offsets)
     else:
         result = segment[offsets if method == "FIRST" else lasts]
     if np.isnan(result).any():
         result = _reduce_missing(segment, offsets, lasts + 1, method)
+    if filled.all():
+        return np.asarray(result, dtype=np.float64)
+    out = np.full(starts.size, np.nan)
     out[filled] = result
     return out
 

@@ -189,7 +189,9 @@ def _times(index: pd.DatetimeIndex) -> IntArray:
 
 def to_dataarray(series: Series, units: str, name: str | None = None) -> xr.DataArray:
     """Build the DataArray of the series contract from a :class:`Series`."""
-    coords: dict[str, Any] = {"event_start": series.times.view("datetime64[ns]")}
+    # A ready DatetimeIndex spares xarray a conversion and validation pass over the times.
+    index = pd.DatetimeIndex(series.times.view("datetime64[ns]"), copy=False)
+    coords: dict[str, Any] = {"event_start": index}
     if series.flags is not None:
         coords["flags"] = ("event_start", series.flags)
     return xr.DataArray(
