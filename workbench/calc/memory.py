@@ -24,7 +24,6 @@ import fnmatch
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeAlias
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -154,12 +153,13 @@ class MemoryResolver:
         source: SeriesSource, start: pd.Timestamp, end: pd.Timestamp, viewpoint: Viewpoint
     ) -> xr.DataArray:
         data = source if isinstance(source, xr.DataArray) else source(start, end, viewpoint)
-        times = data.get_index("event_start").values
-        first = np.datetime64(start, "ns").astype(times.dtype)
-        lo, hi = np.searchsorted(times, [first, np.datetime64(end, "ns").astype(times.dtype)])
-        if lo > 0 and (lo == times.size or times[lo] != first):
+        index = data.get_index("event_start")
+        if index.size == 0 or (index[0] >= start and index[-1] < end):
+            return data  # all of it is in the period
+        lo, hi = index.searchsorted([start, end])
+        if lo > 0 and (lo == index.size or index[lo] != start):
             lo -= 1
-        return data if (lo, hi) == (0, times.size) else data.isel(event_start=slice(lo, hi))
+        return data.isel(event_start=slice(lo, hi))
 
     def numbers(self, lookups: Collection[Lookup]) -> dict[Lookup, list[float]]:
         """The numbers each lookup names."""
