@@ -156,7 +156,7 @@ class MemoryResolver:
         index = data.get_index("event_start")
         if index.size == 0 or (index[0] >= start and index[-1] < end):
             return data  # all of it is in the period
-        lo, hi = index.searchsorted([start, end])
+        lo, hi = (int(i) for i in index.searchsorted([start, end]))
         if lo > 0 and (lo == index.size or index[lo] != start):
             lo -= 1
         return data.isel(event_start=slice(lo, hi))
