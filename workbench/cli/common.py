@@ -1,0 +1,95 @@
+"""What every command shares: the global options, opening the workspace, output and failures."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from workbench.api import Workspace
+
+__all__ = [
+    "Settings",
+    "console",
+    "fail",
+    "open_workspace",
+    "read_text",
+    "say",
+    "secret_of",
+    "settings",
+    "write_text",
+]
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The global options: which store, as whom."""
+
+    url: str | None = None
+    user: str | None = None
+    secret: str | None = None
+
+
+def settings(ctx: typer.Context) -> Settings:
+    """The global options of this invocation (set by the root callback)."""
+    found = ctx.find_object(Settings)
+    return found if found is not None else Settings()
+
+
+def say(message: str) -> None:
+    """Print a message as it is (no markup, no wrapping) on stdout."""
+    console.print(Text(message), soft_wrap=True)
+
+
+def fail(message: str) -> NoReturn:
+    """Print a one-line red message on stderr and exit with status 1."""
+    errors.print(Text(f"error: {message}", style="red"), soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def secret_of(s: Settings, prompt: str) -> str:
+    """The secret given, or one asked for without echo."""
+    if s.secret is not None:
+        return s.secret
+    return str(typer.prompt(prompt, hide_input=True))
+
+
+def open_workspace(ctx: typer.Context) -> Workspace:
+    """Connect to the store of the global options; the engine is closed when the command ends."""
+    import workbench as wb
+
+    s = settings(ctx)
+    secret = None if s.user is None else secret_of(s, f"secret for {s.user}")
+    ws = wb.connect(s.url, user=s.user, secret=secret)
+    ctx.call_on_close(ws.engine.dispose)
+    return ws
+
+
+def read_text(path: Path) -> str:
+    """The text of a file (``-``: standard input)."""
+    if str(path) == "-":
+        return sys.stdin.read()
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot read {str(path)!r}: {exc.strerror or exc}")
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a file (``-``: standard output)."""
+    if str(path) == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {str(path)!r}: {exc.strerror or exc}")
