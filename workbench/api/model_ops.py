@@ -79,7 +79,7 @@ class ModelOperations:
             segments[i] = Segment(chain[i].name, chain[i + 1].via)
         return str(ObjectPath(tuple(segments))), tuple(segments)
 
-    def _info(self, row: Row[Any], full_name: str) -> ObjectInfo:
+    def _info(self, row: Row[Any] | tuple[Any, ...], full_name: str) -> ObjectInfo:
         # positional: the columns of q._COLUMNS, read without per-name look-ups (it is hot)
         fields: tuple[Any, ...] = tuple(row)
         oid, name, definition_id, parent_id, owner_id, account_id, model_id, version = fields[:8]
@@ -139,12 +139,12 @@ class ModelOperations:
         from workbench.api.objects import Object
 
         with self._tx() as s:
-            od = parent.definition_info
-            attr_id = None if attribute is None else od.attribute(attribute).id
-            rows = q.child_rows(s, [parent.id], attr_id, self.principal.readable_accounts())
-            bases = {a.id: f"{parent.full_name}.{a.name}/" for a in od.attributes}
-            ws, info = self._ws, self._info
-            return [Object(ws, info(r, bases[r.owner_attribute_id] + r.name)) for r in rows]
+            rows = q.owned_rows(s, parent.id, attribute, self.principal.readable_accounts())
+            if not rows and attribute is not None:
+                parent.definition_info.attribute(attribute)  # NotFound for a wrong name
+            base, ws, info = parent.full_name, self._ws, self._info
+            fields = [tuple(r) for r in rows]  # (*q._COLUMNS, via): name at 1, via at 8
+            return [Object(ws, info(f, f"{base}.{f[8]}/{f[1]}")) for f in fields]
 
     # -- models ------------------------------------------------------------------------------
     def create_model(self, name: str, definition: ModelDefinition | str,

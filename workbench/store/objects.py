@@ -37,6 +37,7 @@ __all__ = [
     "insert_objects",
     "link_rows",
     "object_rows",
+    "owned_rows",
     "resolve_path",
     "root_rows",
     "set_subtree",
@@ -78,13 +79,22 @@ def visible_clause(table: Any, visible: Visible) -> ColumnElement[bool]:
     return clause
 
 
+# Statements run once per created object are built once (names travel as bound parameters).
+_INSERT_ONE = insert(OBJ).returning(OBJ.c.id)
+_EXISTING = select(OBJ.c.id).where(OBJ.c.id.in_(bindparam("ids", expanding=True)))
+_TAKEN = select(OBJ.c.name).where(
+    OBJ.c.parent_id == bindparam("parent_id"),
+    OBJ.c.owner_attribute_id == bindparam("attribute_id"),
+    OBJ.c.name.in_(bindparam("names", expanding=True)),
+)
+
+
 def insert_objects(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert objects and return their ids, in order."""
     if not rows:
         return []
     if len(rows) == 1:
-        result = session.execute(insert(OBJ).returning(OBJ.c.id), list(rows))
-        return [result.scalar_one()]
+        return [session.execute(_INSERT_ONE, list(rows)).scalar_one()]
     result = session.execute(
         insert(OBJ).returning(OBJ.c.id, sort_by_parameter_order=True), list(rows)
     )
@@ -105,7 +115,7 @@ def object_rows(session: Session, ids: Iterable[int], visible: Visible = None) -
 def existing_ids(session: Session, ids: Iterable[int]) -> set[int]:
     """Which of ``ids`` name objects that still exist."""
     wanted = list(ids)
-    return set(session.scalars(select(OBJ.c.id).where(OBJ.c.id.in_(wanted)))) if wanted else set()
+    return set(session.scalars(_EXISTING, {"ids": wanted})) if wanted else set()
 
 
 def child_rows(
@@ -123,6 +133,23 @@ def child_rows(
     return list(session.execute(q.order_by(OBJ.c.id)).all())
 
 
+def owned_rows(
+    session: Session, parent_id: int, attribute: str | None = None, visible: Visible = None
+) -> list[Row[Any]]:
+    """Children of one parent with the name of the ownership attribute (``via``), in id order.
+
+    With ``attribute``, only the children owned through the attribute of that name.
+    """
+    q = (
+        select(*_COLUMNS, AD.c.name.label("via"))
+        .select_from(OBJ.join(AD, AD.c.id == OBJ.c.owner_attribute_id))
+        .where(OBJ.c.parent_id == parent_id, visible_clause(OBJ, visible))
+    )
+    if attribute is not None:
+        q = q.where(AD.c.name == attribute)
+    return _rows(session.execute(q.order_by(OBJ.c.id)).all())
+
+
 def count_children(session: Session, parent_id: int, attribute_id: int) -> int:
     q = select(func.count()).where(
         OBJ.c.parent_id == parent_id, OBJ.c.owner_attribute_id == attribute_id
@@ -137,15 +164,8 @@ def taken_names(
     found: set[str] = set()
     for start in range(0, len(names), 500):  # keep the IN list short for every backend
         chunk = list(names[start : start + 500])
-        found.update(
-            session.scalars(
-                select(OBJ.c.name).where(
-                    OBJ.c.parent_id == parent_id,
-                    OBJ.c.owner_attribute_id == attribute_id,
-                    OBJ.c.name.in_(chunk),
-                )
-            )
-        )
+        params = {"parent_id": parent_id, "attribute_id": attribute_id, "names": chunk}
+        found.update(session.scalars(_TAKEN, params))
     return sorted(found)
 
 
