@@ -47,8 +47,9 @@ def plant(md: wb.ModelDefinition) -> wb.ObjectDefinition:
     return md.create_object_definition("PowerPlant", namespace="Hydro")
 
 
-def model_with_plant(ws: wb.Workspace, md: wb.ModelDefinition,
-                     plant: wb.ObjectDefinition) -> wb.Object:
+def model_with_plant(
+    ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition
+) -> wb.Object:
     system = md.create_object_definition("System")
     system.add_attribute("To_Plants", "ownership_many", target=plant)
     m = ws.create_model("MySystem", definition=md, root_type=system)
@@ -58,13 +59,19 @@ def model_with_plant(ws: wb.Workspace, md: wb.ModelDefinition,
 # -- model definitions and namespaces ------------------------------------------------------------
 
 
-def test_model_definition_is_a_top_level_namespace(ws: wb.Workspace, md: wb.ModelDefinition) -> None:
+def test_model_definition_is_a_top_level_namespace(
+    ws: wb.Workspace, md: wb.ModelDefinition
+) -> None:
     assert ws.model_definition("EnergySystem") == md
     assert ws.model_definition(md.id) == md
     assert md.description == "the blueprint"
     assert [d.name for d in ws.model_definitions()] == ["EnergySystem"]
-    refused(ws, InvalidDefinition, "'EnergySystem' already exists",
-            lambda: ws.create_model_definition("EnergySystem"))
+    refused(
+        ws,
+        InvalidDefinition,
+        "'EnergySystem' already exists",
+        lambda: ws.create_model_definition("EnergySystem"),
+    )
     with pytest.raises(NotFound, match="'Nope'"):
         ws.model_definition("Nope")
 
@@ -79,12 +86,15 @@ def test_nested_namespaces(ws: wb.Workspace, md: wb.ModelDefinition) -> None:
     assert od.namespace == "Hydro.Rivers"
     auto = md.create_object_definition("Gate", namespace="Hydro.Rivers.Gates")
     assert auto.namespace == "Hydro.Rivers.Gates"
-    refused(ws, InvalidDefinition, "'Rivers' already exists", lambda: hydro.create_namespace("Rivers"))
+    refused(
+        ws, InvalidDefinition, "'Rivers' already exists", lambda: hydro.create_namespace("Rivers")
+    )
 
 
 @pytest.mark.parametrize("bad", ["a/b", "a.b", "", " lead", "tab\there"])
-def test_names_with_path_characters_are_refused(ws: wb.Workspace, md: wb.ModelDefinition,
-                                                plant: wb.ObjectDefinition, bad: str) -> None:
+def test_names_with_path_characters_are_refused(
+    ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition, bad: str
+) -> None:
     shown = re.escape(repr(bad))
     for call in (
         lambda: ws.create_model_definition(bad),
@@ -102,8 +112,9 @@ def test_names_with_path_characters_are_refused(ws: wb.Workspace, md: wb.ModelDe
 
 
 @pytest.mark.parametrize("value_type", list(wb.ValueType))
-def test_every_value_type_can_be_defined(md: wb.ModelDefinition, plant: wb.ObjectDefinition,
-                                         value_type: wb.ValueType) -> None:
+def test_every_value_type_can_be_defined(
+    md: wb.ModelDefinition, plant: wb.ObjectDefinition, value_type: wb.ValueType
+) -> None:
     target = plant if value_type.is_relation else None
     ad = plant.add_attribute("A", value_type.value, target=target, description="d")
     spec = ad.spec
@@ -117,19 +128,33 @@ def test_every_value_type_can_be_defined(md: wb.ModelDefinition, plant: wb.Objec
 def test_simple_attribute_constraints_are_stored(plant: wb.ObjectDefinition) -> None:
     n = plant.add_attribute("Turbines", "int64", minimum=0, maximum=12, default=2, unit="")
     p = plant.add_attribute("Capacity", "double", minimum=0, maximum=1e3, default=10, unit="MW")
-    t = plant.add_attribute("Commissioned", "utc_time", minimum="UTC20000101",
-                            maximum="UTC20991231235959", default="UTC20220510072415")
-    e = plant.add_attribute("Kind", "string", allowed=["run-of-river", "storage"],
-                            default="storage")
-    arr = plant.add_attribute("Levels", "double", array=True, min_count=1, max_count=3,
-                              default=[1.5])
+    t = plant.add_attribute(
+        "Commissioned",
+        "utc_time",
+        minimum="UTC20000101",
+        maximum="UTC20991231235959",
+        default="UTC20220510072415",
+    )
+    e = plant.add_attribute(
+        "Kind", "string", allowed=["run-of-river", "storage"], default="storage"
+    )
+    arr = plant.add_attribute(
+        "Levels", "double", array=True, min_count=1, max_count=3, default=[1.5]
+    )
     assert (n.spec.minimum, n.spec.maximum, n.spec.default) == (0, 12, 2)
     assert (p.spec.minimum, p.spec.maximum, p.spec.default, p.unit) == (0.0, 1000.0, 10.0, "MW")
     assert (t.spec.minimum, t.spec.maximum, t.spec.default) == (
-        "2000-01-01T00:00:00Z", "2099-12-31T23:59:59Z", "2022-05-10T07:24:15Z")
+        "2000-01-01T00:00:00Z",
+        "2099-12-31T23:59:59Z",
+        "2022-05-10T07:24:15Z",
+    )
     assert e.spec.allowed == ("run-of-river", "storage")
     assert (arr.spec.array, arr.spec.min_count, arr.spec.max_count, arr.spec.default) == (
-        True, 1, 3, [1.5])
+        True,
+        1,
+        3,
+        [1.5],
+    )
 
 
 @pytest.mark.parametrize(
@@ -137,7 +162,11 @@ def test_simple_attribute_constraints_are_stored(plant: wb.ObjectDefinition) -> 
     [
         ({"value_type": "float"}, InvalidDefinition, "'float' is not known; accepted: double"),
         ({"unit": "bananas"}, UnitError, "bananas"),
-        ({"minimum": 5, "maximum": 1}, InvalidDefinition, "minimum 5.0 is greater than maximum 1.0"),
+        (
+            {"minimum": 5, "maximum": 1},
+            InvalidDefinition,
+            "minimum 5.0 is greater than maximum 1.0",
+        ),
         ({"minimum": "low"}, InvalidDefinition, "minimum 'low'"),
         ({"minimum": 0, "default": -1}, InvalidDefinition, "-1 is below the minimum 0"),
         ({"maximum": 9, "default": 10}, InvalidDefinition, "10 is above the maximum 9"),
@@ -158,32 +187,51 @@ def test_simple_attribute_constraints_are_stored(plant: wb.ObjectDefinition) -> 
         ({"metadata": {"cat": [1, 2]}}, InvalidDefinition, "'cat' must hold a JSON object"),
     ],
 )
-def test_attribute_definition_refusals(ws: wb.Workspace, plant: wb.ObjectDefinition,
-                                       kwargs: dict[str, Any], error: type[Exception],
-                                       match: str) -> None:
+def test_attribute_definition_refusals(
+    ws: wb.Workspace,
+    plant: wb.ObjectDefinition,
+    kwargs: dict[str, Any],
+    error: type[Exception],
+    match: str,
+) -> None:
     kwargs = {"value_type": "double", **kwargs}
     refused(ws, error, match, lambda: plant.add_attribute("Bad", **kwargs))
     assert plant.attributes() == []
 
 
-def test_attribute_names_are_unique_per_object_definition(ws: wb.Workspace,
-                                                          plant: wb.ObjectDefinition) -> None:
+def test_attribute_names_are_unique_per_object_definition(
+    ws: wb.Workspace, plant: wb.ObjectDefinition
+) -> None:
     plant.add_attribute("Capacity", "double")
-    refused(ws, InvalidDefinition, "already has an attribute 'Capacity'",
-            lambda: plant.add_attribute("Capacity", "int64"))
+    refused(
+        ws,
+        InvalidDefinition,
+        "already has an attribute 'Capacity'",
+        lambda: plant.add_attribute("Capacity", "int64"),
+    )
 
 
-def test_relation_target_from_another_definition_is_refused(ws: wb.Workspace,
-                                                            plant: wb.ObjectDefinition) -> None:
+def test_relation_target_from_another_definition_is_refused(
+    ws: wb.Workspace, plant: wb.ObjectDefinition
+) -> None:
     other = ws.create_model_definition("Other").create_object_definition("Foreign")
-    refused(ws, InvalidDefinition, "is not an object definition of 'EnergySystem'",
-            lambda: plant.add_attribute("To_X", "ownership_many", target=other))
+    refused(
+        ws,
+        InvalidDefinition,
+        "is not an object definition of 'EnergySystem'",
+        lambda: plant.add_attribute("To_X", "ownership_many", target=other),
+    )
 
 
-def test_object_definition_names_are_unique(ws: wb.Workspace, md: wb.ModelDefinition,
-                                            plant: wb.ObjectDefinition) -> None:
-    refused(ws, InvalidDefinition, "'PowerPlant' already exists",
-            lambda: md.create_object_definition("PowerPlant"))
+def test_object_definition_names_are_unique(
+    ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition
+) -> None:
+    refused(
+        ws,
+        InvalidDefinition,
+        "'PowerPlant' already exists",
+        lambda: md.create_object_definition("PowerPlant"),
+    )
     md.create_object_definition("Dam")
     refused(ws, InvalidDefinition, "'Dam' already exists", lambda: plant.rename("Dam"))
     plant.rename("HydroPlant")
@@ -205,22 +253,36 @@ def test_attribute_type_is_inherited(md: wb.ModelDefinition, plant: wb.ObjectDef
     assert md.attribute_type("Kind") == kind
 
 
-def test_attribute_type_refusals(ws: wb.Workspace, md: wb.ModelDefinition,
-                                 plant: wb.ObjectDefinition) -> None:
+def test_attribute_type_refusals(
+    ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition
+) -> None:
     power = md.create_attribute_type("Power", "double", unit="MW")
-    refused(ws, InvalidDefinition, "'Power' already exists",
-            lambda: md.create_attribute_type("Power", "int64"))
+    refused(
+        ws,
+        InvalidDefinition,
+        "'Power' already exists",
+        lambda: md.create_attribute_type("Power", "int64"),
+    )
     refused(ws, UnitError, "bananas", lambda: md.create_attribute_type("D", unit="bananas"))
     refused(ws, UnitError, "bananas", lambda: power.set_unit("bananas"))
-    refused(ws, InvalidDefinition, "'c' is not one of the allowed",
-            lambda: md.create_attribute_type("K", "string", allowed=["a"], default="c"))
-    refused(ws, InvalidDefinition, "value type int64 differs from its attribute type 'Power'",
-            lambda: plant.add_attribute("P", "int64", attribute_type=power))
+    refused(
+        ws,
+        InvalidDefinition,
+        "'c' is not one of the allowed",
+        lambda: md.create_attribute_type("K", "string", allowed=["a"], default="c"),
+    )
+    refused(
+        ws,
+        InvalidDefinition,
+        "value type int64 differs from its attribute type 'Power'",
+        lambda: plant.add_attribute("P", "int64", attribute_type=power),
+    )
     refused(ws, NotFound, "'Energy'", lambda: plant.add_attribute(attribute_type="Energy"))
 
 
 def test_renaming_an_attribute_type_renames_definitions_and_attributes(
-        ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition) -> None:
+    ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition
+) -> None:
     power = md.create_attribute_type("Power", "double", unit="MW")
     follows = plant.add_attribute(attribute_type=power)
     dam = md.create_object_definition("Dam")
@@ -236,19 +298,25 @@ def test_renaming_an_attribute_type_renames_definitions_and_attributes(
 
 
 def test_attribute_type_rename_that_would_clash_is_refused(
-        ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition) -> None:
+    ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition
+) -> None:
     power = md.create_attribute_type("Power", "double")
     plant.add_attribute(attribute_type=power)
     plant.add_attribute("Capacity", "double")
     md.create_attribute_type("Other")
-    refused(ws, InvalidDefinition, "already has an attribute 'Capacity'",
-            lambda: power.rename("Capacity"))
+    refused(
+        ws,
+        InvalidDefinition,
+        "already has an attribute 'Capacity'",
+        lambda: power.rename("Capacity"),
+    )
     refused(ws, InvalidDefinition, "'Other' already exists", lambda: power.rename("Other"))
     assert power.name == "Power"
 
 
-def test_unit_propagates_but_description_does_not(md: wb.ModelDefinition,
-                                                  plant: wb.ObjectDefinition) -> None:
+def test_unit_propagates_but_description_does_not(
+    md: wb.ModelDefinition, plant: wb.ObjectDefinition
+) -> None:
     power = md.create_attribute_type("Power", "double", unit="MW", description="old")
     follows = plant.add_attribute(attribute_type=power)
     local = md.create_object_definition("Dam").add_attribute(attribute_type=power, unit="kW")
@@ -259,8 +327,9 @@ def test_unit_propagates_but_description_does_not(md: wb.ModelDefinition,
     assert (local.unit, local.overrides) == ("kW", ("unit",))
 
 
-def test_local_overrides_stop_propagation(md: wb.ModelDefinition,
-                                          plant: wb.ObjectDefinition) -> None:
+def test_local_overrides_stop_propagation(
+    md: wb.ModelDefinition, plant: wb.ObjectDefinition
+) -> None:
     power = md.create_attribute_type("Power", "double", unit="MW", description="d")
     ad = plant.add_attribute(attribute_type=power)
     ad.set_unit("kW")
@@ -275,7 +344,8 @@ def test_local_overrides_stop_propagation(md: wb.ModelDefinition,
 
 
 def test_renaming_an_attribute_definition_renames_its_attributes(
-        ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition) -> None:
+    ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition
+) -> None:
     ad = plant.add_attribute("Turbines", "int64", default=3)
     plant.add_attribute("Other", "int64")
     obj = model_with_plant(ws, md, plant)
@@ -287,7 +357,8 @@ def test_renaming_an_attribute_definition_renames_its_attributes(
 
 
 def test_attribute_definition_owning_objects_cannot_be_deleted(
-        ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition) -> None:
+    ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition
+) -> None:
     obj = model_with_plant(ws, md, plant)
     owner = obj.model.definition.attribute("To_Plants")
     refused(ws, InvalidDefinition, "'To_Plants' owns 1 objects", owner.delete)
@@ -300,7 +371,8 @@ def test_attribute_definition_owning_objects_cannot_be_deleted(
 
 
 def test_extended_metadata_on_namespaces_definitions_and_attributes(
-        ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition) -> None:
+    ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition
+) -> None:
     ns = md.create_namespace("Wind", metadata={"owner": {"team": "wind"}})
     ad = plant.add_attribute("Capacity", "double", metadata={"source": {"doc": "p. 4"}})
     plant.set_metadata("gis", {"layer": "plants", "z": [1, 2]})
@@ -320,10 +392,18 @@ def test_metadata_is_at_most_4000_characters(ws: wb.Workspace, plant: wb.ObjectD
     plant.set_metadata("big", fits)
     assert plant.metadata["big"] == fits
     too_big = {"t": "x" * (METADATA_LIMIT - len('{"t": ""}') + 1)}
-    refused(ws, InvalidDefinition, "'big' is 4001 characters as JSON; at most 4000",
-            lambda: plant.set_metadata("big", too_big))
-    refused(ws, InvalidDefinition, "'odd' is not serializable",
-            lambda: plant.set_metadata("odd", {"f": {1, 2}}))
+    refused(
+        ws,
+        InvalidDefinition,
+        "'big' is 4001 characters as JSON; at most 4000",
+        lambda: plant.set_metadata("big", too_big),
+    )
+    refused(
+        ws,
+        InvalidDefinition,
+        "'odd' is not serializable",
+        lambda: plant.set_metadata("odd", {"f": {1, 2}}),
+    )
     refused(ws, InvalidDefinition, "non-empty", lambda: plant.set_metadata("", {}))
     assert plant.metadata == {"big": fits}
 
@@ -343,18 +423,26 @@ def test_tags(ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefiniti
     assert plant.tags == ("Critical", "Hydro")
 
 
-def test_template_calculations(ws: wb.Workspace, md: wb.ModelDefinition,
-                               plant: wb.ObjectDefinition) -> None:
+def test_template_calculations(
+    ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition
+) -> None:
     calc = md.create_template_calculation("Production", "@t('.Inflow') * 0.9", "a share")
     assert (calc.name, calc.expression, calc.description) == (
-        "Production", "@t('.Inflow') * 0.9", "a share")
+        "Production",
+        "@t('.Inflow') * 0.9",
+        "a share",
+    )
     assert md.template_calculation("Production") == calc
     ad = plant.add_attribute("Production", "timeseries", template_calculation=calc)
     own = plant.add_attribute("Spill", "timeseries", template="@t('.Flow') - 5")
     assert (ad.spec.template, own.spec.template) == ("@t('.Inflow') * 0.9", "@t('.Flow') - 5")
     refused(ws, ExpressionError, "line 1", lambda: md.create_template_calculation("B", "1 +"))
-    refused(ws, InvalidDefinition, "'Production' already exists",
-            lambda: md.create_template_calculation("Production", "1"))
+    refused(
+        ws,
+        InvalidDefinition,
+        "'Production' already exists",
+        lambda: md.create_template_calculation("Production", "1"),
+    )
     refused(ws, ExpressionError, "line 1", lambda: calc.set_expression("(("))
     calc.set_expression("@t('.Inflow') * 0.8")
     assert plant.attribute("Production").spec.template == "@t('.Inflow') * 0.8"
@@ -365,7 +453,8 @@ def test_template_calculations(ws: wb.Workspace, md: wb.ModelDefinition,
 
 
 def test_timeseries_attribute_uses_the_template_unless_set_locally(
-        ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition) -> None:
+    ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition
+) -> None:
     plant.add_attribute("Production", "timeseries", template="@t('.Inflow') * 0.9")
     obj = model_with_plant(ws, md, plant)
     value = obj["Production"]
@@ -373,15 +462,19 @@ def test_timeseries_attribute_uses_the_template_unless_set_locally(
     obj["Production"] = "@t('.Inflow') * 0.5"
     value = obj["Production"]
     assert (value.source, value.expression, value.template) == (
-        "local", "@t('.Inflow') * 0.5", "@t('.Inflow') * 0.9")
+        "local",
+        "@t('.Inflow') * 0.5",
+        "@t('.Inflow') * 0.9",
+    )
     refused(ws, ExpressionError, "line 1", lambda: obj.__setitem__("Production", "* 2"))
     refused(ws, wb.InvalidValue, "got 42", lambda: obj.__setitem__("Production", 42))
     obj["Production"] = None
     assert obj["Production"].source == "template"
 
 
-def test_model_definition_in_use_cannot_be_deleted(ws: wb.Workspace, md: wb.ModelDefinition,
-                                                   plant: wb.ObjectDefinition) -> None:
+def test_model_definition_in_use_cannot_be_deleted(
+    ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition
+) -> None:
     obj = model_with_plant(ws, md, plant)
     refused(ws, InvalidDefinition, r"used by the models \['MySystem'\]", md.delete)
     obj.model.delete(recursive=True)

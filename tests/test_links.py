@@ -37,8 +37,10 @@ def refused(ws: wb.Workspace, error: type[Exception], match: str, call: Callable
     assert store_state(ws) == before
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 @dataclass
@@ -76,8 +78,10 @@ def test_link_one_and_link_many(grid: Grid) -> None:
     q = grid.ws.get("Model/Nordic/PlantA")
     assert q["Area"] == no2 and q.links("Area") == [no2]
     assert q["Markets"] == [no5, no1]  # in the order given
-    assert [t.full_name for t in q["Markets"]] == ["Model/Nordic.To_Areas/NO5",
-                                                   "Model/Nordic.To_Areas/NO1"]
+    assert [t.full_name for t in q["Markets"]] == [
+        "Model/Nordic.To_Areas/NO5",
+        "Model/Nordic.To_Areas/NO1",
+    ]
     assert grid.ws.get("Model/Nordic/PlantA.Markets").value == [no5, no1]
     p.set_links("Area", None)
     p.set_links("Markets", [])
@@ -87,21 +91,49 @@ def test_link_one_and_link_many(grid: Grid) -> None:
 def test_link_refusals(grid: Grid) -> None:
     ws, p, (no1, no2, _) = grid.ws, grid.plant, grid.areas
     p.set_links("Markets", [no1])
-    refused(ws, InvalidValue, "takes objects of type 'PriceArea', not 'PowerPlant'",
-            lambda: p.set_links("Area", grid.other_plant))
-    refused(ws, InvalidValue, "takes objects of type 'PriceArea', not 'PowerPlant'",
-            lambda: p.set_links("Markets", [no2, grid.other_plant]))
+    refused(
+        ws,
+        InvalidValue,
+        "takes objects of type 'PriceArea', not 'PowerPlant'",
+        lambda: p.set_links("Area", grid.other_plant),
+    )
+    refused(
+        ws,
+        InvalidValue,
+        "takes objects of type 'PriceArea', not 'PowerPlant'",
+        lambda: p.set_links("Markets", [no2, grid.other_plant]),
+    )
     refused(ws, InvalidValue, "one-to-one .*got 2 targets", lambda: p.set_links("Area", [no1, no2]))
-    refused(ws, InvalidValue, "link targets must be objects, got 'NO1'",
-            lambda: p.set_links("Markets", ["NO1"]))
-    refused(ws, InvalidValue, r"\['Model/Nordic.To_Areas/NO2'\] given more than once",
-            lambda: p.set_links("Markets", [no2, no2]))
-    refused(ws, InvalidValue, "is int64, not link_one or link_many",
-            lambda: p.set_links("Turbines", no1))
-    refused(ws, InvalidValue, "is link_one, not versioned_link_one",
-            lambda: p.add_link_version("Area", no1, "UTC20240101"))
-    refused(ws, InvalidValue, "use add_child/move for ownership, set_links for links",
-            lambda: p.__setitem__("Area", no1))
+    refused(
+        ws,
+        InvalidValue,
+        "link targets must be objects, got 'NO1'",
+        lambda: p.set_links("Markets", ["NO1"]),  # type: ignore[list-item]
+    )
+    refused(
+        ws,
+        InvalidValue,
+        r"\['Model/Nordic.To_Areas/NO2'\] given more than once",
+        lambda: p.set_links("Markets", [no2, no2]),
+    )
+    refused(
+        ws,
+        InvalidValue,
+        "is int64, not link_one or link_many",
+        lambda: p.set_links("Turbines", no1),
+    )
+    refused(
+        ws,
+        InvalidValue,
+        "is link_one, not versioned_link_one",
+        lambda: p.add_link_version("Area", no1, "UTC20240101"),
+    )
+    refused(
+        ws,
+        InvalidValue,
+        "use add_child/move for ownership, set_links for links",
+        lambda: p.__setitem__("Area", no1),
+    )
     refused(ws, NotFound, "'Nope'", lambda: p.set_links("Nope", no1))
     assert p["Markets"] == [no1]
 
@@ -112,10 +144,15 @@ def test_a_deleted_target_is_refused_and_a_deleted_link_shows_nothing(grid: Grid
     p.set_links("Markets", [no1, no2])
     ws.get(no1.id).delete()
     assert (p["Area"], p["Markets"]) == (None, [no2])
-    refused(ws, NotFound, "'Model/Nordic.To_Areas/NO1'; it was deleted",
-            lambda: p.set_links("Markets", [no5, no1]))
-    refused(ws, NotFound, "it was deleted",
-            lambda: p.add_link_version("PriceArea", no1, "UTC20240101"))
+    refused(
+        ws,
+        NotFound,
+        "'Model/Nordic.To_Areas/NO1'; it was deleted",
+        lambda: p.set_links("Markets", [no5, no1]),
+    )
+    refused(
+        ws, NotFound, "it was deleted", lambda: p.add_link_version("PriceArea", no1, "UTC20240101")
+    )
 
 
 def test_versioned_link_target_at_a_time(grid: Grid) -> None:
@@ -142,8 +179,12 @@ def test_versioned_link_history_between_two_times(grid: Grid) -> None:
     p.add_link_version("PriceArea", no1, "UTC20200101")
     p.add_link_version("PriceArea", None, "UTC20230101")
     p.add_link_version("PriceArea", no2, "UTC20220701")
-    everything = [(utc(2020, 1, 1), no1), (utc(2022, 7, 1), no2), (utc(2023, 1, 1), None),
-                  (utc(2024, 1, 1), no5)]
+    everything = [
+        (utc(2020, 1, 1), no1),
+        (utc(2022, 7, 1), no2),
+        (utc(2023, 1, 1), None),
+        (utc(2024, 1, 1), no5),
+    ]
     assert p.link_history("PriceArea") == everything
     assert p["PriceArea"] == everything
     # the version in force at t1 counts; one starting at t2 does not
@@ -161,27 +202,51 @@ def test_versioned_link_many(grid: Grid) -> None:
     p.add_link_version("Bids", no2, "UTC20240101")  # already there: no change
     p.add_link_version("Bids", no5, "UTC20250101")
     p.add_link_version("Bids", None, "UTC20260101")
-    assert sorted(t.name for t in p.link_target_at("Bids", "UTC20240601")) == ["NO1", "NO2"]
+    both = p.link_target_at("Bids", "UTC20240601")
+    assert isinstance(both, list) and sorted(t.name for t in both) == ["NO1", "NO2"]
     assert p.link_target_at("Bids", "UTC20250601") == [no5]
     assert p.link_target_at("Bids", "UTC20260601") == []
     history = p.link_history("Bids", "UTC20240601", "UTC20251231")
     assert sorted((t, o.name if o else None) for t, o in history) == [
-        (utc(2024, 1, 1), "NO1"), (utc(2024, 1, 1), "NO2"), (utc(2025, 1, 1), "NO5")]
+        (utc(2024, 1, 1), "NO1"),
+        (utc(2024, 1, 1), "NO2"),
+        (utc(2025, 1, 1), "NO5"),
+    ]
 
 
 def test_versioned_link_refusals(grid: Grid) -> None:
     ws, p, (no1, _, _) = grid.ws, grid.plant, grid.areas
     p.add_link_version("PriceArea", no1, "UTC20200101")
-    refused(ws, InvalidValue, "takes objects of type 'PriceArea', not 'PowerPlant'",
-            lambda: p.add_link_version("PriceArea", grid.other_plant, "UTC20210101"))
-    refused(ws, InvalidValue, "'last tuesday' is not understood",
-            lambda: p.add_link_version("PriceArea", no1, "last tuesday"))
-    refused(ws, InvalidValue, "has no timezone",
-            lambda: p.add_link_version("PriceArea", no1, datetime(2021, 1, 1)))
-    refused(ws, InvalidValue, "must be an object or None, got 'NO1'",
-            lambda: p.add_link_version("PriceArea", "NO1", "UTC20210101"))  # type: ignore[arg-type]
-    refused(ws, InvalidValue, "is versioned_link_one, not link_one",
-            lambda: p.set_links("PriceArea", no1))
+    refused(
+        ws,
+        InvalidValue,
+        "takes objects of type 'PriceArea', not 'PowerPlant'",
+        lambda: p.add_link_version("PriceArea", grid.other_plant, "UTC20210101"),
+    )
+    refused(
+        ws,
+        InvalidValue,
+        "'last tuesday' is not understood",
+        lambda: p.add_link_version("PriceArea", no1, "last tuesday"),
+    )
+    refused(
+        ws,
+        InvalidValue,
+        "has no timezone",
+        lambda: p.add_link_version("PriceArea", no1, datetime(2021, 1, 1)),
+    )
+    refused(
+        ws,
+        InvalidValue,
+        "must be an object or None, got 'NO1'",
+        lambda: p.add_link_version("PriceArea", "NO1", "UTC20210101"),  # type: ignore[arg-type]
+    )
+    refused(
+        ws,
+        InvalidValue,
+        "is versioned_link_one, not link_one",
+        lambda: p.set_links("PriceArea", no1),
+    )
     assert p.link_history("PriceArea") == [(utc(2020, 1, 1), no1)]
 
 
@@ -190,7 +255,11 @@ def test_link_edits_use_optimistic_locking(grid: Grid) -> None:
     stale = ws.get(p.id)
     p.set_links("Area", no1)
     refused(ws, ConcurrentEdit, "refresh", lambda: stale.set_links("Area", no2))
-    refused(ws, ConcurrentEdit, "refresh",
-            lambda: stale.add_link_version("PriceArea", no2, "UTC20240101"))
+    refused(
+        ws,
+        ConcurrentEdit,
+        "refresh",
+        lambda: stale.add_link_version("PriceArea", no2, "UTC20240101"),
+    )
     stale.refresh().set_links("Area", no2)
     assert p["Area"] == no2

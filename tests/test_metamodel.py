@@ -34,13 +34,26 @@ def test_value_types() -> None:
     with pytest.raises(InvalidDefinition, match="'decimal' is not known; accepted: double, int64"):
         ValueType.parse("decimal")
     simple = {v for v in ValueType if v.is_simple}
-    assert simple == {ValueType.DOUBLE, ValueType.INT64, ValueType.BOOLEAN, ValueType.STRING,
-                      ValueType.UTC_TIME}
+    assert simple == {
+        ValueType.DOUBLE,
+        ValueType.INT64,
+        ValueType.BOOLEAN,
+        ValueType.STRING,
+        ValueType.UTC_TIME,
+    }
     assert {v for v in ValueType if v.is_relation} == {
-        ValueType.OWNERSHIP_ONE, ValueType.OWNERSHIP_MANY, ValueType.LINK_ONE,
-        ValueType.LINK_MANY, ValueType.VERSIONED_LINK_ONE, ValueType.VERSIONED_LINK_MANY}
+        ValueType.OWNERSHIP_ONE,
+        ValueType.OWNERSHIP_MANY,
+        ValueType.LINK_ONE,
+        ValueType.LINK_MANY,
+        ValueType.VERSIONED_LINK_ONE,
+        ValueType.VERSIONED_LINK_MANY,
+    }
     assert {v for v in ValueType if v.is_many} == {
-        ValueType.OWNERSHIP_MANY, ValueType.LINK_MANY, ValueType.VERSIONED_LINK_MANY}
+        ValueType.OWNERSHIP_MANY,
+        ValueType.LINK_MANY,
+        ValueType.VERSIONED_LINK_MANY,
+    }
 
 
 @pytest.mark.parametrize(
@@ -52,8 +65,10 @@ def test_value_types() -> None:
         ("UTC20220510072415123", datetime(2022, 5, 10, 7, 24, 15, 123000, tzinfo=UTC)),
         ("2022-05-10T07:24:15Z", datetime(2022, 5, 10, 7, 24, 15, tzinfo=UTC)),
         ("2022-05-10T09:24:15+02:00", datetime(2022, 5, 10, 7, 24, 15, tzinfo=UTC)),
-        (datetime(2022, 5, 10, 9, tzinfo=timezone(timedelta(hours=2))),
-         datetime(2022, 5, 10, 7, tzinfo=UTC)),
+        (
+            datetime(2022, 5, 10, 9, tzinfo=timezone(timedelta(hours=2))),
+            datetime(2022, 5, 10, 7, tzinfo=UTC),
+        ),
     ],
 )
 def test_parse_time(text: Any, expected: datetime) -> None:
@@ -76,8 +91,11 @@ def test_parse_time_refuses(value: Any, match: str) -> None:
         parse_time(value)
 
 
-@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
-                    timezones=st.just(UTC)))
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+    )
+)
 def test_time_text_round_trips(moment: datetime) -> None:
     assert parse_time(format_time(moment)) == moment
     assert format_time(moment).endswith("Z")
@@ -100,10 +118,18 @@ def test_metadata() -> None:
 
 
 def test_spec_stores_bounds_in_their_stored_form() -> None:
-    spec = AttributeSpec("T", ValueType.UTC_TIME, minimum="UTC20000101",
-                         maximum=datetime(2099, 1, 1, tzinfo=UTC), default="UTC20220510072415")
+    spec = AttributeSpec(
+        "T",
+        ValueType.UTC_TIME,
+        minimum="UTC20000101",
+        maximum=datetime(2099, 1, 1, tzinfo=UTC),
+        default="UTC20220510072415",
+    )
     assert (spec.minimum, spec.maximum, spec.default) == (
-        "2000-01-01T00:00:00Z", "2099-01-01T00:00:00Z", "2022-05-10T07:24:15Z")
+        "2000-01-01T00:00:00Z",
+        "2099-01-01T00:00:00Z",
+        "2022-05-10T07:24:15Z",
+    )
     assert spec.validate("UTC20500101") == "2050-01-01T00:00:00Z"
     n = AttributeSpec("N", ValueType.INT64, minimum=0.0, allowed=(1, 2.0))
     assert (n.minimum, n.allowed) == (0, (1, 2))
@@ -127,8 +153,11 @@ def test_spec_stores_bounds_in_their_stored_form() -> None:
         ({"allowed": (1, "2")}, InvalidDefinition, "allowed values are refused.*'2'"),
         ({"value_type": ValueType.XY_SET, "allowed": ()}, InvalidDefinition, "simple types"),
         ({"default": True}, InvalidDefinition, "got True"),
-        ({"value_type": ValueType.RATING_CURVE, "default": {}}, InvalidDefinition,
-         "rating_curve is not set this way"),
+        (
+            {"value_type": ValueType.RATING_CURVE, "default": {}},
+            InvalidDefinition,
+            "rating_curve is not set this way",
+        ),
     ],
 )
 def test_spec_refusals(kwargs: dict[str, Any], error: type[Exception], match: str) -> None:

@@ -63,8 +63,13 @@ def setup(ws: wb.Workspace) -> Setup:
     plant = md.create_object_definition("PowerPlant", namespace="Hydro")
     plant.add_attribute("Turbines", "int64", minimum=0, maximum=12, default=0)
     plant.add_attribute("Capacity", "double", minimum=0, maximum=1000, unit="MW")
-    plant.add_attribute("Commissioned", "utc_time", minimum="UTC20000101",
-                        maximum="UTC20991231235959", default="UTC20220510072415")
+    plant.add_attribute(
+        "Commissioned",
+        "utc_time",
+        minimum="UTC20000101",
+        maximum="UTC20991231235959",
+        default="UTC20220510072415",
+    )
     plant.add_attribute("Kind", "string", allowed=["run-of-river", "storage"], default="storage")
     plant.add_attribute("Active", "boolean", default=True)
     plant.add_attribute("Levels", "double", array=True, min_count=1, max_count=3, default=[1.0])
@@ -87,19 +92,37 @@ def setup(ws: wb.Workspace) -> Setup:
 def test_a_model_is_its_root_object(setup: Setup) -> None:
     ws, m = setup.ws, setup.model
     assert (m.name, m.full_name, m.is_model, m.parent, m.model) == (
-        "MySystem", "Model/MySystem", True, None, m)
+        "MySystem",
+        "Model/MySystem",
+        True,
+        None,
+        m,
+    )
     assert m.type_name == "System"
     second = ws.create_model("Other", definition="EnergySystem", root_type="System")
     assert [x.name for x in ws.models()] == ["MySystem", "Other"]
     assert ws.get("Model/Other") == second
-    refused(ws, InvalidValue, "a model named 'Other' already exists",
-            lambda: ws.create_model("Other", definition=setup.md, root_type=setup.system))
-    refused(ws, NotFound, "'Nope'",
-            lambda: ws.create_model("Third", definition=setup.md, root_type="Nope"))
-    refused(ws, InvalidValue, "'a/b'",
-            lambda: ws.create_model("a/b", definition=setup.md, root_type=setup.system))
-    refused(ws, InvalidValue, "a model cannot be moved",
-            lambda: second.move(setup.model, "To_Plants"))
+    refused(
+        ws,
+        InvalidValue,
+        "a model named 'Other' already exists",
+        lambda: ws.create_model("Other", definition=setup.md, root_type=setup.system),
+    )
+    refused(
+        ws,
+        NotFound,
+        "'Nope'",
+        lambda: ws.create_model("Third", definition=setup.md, root_type="Nope"),
+    )
+    refused(
+        ws,
+        InvalidValue,
+        "'a/b'",
+        lambda: ws.create_model("a/b", definition=setup.md, root_type=setup.system),
+    )
+    refused(
+        ws, InvalidValue, "a model cannot be moved", lambda: second.move(setup.model, "To_Plants")
+    )
 
 
 # -- ownership ---------------------------------------------------------------------------------
@@ -123,32 +146,60 @@ def test_objects_are_created_under_ownership_attributes(setup: Setup) -> None:
 def test_ownership_refusals(setup: Setup) -> None:
     ws, m = setup.ws, setup.model
     a = m.add_child("To_Plants", "PlantA", setup.plant)
-    refused(ws, InvalidValue, r"already owns objects named \['PlantA'\]",
-            lambda: m.add_child("To_Plants", "PlantA", setup.plant))
-    refused(ws, InvalidValue, "'PlantX' is given twice",
-            lambda: m.add_children("To_Plants", ["PlantX", "PlantX"], setup.plant))
-    refused(ws, InvalidValue, "takes objects of type 'PowerPlant', not 'Unit'",
-            lambda: m.add_child("To_Plants", "U1", setup.unit))
-    refused(ws, InvalidValue, "is int64, not ownership_one or ownership_many",
-            lambda: a.add_child("Turbines", "U1", setup.unit))
+    refused(
+        ws,
+        InvalidValue,
+        r"already owns objects named \['PlantA'\]",
+        lambda: m.add_child("To_Plants", "PlantA", setup.plant),
+    )
+    refused(
+        ws,
+        InvalidValue,
+        "'PlantX' is given twice",
+        lambda: m.add_children("To_Plants", ["PlantX", "PlantX"], setup.plant),
+    )
+    refused(
+        ws,
+        InvalidValue,
+        "takes objects of type 'PowerPlant', not 'Unit'",
+        lambda: m.add_child("To_Plants", "U1", setup.unit),
+    )
+    refused(
+        ws,
+        InvalidValue,
+        "is int64, not ownership_one or ownership_many",
+        lambda: a.add_child("Turbines", "U1", setup.unit),
+    )
     refused(ws, NotFound, "'To_Nothing'", lambda: a.add_child("To_Nothing", "U1", setup.unit))
     refused(ws, InvalidValue, "'U.1'", lambda: a.add_child("To_Units", "U.1", setup.unit))
     refused(ws, InvalidValue, "'U/1'", lambda: a.add_child("To_Units", "U/1", setup.unit))
     refused(ws, NotFound, "'Turbine'", lambda: a.add_child("To_Units", "U1", "Turbine"))
     other = ws.create_model_definition("Other").create_object_definition("Unit")
-    refused(ws, InvalidValue, "belongs to another model definition",
-            lambda: a.add_child("To_Units", "U1", other))
+    refused(
+        ws,
+        InvalidValue,
+        "belongs to another model definition",
+        lambda: a.add_child("To_Units", "U1", other),
+    )
 
 
 def test_one_to_one_ownership_takes_one_object_while_empty(setup: Setup) -> None:
     ws = setup.ws
     a = setup.model.add_child("To_Plants", "PlantA", setup.plant)
-    refused(ws, InvalidValue, "one-to-one.*got 2 objects",
-            lambda: a.add_children("To_Main", ["U1", "U2"], setup.unit))
+    refused(
+        ws,
+        InvalidValue,
+        "one-to-one.*got 2 objects",
+        lambda: a.add_children("To_Main", ["U1", "U2"], setup.unit),
+    )
     main = a.add_child("To_Main", "U1", setup.unit)
     assert a["To_Main"] == main
-    refused(ws, InvalidValue, "To_Main is one-to-one.*already owns 'U1'",
-            lambda: a.add_child("To_Main", "U2", setup.unit))
+    refused(
+        ws,
+        InvalidValue,
+        "To_Main is one-to-one.*already owns 'U1'",
+        lambda: a.add_child("To_Main", "U2", setup.unit),
+    )
     loose = a.add_child("To_Units", "U2", setup.unit)
     refused(ws, InvalidValue, "already owns 'U1'", lambda: loose.move(a, "To_Main"))
     main.delete()
@@ -234,27 +285,40 @@ def test_invalid_values_are_refused(setup: Setup, name: str, value: Any, match: 
 
 def efficiency() -> XYSet:
     return XYSet(
-        (XYCurve(10.0, (0.0, 50.5, 100.0), (0.0, 0.91, 0.88)),
-         XYCurve(20.0, (0.0, 1e-9, 100.0), (0.1, 1 / 3, 0.93))),
-        x_unit="MW", y_unit="", z_unit="m", description="efficiency by head",
+        (
+            XYCurve(10.0, (0.0, 50.5, 100.0), (0.0, 0.91, 0.88)),
+            XYCurve(20.0, (0.0, 1e-9, 100.0), (0.1, 1 / 3, 0.93)),
+        ),
+        x_unit="MW",
+        y_unit="",
+        z_unit="m",
+        description="efficiency by head",
     )
 
 
 def rating() -> RatingCurve:
-    first = RatingCurveVersion(datetime(2024, 1, 1), 0.5, (
-        RatingSegment(2.0, 1.25, 0.0, 2.0), RatingSegment(5.0, 2.0, -0.1, 1.5)))
-    second = RatingCurveVersion(datetime(2025, 6, 1, 12), 0.0, (
-        RatingSegment(9.75, 0.1, 0.2, 1 / 7),))
+    first = RatingCurveVersion(
+        datetime(2024, 1, 1),
+        0.5,
+        (RatingSegment(2.0, 1.25, 0.0, 2.0), RatingSegment(5.0, 2.0, -0.1, 1.5)),
+    )
+    second = RatingCurveVersion(
+        datetime(2025, 6, 1, 12), 0.0, (RatingSegment(9.75, 0.1, 0.2, 1 / 7),)
+    )
     return RatingCurve((first, second))
 
 
 def test_curves_are_stored_and_read_back_exactly(setup: Setup) -> None:
     a = setup.model.add_child("To_Plants", "PlantA", setup.plant)
-    gates = VersionedXYSet((
-        XYSetVersion(datetime(2023, 1, 1), efficiency()),
-        XYSetVersion(datetime(2024, 2, 29, 23, 59, 59, 123456),
-                     XYSet((XYCurve(0.0, (1.0, 2.0), (3.0, -4.0)),))),
-    ))
+    gates = VersionedXYSet(
+        (
+            XYSetVersion(datetime(2023, 1, 1), efficiency()),
+            XYSetVersion(
+                datetime(2024, 2, 29, 23, 59, 59, 123456),
+                XYSet((XYCurve(0.0, (1.0, 2.0), (3.0, -4.0)),)),
+            ),
+        )
+    )
     a["Efficiency"] = efficiency()
     a["Gates"] = gates
     a["Rating"] = rating().to_dict()  # the plain form is accepted too
@@ -270,8 +334,12 @@ def test_curves_are_stored_and_read_back_exactly(setup: Setup) -> None:
 
 def test_a_curve_of_the_wrong_kind_is_refused(setup: Setup) -> None:
     a = setup.model.add_child("To_Plants", "PlantA", setup.plant)
-    refused(setup.ws, InvalidValue, "takes a RatingCurve, got XYSet",
-            lambda: a.__setitem__("Rating", efficiency()))
+    refused(
+        setup.ws,
+        InvalidValue,
+        "takes a RatingCurve, got XYSet",
+        lambda: a.__setitem__("Rating", efficiency()),
+    )
 
 
 # -- rename, move, delete ------------------------------------------------------------------------
@@ -306,12 +374,17 @@ def test_move_keeps_the_subtree_and_refuses_cycles(setup: Setup) -> None:
     a.move(other, "To_Plants")
     assert ws.get("Model/Other/PlantA/U1").model == other
     b = other.add_child("To_Plants", "PlantB", setup.plant)
-    refused(ws, InvalidValue, "takes objects of type 'Unit', not 'PowerPlant'",
-            lambda: b.move(a, "To_Units"))
+    refused(
+        ws,
+        InvalidValue,
+        "takes objects of type 'Unit', not 'PowerPlant'",
+        lambda: b.move(a, "To_Units"),
+    )
     refused(ws, InvalidValue, "is int64, not ownership", lambda: b.move(a, "Turbines"))
     m.add_child("To_Plants", "PlantB", setup.plant)
-    refused(ws, InvalidValue, "already owns an object named 'PlantB'",
-            lambda: b.move(m, "To_Plants"))
+    refused(
+        ws, InvalidValue, "already owns an object named 'PlantB'", lambda: b.move(m, "To_Plants")
+    )
 
 
 def test_move_under_itself_or_a_descendant_is_refused(setup: Setup, ws: wb.Workspace) -> None:
@@ -322,8 +395,12 @@ def test_move_under_itself_or_a_descendant_is_refused(setup: Setup, ws: wb.Works
     top = setup.model.add_child("To_Areas", "North", area)
     middle = top.add_child("To_Areas", "Fjord", area)
     bottom = middle.add_child("To_Areas", "Valley", area)
-    refused(ws, InvalidValue, "moving Model/MySystem.To_Areas/North under .*Valley would make a cycle",
-            lambda: top.move(bottom, "To_Areas"))
+    refused(
+        ws,
+        InvalidValue,
+        "moving Model/MySystem.To_Areas/North under .*Valley would make a cycle",
+        lambda: top.move(bottom, "To_Areas"),
+    )
     refused(ws, InvalidValue, "would make a cycle", lambda: top.move(top, "To_Areas"))
     bottom.move(top, "To_Areas")
     assert [c.name for c in top.children()] == ["Fjord", "Valley"]
@@ -333,8 +410,13 @@ def test_delete_is_recursive_only_when_asked(setup: Setup) -> None:
     ws, m = setup.ws, setup.model
     a, b = m.add_children("To_Plants", ["PlantA", "PlantB"], setup.plant)
     a.add_children("To_Units", ["U1", "U2"], setup.unit)
-    refused(ws, InvalidValue, "Model/MySystem.To_Plants/PlantA has 2 descendants; "
-            r"delete\(recursive=True\)", a.delete)
+    refused(
+        ws,
+        InvalidValue,
+        "Model/MySystem.To_Plants/PlantA has 2 descendants; "
+        r"delete\(recursive=True\)",
+        a.delete,
+    )
     b.delete()
     with pytest.raises(NotFound, match=str(b.id)):
         ws.get(b.id)
@@ -354,8 +436,12 @@ def test_a_stale_handle_is_refused_until_refreshed(setup: Setup) -> None:
     mine = setup.model.add_child("To_Plants", "PlantA", setup.plant)
     theirs = ws.get(mine.full_name)
     theirs["Turbines"] = 4
-    refused(ws, ConcurrentEdit, rf"object {mine.id} was changed .* since version 1 .*refresh",
-            lambda: mine.__setitem__("Turbines", 5))
+    refused(
+        ws,
+        ConcurrentEdit,
+        rf"object {mine.id} was changed .* since version 1 .*refresh",
+        lambda: mine.__setitem__("Turbines", 5),
+    )
     refused(ws, ConcurrentEdit, "since version 1", lambda: mine.rename("PlantB"))
     refused(ws, ConcurrentEdit, "since version 1", lambda: mine.move(setup.model, "To_Spare"))
     refused(ws, ConcurrentEdit, "since version 1", mine.delete)
@@ -410,11 +496,19 @@ def test_handles_on_deleted_objects_are_refused(setup: Setup) -> None:
     ws.get(gone.id).delete()
     replacement = m.add_child("To_Plants", "Next", setup.plant)
     assert replacement.id > other.id  # ids are never handed out again
-    refused(ws, NotFound, "'Model/MySystem.To_Plants/Gone'; it was deleted",
-            lambda: gone.add_child("To_Units", "U1", setup.unit))
+    refused(
+        ws,
+        NotFound,
+        "'Model/MySystem.To_Plants/Gone'; it was deleted",
+        lambda: gone.add_child("To_Units", "U1", setup.unit),
+    )
     unit = other.add_child("To_Units", "U1", setup.unit)
-    refused(ws, NotFound, "'Model/MySystem.To_Plants/Gone'; it was deleted",
-            lambda: unit.move(gone, "To_Units"))
+    refused(
+        ws,
+        NotFound,
+        "'Model/MySystem.To_Plants/Gone'; it was deleted",
+        lambda: unit.move(gone, "To_Units"),
+    )
     before = store_state(ws)
     with pytest.raises(StoreError, match="rolled back"), ws.transaction():
         m.add_child("To_Plants", "PlantA", setup.plant)

@@ -16,7 +16,8 @@ from workbench.paths import ObjectPath, Segment, check_name, parse_path
 # names as users write them: anything printable but '/', '.', and white space at the ends
 names = st.text(
     st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="/."),
-    min_size=1, max_size=30,
+    min_size=1,
+    max_size=30,
 ).filter(lambda n: n == n.strip() and n.strip() != "")
 
 
@@ -24,8 +25,9 @@ names = st.text(
 def paths(draw: st.DrawFn) -> ObjectPath:
     count = draw(st.integers(1, 6))
     full = draw(st.booleans())
-    segments = [Segment(draw(names), draw(names) if full and i < count - 1 else None)
-                for i in range(count)]
+    segments = [
+        Segment(draw(names), draw(names) if full and i < count - 1 else None) for i in range(count)
+    ]
     return ObjectPath(tuple(segments), draw(st.none() | names))
 
 
@@ -40,7 +42,11 @@ def test_path_text_round_trips(path: ObjectPath) -> None:
 def test_parse_path_parts() -> None:
     p = parse_path("Model/Sys.To_Areas/North.To_Plants/PlantA.MaxPower")
     assert (p.names, p.attribute, p.is_full, p.model) == (
-        ("Sys", "North", "PlantA"), "MaxPower", True, "Sys")
+        ("Sys", "North", "PlantA"),
+        "MaxPower",
+        True,
+        "Sys",
+    )
     assert str(p.object_path) == "Model/Sys.To_Areas/North.To_Plants/PlantA"
     short = parse_path("Model/Sys/North/PlantA")
     assert (short.is_full, short.attribute) == (False, None)
@@ -103,7 +109,8 @@ def test_lookup_by_short_path_full_name_and_id(tree: wb.Workspace) -> None:
     assert ws.get(unit.id) == unit and ws.get(unit.id).full_name == unit.full_name
     assert ws.get(parse_path(unit.full_name)) == unit
     assert ws.object("Model/Sys/South/PlantA").full_name == (
-        "Model/Sys.To_Areas/South.To_Plants/PlantA")
+        "Model/Sys.To_Areas/South.To_Plants/PlantA"
+    )
     mixed = ws.get("Model/Sys/North.To_Reserve/PlantA")  # a partly full path
     assert mixed.full_name == "Model/Sys.To_Areas/North.To_Reserve/PlantA"
 
@@ -119,7 +126,8 @@ def test_attribute_paths_and_attribute_ids(tree: wb.Workspace) -> None:
     assert (by_id.full_name, by_id.value) == (attr.full_name, 10.0)
     owner = ws.get("Model/Sys/North.To_Plants/PlantA.To_Units")
     assert [u.full_name for u in owner.value] == [
-        "Model/Sys.To_Areas/North.To_Plants/PlantA.To_Units/U1"]
+        "Model/Sys.To_Areas/North.To_Plants/PlantA.To_Units/U1"
+    ]
     with pytest.raises(InvalidValue, match="names an attribute, not an object"):
         ws.object(attr.full_name)
 
@@ -132,7 +140,8 @@ def test_an_ambiguous_short_path_lists_the_full_names(tree: wb.Workspace) -> Non
         "Model/Sys.To_Areas/North.To_Reserve/PlantA",
     )
     assert "use one of the full names: Model/Sys.To_Areas/North.To_Plants/PlantA, " in str(
-        caught.value)
+        caught.value
+    )
     with pytest.raises(AmbiguousPath, match="'Model/Sys/North/PlantA'"):
         tree.get("Model/Sys/North/PlantA.MaxPower")
     north = tree.get("Model/Sys/North")
@@ -156,8 +165,9 @@ def test_an_ambiguous_short_path_lists_the_full_names(tree: wb.Workspace) -> Non
         (True, InvalidValue, "got True"),
     ],
 )
-def test_lookups_that_find_nothing(tree: wb.Workspace, key: object, error: type[Exception],
-                                   match: str) -> None:
+def test_lookups_that_find_nothing(
+    tree: wb.Workspace, key: object, error: type[Exception], match: str
+) -> None:
     with pytest.raises(error, match=match):
         tree.get(key)  # type: ignore[arg-type]
 
@@ -168,26 +178,36 @@ def test_everything_returned_carries_its_full_name(tree: wb.Workspace) -> None:
     north = m.children()[0]
     assert north.full_name == "Model/Sys.To_Areas/North"
     assert [c.full_name for c in north.children()] == [
-        "Model/Sys.To_Areas/North.To_Plants/PlantA", "Model/Sys.To_Areas/North.To_Reserve/PlantA"]
+        "Model/Sys.To_Areas/North.To_Plants/PlantA",
+        "Model/Sys.To_Areas/North.To_Reserve/PlantA",
+    ]
     unit = ws.get("Model/Sys/North.To_Plants/PlantA/U1")
     assert unit.parent.full_name == "Model/Sys.To_Areas/North.To_Plants/PlantA"
     assert unit.model.full_name == "Model/Sys"
     assert [a.full_name for a in unit.parent.attributes()] == [
         "Model/Sys.To_Areas/North.To_Plants/PlantA.MaxPower",
-        "Model/Sys.To_Areas/North.To_Plants/PlantA.To_Units"]
+        "Model/Sys.To_Areas/North.To_Plants/PlantA.To_Units",
+    ]
     assert [x.full_name for x in ws.models()] == ["Model/Sys"]
 
 
 _tree_names = st.lists(st.sampled_from(["A", "B", "C", "Å b", "x-1"]), min_size=1, max_size=4)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.integers(0, 30), st.sampled_from(["To_Areas", "To_More"]), names),
-                min_size=1, max_size=15),
-       st.data())
-def test_object_to_full_name_to_object(sqlite_ws: wb.Workspace,
-                                       steps: list[tuple[int, str, str]],
-                                       data: st.DataObject) -> None:
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.sampled_from(["To_Areas", "To_More"]), names),
+        min_size=1,
+        max_size=15,
+    ),
+    st.data(),
+)
+def test_object_to_full_name_to_object(
+    sqlite_ws: wb.Workspace, steps: list[tuple[int, str, str]], data: st.DataObject
+) -> None:
     """Random trees: every object is found again by its full name, its id and its short path."""
     ws = sqlite_ws
     for m in ws.models():
