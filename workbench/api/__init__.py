@@ -5,6 +5,8 @@ from workbench.api.base import Namespace, Tag, TemplateCalculation
 from workbench.api.definitions import ModelDefinition
 from workbench.api.identity import init_store
 from workbench.api.objects import Attribute, Object
+from workbench.api.sensors import Sensor
+from workbench.api.sources import Source
 from workbench.api.values import TimeseriesValue
 from workbench.api.workspace import Workspace, connect
 
@@ -16,6 +18,8 @@ __all__ = [
     "Namespace",
     "Object",
     "ObjectDefinition",
+    "Sensor",
+    "Source",
     "Tag",
     "TemplateCalculation",
     "TimeseriesValue",

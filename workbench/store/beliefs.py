@@ -8,24 +8,56 @@ source and probability, so a most-recent query reads one row per event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-__all__ = ["BeliefArrays", "read_as_of", "read_beliefs", "read_latest", "write_beliefs"]
+from workbench.beliefs.resampling import sort_unique
+from workbench.store.timeseries import BeliefRow, LatestBeliefRow
+
+__all__ = [
+    "BeliefArrays",
+    "BeliefQuery",
+    "delete_sensor_beliefs",
+    "drop_unchanged",
+    "group_last",
+    "read_as_of",
+    "read_beliefs",
+    "read_latest",
+    "select_beliefs",
+    "sort_beliefs",
+    "take",
+    "write_beliefs",
+]
 
 BeliefArrays = dict[str, npt.NDArray[Any]]
 _FIELDS = ("event_start", "source_id", "cumulative_probability", "belief_time", "value", "flags")
 _COLS = "sensor_id, event_start, source_id, cumulative_probability, belief_time, value, flags"
 _KEY = "sensor_id, event_start, source_id, cumulative_probability"
-_PG_ROW = np.dtype([
-    ("n", ">i2"), ("l1", ">i4"), ("sensor_id", ">i4"), ("l2", ">i4"), ("event_start", ">i8"),
-    ("l3", ">i4"), ("source_id", ">i4"), ("l4", ">i4"), ("cumulative_probability", ">f8"),
-    ("l5", ">i4"), ("belief_time", ">i8"), ("l6", ">i4"), ("value", ">f8"), ("l7", ">i4"),
-    ("flags", ">i8"),
-])
+_PG_ROW = np.dtype(
+    [
+        ("n", ">i2"),
+        ("l1", ">i4"),
+        ("sensor_id", ">i4"),
+        ("l2", ">i4"),
+        ("event_start", ">i8"),
+        ("l3", ">i4"),
+        ("source_id", ">i4"),
+        ("l4", ">i4"),
+        ("cumulative_probability", ">f8"),
+        ("l5", ">i4"),
+        ("belief_time", ">i8"),
+        ("l6", ">i4"),
+        ("value", ">f8"),
+        ("l7", ">i4"),
+        ("flags", ">i8"),
+    ]
+)
 _PG_SIZES = {"l1": 4, "l2": 8, "l3": 4, "l4": 8, "l5": 8, "l6": 8, "l7": 8}
 
 
@@ -54,32 +86,107 @@ def group_last(arrays: BeliefArrays) -> npt.NDArray[np.intp]:
 
 
 def sort_beliefs(arrays: BeliefArrays) -> BeliefArrays:
-    keys = [arrays[k] for k in ("belief_time", "cumulative_probability", "source_id", "event_start")]
-    order = np.lexsort(keys)
+    """Sort by (event_start, source_id, cumulative_probability, belief_time), keeping the last of
+    beliefs with equal keys; arrays already in order and unique are returned as they are."""
+    keys = [
+        arrays[k] for k in ("event_start", "source_id", "cumulative_probability", "belief_time")
+    ]
+    order = sort_unique(keys)
+    if np.array_equal(order, np.arange(len(keys[0]))):
+        return arrays
     return {k: v[order] for k, v in arrays.items()}
 
 
-def write_beliefs(session: Session, sensor_id: int, arrays: BeliefArrays) -> int:
-    """Store beliefs (upsert on the key; unchanged ones are left alone); returns how many."""
+def delete_sensor_beliefs(session: Session, sensor_ids: list[int]) -> None:
+    """Delete every belief of these sensors (the tables keep no foreign keys to cascade)."""
+    for table in (BeliefRow, LatestBeliefRow):
+        session.execute(delete(table).where(table.sensor_id.in_(sensor_ids)))
+
+
+def take(arrays: BeliefArrays, index: npt.NDArray[np.intp]) -> BeliefArrays:
+    """The rows ``index`` of every array."""
+    return {k: v[index] for k, v in arrays.items()}
+
+
+def write_beliefs(
+    session: Session,
+    sensor_id: int,
+    arrays: BeliefArrays,
+    *,
+    chunk_size: int = 250_000,
+    progress: Callable[[int], object] | None = None,
+) -> int:
+    """Store beliefs (upsert on the key; unchanged ones are left alone); returns how many.
+
+    Large inputs go in chunks of ``chunk_size`` within the caller's transaction, so memory stays
+    bounded and the write stays all or nothing; ``progress(n)`` is called after each chunk.
+    """
     arrays = sort_beliefs(arrays)
     n = len(arrays["event_start"])
-    if n == 0:
-        return 0
-    last = group_last(arrays)
-    latest = {k: v[last] for k, v in arrays.items()}
-    if _dialect(session) == "postgresql":
-        _pg_write(session, sensor_id, arrays, latest)
-    else:
-        _sqlite_write(session, sensor_id, arrays, latest)
+    pg = _dialect(session) == "postgresql"
+    for begin in range(0, n, chunk_size):
+        chunk = {k: v[begin : begin + chunk_size] for k, v in arrays.items()}
+        latest = take(chunk, group_last(chunk))
+        if pg:
+            _pg_write(session, sensor_id, chunk, latest)
+        else:
+            _sqlite_write(session, sensor_id, chunk, latest)
+        if progress is not None:
+            progress(len(chunk["event_start"]))
     return n
+
+
+def drop_unchanged(session: Session, sensor_id: int, arrays: BeliefArrays) -> BeliefArrays:
+    """Leave out beliefs whose value and flags repeat the belief before them about the same
+    event, source and probability: among the beliefs given and the latest stored ones."""
+    n = len(arrays["event_start"])
+    if n == 0:
+        return arrays
+    events = arrays["event_start"]
+    stored = read_latest(
+        session,
+        sensor_id,
+        int(events.min()),
+        int(events.max()) + 1,
+        [int(i) for i in np.unique(arrays["source_id"])],
+    )
+    new = np.concatenate([np.zeros(len(stored["event_start"]), bool), np.ones(n, bool)])
+    both = {k: np.concatenate([stored[k], arrays[k]]) for k in _FIELDS}
+    order = np.lexsort(
+        (
+            new,
+            both["belief_time"],
+            both["cumulative_probability"],
+            both["source_id"],
+            both["event_start"],
+        )
+    )
+    both, new = take(both, order), new[order]
+    value = both["value"]
+    repeat = np.zeros(len(new), dtype=bool)
+    repeat[1:] = ((value[1:] == value[:-1]) | (np.isnan(value[1:]) & np.isnan(value[:-1]))) & (
+        both["flags"][1:] == both["flags"][:-1]
+    )
+    for key in ("event_start", "source_id", "cumulative_probability"):
+        repeat[1:] &= both[key][1:] == both[key][:-1]
+    return take(both, np.flatnonzero(new & ~repeat))
 
 
 def _rows(sensor_id: int, a: BeliefArrays) -> list[tuple[Any, ...]]:
     value = a["value"].astype(object)
     value[np.isnan(a["value"])] = None
-    return list(zip([sensor_id] * len(value), a["event_start"].tolist(), a["source_id"].tolist(),
-                    a["cumulative_probability"].tolist(), a["belief_time"].tolist(),
-                    value.tolist(), a["flags"].tolist(), strict=True))
+    return list(
+        zip(
+            [sensor_id] * len(value),
+            a["event_start"].tolist(),
+            a["source_id"].tolist(),
+            a["cumulative_probability"].tolist(),
+            a["belief_time"].tolist(),
+            value.tolist(),
+            a["flags"].tolist(),
+            strict=True,
+        )
+    )
 
 
 def _sqlite_write(session: Session, sensor_id: int, a: BeliefArrays, latest: BeliefArrays) -> None:
@@ -88,11 +195,15 @@ def _sqlite_write(session: Session, sensor_id: int, a: BeliefArrays, latest: Bel
     cur.executemany(
         f"INSERT INTO beliefs ({_COLS}) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET "
         "value = excluded.value, flags = excluded.flags WHERE beliefs.value IS NOT "
-        "excluded.value OR beliefs.flags != excluded.flags", _rows(sensor_id, a))
+        "excluded.value OR beliefs.flags != excluded.flags",
+        _rows(sensor_id, a),
+    )
     cur.executemany(
         f"INSERT INTO latest_beliefs ({_COLS}) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET "
         "belief_time = excluded.belief_time, value = excluded.value, flags = excluded.flags "
-        "WHERE excluded.belief_time >= latest_beliefs.belief_time", _rows(sensor_id, latest))
+        "WHERE excluded.belief_time >= latest_beliefs.belief_time",
+        _rows(sensor_id, latest),
+    )
     cur.close()
 
 
@@ -128,47 +239,71 @@ def _pg_write(session: Session, sensor_id: int, a: BeliefArrays, latest: BeliefA
             _pg_upsert(raw, payload)
         cur.execute("RELEASE SAVEPOINT wb_copy")
     with raw.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS wb_latest_in (LIKE latest_beliefs) "
-                    "ON COMMIT DELETE ROWS")
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS wb_latest_in (LIKE latest_beliefs) "
+            "ON COMMIT DELETE ROWS"
+        )
         _pg_copy(cur, "wb_latest_in", _pg_binary(sensor_id, latest))
         cur.execute(
             f"INSERT INTO latest_beliefs ({_COLS}) SELECT {_COLS} FROM wb_latest_in "
             f"ON CONFLICT ({_KEY}) DO UPDATE SET belief_time = excluded.belief_time, "
             "value = excluded.value, flags = excluded.flags "
-            "WHERE excluded.belief_time >= latest_beliefs.belief_time")
+            "WHERE excluded.belief_time >= latest_beliefs.belief_time"
+        )
         cur.execute("TRUNCATE wb_latest_in")
 
 
 def _pg_upsert(raw: Any, payload: bytes) -> None:
     with raw.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS wb_beliefs_in (LIKE beliefs) "
-                    "ON COMMIT DELETE ROWS")
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS wb_beliefs_in (LIKE beliefs) ON COMMIT DELETE ROWS"
+        )
         _pg_copy(cur, "wb_beliefs_in", payload)
         cur.execute(
             f"INSERT INTO beliefs ({_COLS}) SELECT {_COLS} FROM wb_beliefs_in "
             f"ON CONFLICT ({_KEY}, belief_time) DO UPDATE SET value = excluded.value, "
             "flags = excluded.flags WHERE beliefs.value IS DISTINCT FROM excluded.value "
-            "OR beliefs.flags <> excluded.flags")
+            "OR beliefs.flags <> excluded.flags"
+        )
         cur.execute("TRUNCATE wb_beliefs_in")
 
 
-def _arrays(rows: list[tuple[Any, ...]]) -> BeliefArrays:
-    n = len(rows)
-    cols = list(zip(*rows, strict=True)) if n else [()] * 6
-    value = np.array([np.nan if v is None else v for v in cols[4]], dtype=np.float64) if n \
-        else np.empty(0)
-    return {
-        "event_start": np.fromiter(cols[0], dtype=np.int64, count=n),
-        "source_id": np.fromiter(cols[1], dtype=np.int64, count=n),
-        "cumulative_probability": np.fromiter(cols[2], dtype=np.float64, count=n),
-        "belief_time": np.fromiter(cols[3], dtype=np.int64, count=n),
-        "value": value,
-        "flags": np.fromiter(cols[5], dtype=np.int64, count=n),
-    }
+# Rows as read, straight into a structured array: PostgreSQL sends NaN for NULL values (see
+# ``_columns``); SQLite keeps NaN as NULL, so its rows carry a flag for them.
+_ROW = [("event_start", "i8"), ("source_id", "i8"), ("cumulative_probability", "f8"),
+        ("belief_time", "i8"), ("value", "f8"), ("flags", "i8")]  # fmt: skip
+_PG_OUT = np.dtype(_ROW)
+_SQLITE_OUT = np.dtype([*_ROW, ("missing", "?")])
 
 
-def _filters(sensor_id: int, start: int | None, end: int | None, sources: list[int] | None,
-             prefix: str, pg: bool) -> tuple[str, list[Any]]:
+def _columns(key: str, data: str, pg: bool) -> str:
+    """The select list: key columns from table alias ``key``, belief columns from ``data``."""
+    keys = f"{key}event_start, {key}source_id, {key}cumulative_probability"
+    if pg:
+        return f"{keys}, {data}belief_time, COALESCE({data}value, 'NaN') AS value, {data}flags"
+    return (
+        f"{keys}, {data}belief_time, IFNULL({data}value, 0.0) AS value, {data}flags, "
+        f"{data}value IS NULL"
+    )
+
+
+def _arrays(cursor: Any, pg: bool) -> BeliefArrays:
+    rows = np.fromiter(cursor.fetchall(), dtype=_PG_OUT if pg else _SQLITE_OUT)
+    arrays = {name: np.ascontiguousarray(rows[name]) for name, _ in _ROW}
+    if not pg:
+        arrays["value"][rows["missing"]] = np.nan
+    return arrays
+
+
+def _filters(
+    sensor_id: int,
+    start: int | None,
+    end: int | None,
+    sources: list[int] | None,
+    prefix: str,
+    pg: bool,
+    probability: float | None = None,
+) -> tuple[str, list[Any]]:
     ph = "%s" if pg else "?"
     where = [f"{prefix}sensor_id = {ph}"]
     params: list[Any] = [sensor_id]
@@ -184,6 +319,9 @@ def _filters(sensor_id: int, start: int | None, end: int | None, sources: list[i
         else:
             where.append(f"{prefix}source_id IN ({', '.join([ph] * len(sources))})")
             params.extend(sources)
+    if probability is not None:
+        where.append(f"{prefix}cumulative_probability = {ph}")
+        params.append(probability)
     return " AND ".join(where), params
 
 
@@ -192,7 +330,7 @@ def _fetch(session: Session, sql: str, params: list[Any]) -> BeliefArrays:
     cur = _raw(session).cursor()
     try:
         cur.execute(sql, params)
-        return _arrays(cur.fetchall())
+        return _arrays(cur, _dialect(session) == "postgresql")
     finally:
         cur.close()
 
@@ -200,55 +338,131 @@ def _fetch(session: Session, sql: str, params: list[Any]) -> BeliefArrays:
 _ORDER = "ORDER BY event_start, source_id, cumulative_probability"
 
 
-def read_latest(session: Session, sensor_id: int, start: int | None, end: int | None,
-                sources: list[int] | None = None) -> BeliefArrays:
-    """The most recent belief per event, source and probability."""
+def read_latest(
+    session: Session,
+    sensor_id: int,
+    start: int | None,
+    end: int | None,
+    sources: list[int] | None = None,
+    probability: float | None = None,
+) -> BeliefArrays:
+    """The most recent belief per event, source and probability (only ``probability`` if
+    given) about events in [start, end)."""
     pg = _dialect(session) == "postgresql"
-    where, params = _filters(sensor_id, start, end, sources, "", pg)
-    return _fetch(session, f"SELECT {_COLS.split(', ', 1)[1]} FROM latest_beliefs WHERE {where} "
-                           f"{_ORDER}", params)
+    where, params = _filters(sensor_id, start, end, sources, "", pg, probability)
+    return _fetch(
+        session,
+        f"SELECT {_columns('', '', pg)} FROM latest_beliefs WHERE {where} {_ORDER}",
+        params,
+    )
 
 
-def read_as_of(session: Session, sensor_id: int, start: int | None, end: int | None,
-               as_of: int, sources: list[int] | None = None) -> BeliefArrays:
+def read_as_of(
+    session: Session,
+    sensor_id: int,
+    start: int | None,
+    end: int | None,
+    as_of: int,
+    sources: list[int] | None = None,
+    probability: float | None = None,
+) -> BeliefArrays:
     """The most recent belief with belief_time <= ``as_of`` per event, source and probability."""
     pg = _dialect(session) == "postgresql"
     ph = "%s" if pg else "?"
-    where, params = _filters(sensor_id, start, end, sources, "l.", pg)
-    cols = "l.event_start, l.source_id, l.cumulative_probability"
-    match = ("b.sensor_id = l.sensor_id AND b.event_start = l.event_start AND "
-             "b.source_id = l.source_id AND b.cumulative_probability = l.cumulative_probability")
-    fresh = (f"SELECT {cols}, l.belief_time, l.value, l.flags FROM latest_beliefs l "
-             f"WHERE {where} AND l.belief_time <= {ph}")
+    where, params = _filters(sensor_id, start, end, sources, "l.", pg, probability)
+    match = (
+        "b.sensor_id = l.sensor_id AND b.event_start = l.event_start AND "
+        "b.source_id = l.source_id AND b.cumulative_probability = l.cumulative_probability"
+    )
+    fresh = (
+        f"SELECT {_columns('l.', 'l.', pg)} FROM latest_beliefs l "
+        f"WHERE {where} AND l.belief_time <= {ph}"
+    )
     if pg:
-        older = (f"SELECT {cols}, b.belief_time, b.value, b.flags FROM latest_beliefs l "
-                 f"CROSS JOIN LATERAL (SELECT belief_time, value, flags FROM beliefs b WHERE "
-                 f"{match} AND b.belief_time <= {ph} ORDER BY b.belief_time DESC LIMIT 1) b "
-                 f"WHERE {where} AND l.belief_time > {ph}")
+        older = (
+            f"SELECT {_columns('l.', 'b.', pg)} FROM latest_beliefs l "
+            f"CROSS JOIN LATERAL (SELECT belief_time, value, flags FROM beliefs b WHERE "
+            f"{match} AND b.belief_time <= {ph} ORDER BY b.belief_time DESC LIMIT 1) b "
+            f"WHERE {where} AND l.belief_time > {ph}"
+        )
         sql = f"{fresh} UNION ALL {older} {_ORDER}"
         return _fetch(session, sql, [*params, as_of, as_of, *params, as_of])
-    older = (f"SELECT {cols}, b.belief_time, b.value, b.flags FROM latest_beliefs l "
-             f"JOIN beliefs b ON {match} AND b.belief_time = (SELECT max(b2.belief_time) FROM "
-             f"beliefs b2 WHERE b2.sensor_id = l.sensor_id AND b2.event_start = l.event_start "
-             f"AND b2.source_id = l.source_id AND b2.cumulative_probability = "
-             f"l.cumulative_probability AND b2.belief_time <= {ph}) "
-             f"WHERE {where} AND l.belief_time > {ph}")
+    older = (
+        f"SELECT {_columns('l.', 'b.', pg)} FROM latest_beliefs l "
+        f"JOIN beliefs b ON {match} AND b.belief_time = (SELECT max(b2.belief_time) FROM "
+        f"beliefs b2 WHERE b2.sensor_id = l.sensor_id AND b2.event_start = l.event_start "
+        f"AND b2.source_id = l.source_id AND b2.cumulative_probability = "
+        f"l.cumulative_probability AND b2.belief_time <= {ph}) "
+        f"WHERE {where} AND l.belief_time > {ph}"
+    )
     sql = f"{fresh} UNION ALL {older} {_ORDER}"
     return _fetch(session, sql, [*params, as_of, as_of, *params, as_of])
 
 
-def read_beliefs(session: Session, sensor_id: int, start: int | None, end: int | None,
-                 sources: list[int] | None = None, after: int | None = None,
-                 before: int | None = None) -> BeliefArrays:
-    """Every belief about events in [start, end), sorted by event, source, probability, time."""
+def read_beliefs(
+    session: Session,
+    sensor_id: int,
+    start: int | None,
+    end: int | None,
+    sources: list[int] | None = None,
+    after: int | None = None,
+    before: int | None = None,
+    probability: float | None = None,
+) -> BeliefArrays:
+    """Every belief about events in [start, end) formed in [after, before], sorted by event,
+    source, probability and belief time."""
     pg = _dialect(session) == "postgresql"
     ph = "%s" if pg else "?"
-    where, params = _filters(sensor_id, start, end, sources, "", pg)
+    where, params = _filters(sensor_id, start, end, sources, "", pg, probability)
     if after is not None:
         where += f" AND belief_time >= {ph}"
         params.append(after)
     if before is not None:
         where += f" AND belief_time <= {ph}"
         params.append(before)
-    return _fetch(session, f"SELECT {_COLS.split(', ', 1)[1]} FROM beliefs WHERE {where} "
-                           f"{_ORDER}, belief_time", params)
+    return _fetch(
+        session,
+        f"SELECT {_columns('', '', pg)} FROM beliefs WHERE {where} {_ORDER}, belief_time",
+        params,
+    )
+
+
+@dataclass(frozen=True)
+class BeliefQuery:
+    """Which beliefs to read; times in µs. ``before`` bounds belief times (inclusive), ``after``
+    from below (inclusive); ``probability`` keeps one quantile (0.5: deterministic)."""
+
+    start: int | None = None
+    end: int | None = None
+    after: int | None = None
+    before: int | None = None
+    sources: list[int] | None = None
+    probability: float | None = None
+    most_recent: bool = False
+
+
+def select_beliefs(
+    session: Session,
+    sensor_id: int,
+    query: BeliefQuery,
+    keep: Callable[[BeliefArrays], npt.NDArray[np.bool_]] | None = None,
+) -> BeliefArrays:
+    """Beliefs of one sensor, sorted by event, source, probability and belief time.
+
+    With ``most_recent`` one per event, source and probability: the latest that passes the
+    filters. ``keep`` filters rows further (a horizon window, say); without it and without
+    ``after``, most-recent queries read the ``latest_beliefs`` table (one row per event).
+    """
+    q = query
+    if q.most_recent and keep is None and q.after is None:
+        if q.before is None:
+            return read_latest(session, sensor_id, q.start, q.end, q.sources, q.probability)
+        return read_as_of(session, sensor_id, q.start, q.end, q.before, q.sources, q.probability)
+    arrays = read_beliefs(
+        session, sensor_id, q.start, q.end, q.sources, q.after, q.before, q.probability
+    )
+    if keep is not None:
+        arrays = take(arrays, np.flatnonzero(keep(arrays)))
+    if q.most_recent:
+        arrays = take(arrays, group_last(arrays))
+    return arrays

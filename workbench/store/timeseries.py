@@ -26,7 +26,8 @@ class SensorRow(Base):
     """A physical time series on an object: where beliefs are stored."""
 
     __tablename__ = "sensors"
-    __table_args__ = (UniqueConstraint("object_id", "name"),)
+    # AUTOINCREMENT: SQLite must never hand a deleted sensor's id (and stray beliefs) to a new one.
+    __table_args__ = (UniqueConstraint("object_id", "name"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"), index=True)
@@ -54,7 +55,9 @@ class VirtualSeriesRow(Base):
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="RESTRICT"), index=True
     )
-    relative_to_id: Mapped[int | None] = mapped_column(ForeignKey("objects.id", ondelete="SET NULL"))
+    relative_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("objects.id", ondelete="SET NULL")
+    )
     name: Mapped[str] = mapped_column(String(200))
     catalog_path: Mapped[str] = mapped_column(String(1000), default="")
     expression: Mapped[str] = mapped_column(Text)
