@@ -51,11 +51,13 @@ def beliefs_frame() -> pd.DataFrame:
     event_start = np.repeat(events, BELIEF_TIMES)
     ahead = np.tile(np.arange(BELIEF_TIMES, 0, -1), EVENTS) * hour
     rng = np.random.default_rng(1)
-    return pd.DataFrame({
-        "event_start": pd.DatetimeIndex(event_start).tz_localize("UTC"),
-        "belief_time": pd.DatetimeIndex(event_start + hour - ahead).tz_localize("UTC"),
-        "value": rng.normal(100.0, 10.0, EVENTS * BELIEF_TIMES),
-    })
+    return pd.DataFrame(
+        {
+            "event_start": pd.DatetimeIndex(event_start).tz_localize("UTC"),
+            "belief_time": pd.DatetimeIndex(event_start + hour - ahead).tz_localize("UTC"),
+            "value": rng.normal(100.0, 10.0, EVENTS * BELIEF_TIMES),
+        }
+    )
 
 
 @contextmanager
@@ -74,8 +76,11 @@ def postgres_store(url: str) -> Iterator[wb.Workspace]:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     scoped = sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
-        ws = wb.init_store(scoped.render_as_string(hide_password=False),
-                           admin="bench@operators.example", secret="benchmark only")
+        ws = wb.init_store(
+            scoped.render_as_string(hide_password=False),
+            admin="bench@operators.example",
+            secret="benchmark only",
+        )
         yield ws
         ws.engine.dispose()
     finally:
@@ -102,7 +107,7 @@ def timed(call: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
-def run(backend: str, ws: wb.Workspace, frame: pd.DataFrame, repeat: int) -> dict[str, float]:
+def run(ws: wb.Workspace, frame: pd.DataFrame, repeat: int) -> dict[str, float]:
     sensor = sensor_on(ws)
     begin = time.perf_counter()
     stored = sensor.ingest(frame, source="meter", source_type="meter")
@@ -111,18 +116,23 @@ def run(backend: str, ws: wb.Workspace, frame: pd.DataFrame, repeat: int) -> dic
     again = time.perf_counter()
     sensor.ingest(frame.iloc[:100_000], source="meter", source_type="meter")
     reingest_s = time.perf_counter() - again
-    recent_s, recent = timed(lambda: sensor.beliefs(most_recent=True, probabilistic=False),
-                             repeat)
+    recent_s, recent = timed(lambda: sensor.beliefs(most_recent=True, probabilistic=False), repeat)
     assert recent.sizes["event_start"] == EVENTS
     middle = frame["belief_time"].iloc[len(frame) // 2]
-    as_of_s, as_of = timed(lambda: sensor.beliefs(most_recent=True, probabilistic=False,
-                                                  as_of=middle), repeat)
+    as_of_s, as_of = timed(
+        lambda: sensor.beliefs(most_recent=True, probabilistic=False, as_of=middle), repeat
+    )
     check_as_of(frame, middle, as_of)
     every_s, every = timed(lambda: sensor.beliefs(), 1)
-    return {"ingest /s": len(frame) / ingest_s, "ingest s": ingest_s,
-            "re-ingest 100k s": reingest_s, "most recent ms": recent_s * 1e3,
-            "as of ms": as_of_s * 1e3, "all beliefs s": every_s,
-            "dataset MB": every.nbytes / 1e6}
+    return {
+        "ingest /s": len(frame) / ingest_s,
+        "ingest s": ingest_s,
+        "re-ingest 100k s": reingest_s,
+        "most recent ms": recent_s * 1e3,
+        "as of ms": as_of_s * 1e3,
+        "all beliefs s": every_s,
+        "dataset MB": every.nbytes / 1e6,
+    }
 
 
 def check_as_of(frame: pd.DataFrame, t: pd.Timestamp, ds: Any) -> None:
@@ -151,8 +161,9 @@ def report(backend: str, figures: dict[str, float]) -> None:
 
 def prepare_only(frame: pd.DataFrame) -> float:
     begin = time.perf_counter()
-    prepare_beliefs(frame, sensor_unit="MW", sensor_resolution="1h", sensor_timezone="UTC",
-                    source="meter")
+    prepare_beliefs(
+        frame, sensor_unit="MW", sensor_resolution="1h", sensor_timezone="UTC", source="meter"
+    )
     return time.perf_counter() - begin
 
 
@@ -166,10 +177,10 @@ def main() -> None:
     print(f"{len(frame):,} beliefs: {EVENTS:,} events x {BELIEF_TIMES} belief times, one source")
     print(f"prepare_beliefs alone: {prepare_only(frame):.2f} s (part of every ingest below)")
     with sqlite_store() as ws:
-        report("sqlite", run("sqlite", ws, frame, args.repeat))
+        report("sqlite", run(ws, frame, args.repeat))
     if not args.no_postgres:
         with postgres_store(args.postgres) as ws:
-            report("postgresql", run("postgresql", ws, frame, args.repeat))
+            report("postgresql", run(ws, frame, args.repeat))
 
 
 if __name__ == "__main__":
