@@ -21,6 +21,7 @@ from workbench.api.sensors import (
 )
 from workbench.api.sources import get_or_create_source, get_source, list_sources
 from workbench.beliefs import ExAnte, ExPost, XDaysAgoAtYOClock
+from workbench.store import beliefs as store
 from workbench.store.schema import Account, User
 from workbench.store.timeseries import BeliefRow, LatestBeliefRow, SensorRow, SourceRow
 
@@ -187,6 +188,18 @@ def test_delete_removes_the_sensor_and_its_beliefs_only(plant: wb.Object) -> Non
     fresh = add_sensor(plant, "new", unit="MW")
     assert fresh.id != gone.id  # ids are never reused, so no stray beliefs can come back
     assert fresh.beliefs().sizes["belief"] == 0
+
+
+def test_beliefs_of_objects_about_to_be_deleted_can_be_removed(plant: wb.Object) -> None:
+    ws = plant.ws
+    add_sensor(plant, "power").ingest(
+        pd.Series([1.0, 2.0, 3.0, 4.0], index=HOURS), belief_time="2025-01-02T00:00Z"
+    )
+    kept = add_sensor(plant.parent, "elsewhere")  # type: ignore[arg-type]
+    kept.ingest(pd.Series([1.0], index=HOURS[:1]), belief_time="2025-01-02T00:00Z")
+    with ws.transaction() as s:
+        store.delete_object_beliefs(s, [plant.id])
+    assert (count(ws, BeliefRow), count(ws, LatestBeliefRow)) == (1, 1)
 
 
 # -- sources --------------------------------------------------------------------------------

@@ -14,15 +14,16 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from workbench.beliefs.resampling import sort_unique
-from workbench.store.timeseries import BeliefRow, LatestBeliefRow
+from workbench.store.timeseries import BeliefRow, LatestBeliefRow, SensorRow
 
 __all__ = [
     "BeliefArrays",
     "BeliefQuery",
+    "delete_object_beliefs",
     "delete_sensor_beliefs",
     "drop_unchanged",
     "group_last",
@@ -101,6 +102,14 @@ def delete_sensor_beliefs(session: Session, sensor_ids: list[int]) -> None:
     """Delete every belief of these sensors (the tables keep no foreign keys to cascade)."""
     for table in (BeliefRow, LatestBeliefRow):
         session.execute(delete(table).where(table.sensor_id.in_(sensor_ids)))
+
+
+def delete_object_beliefs(session: Session, object_ids: list[int]) -> None:
+    """Delete every belief of the sensors of these objects: call it before deleting objects
+    (their sensors go by cascade, their beliefs would stay behind)."""
+    sensors = select(SensorRow.id).where(SensorRow.object_id.in_(object_ids))
+    for table in (BeliefRow, LatestBeliefRow):
+        session.execute(delete(table).where(table.sensor_id.in_(sensors)))
 
 
 def take(arrays: BeliefArrays, index: npt.NDArray[np.intp]) -> BeliefArrays:
