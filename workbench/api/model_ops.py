@@ -14,6 +14,7 @@ from workbench.metamodel import ValueType, parse_time
 from workbench.model import AttributeInfo, ObjectDefinitionInfo, ObjectInfo
 from workbench.paths import ObjectPath, Segment, check_name, parse_path
 from workbench.store import objects as q
+from workbench.store.beliefs import delete_object_beliefs
 from workbench.store.schema import ObjectDefinitionRow, ObjectRow
 
 if TYPE_CHECKING:
@@ -303,6 +304,7 @@ class ModelOperations:
             current = q.object_rows(s, [obj.id])
             if not current or current[0].version != obj.version:
                 q.update_object(s, obj.id, obj.version)  # raises ConcurrentEdit
+            delete_object_beliefs(s, ids)  # beliefs carry no foreign keys
             q.delete_objects(s, ids)
 
     # -- attribute values ----------------------------------------------------------------

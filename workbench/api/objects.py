@@ -15,6 +15,7 @@ from workbench.store import objects as q
 
 if TYPE_CHECKING:
     from workbench.api.attributes import ObjectDefinition
+    from workbench.api.sensors import Sensor
     from workbench.api.workspace import Workspace
 
 __all__ = ["Attribute", "Object"]
@@ -146,6 +147,19 @@ class Object:
     def delete(self, recursive: bool = False) -> None:
         """Delete the object; with children only when ``recursive=True``."""
         self.ws._delete_object(self, recursive)
+
+    # -- sensors -----------------------------------------------------------------------------
+    def add_sensor(self, name: str, **options: Any) -> Sensor:
+        """Add a sensor (a physical time series) to this object; see ``api.sensors.add_sensor``."""
+        from workbench.api.sensors import add_sensor
+
+        return add_sensor(self, name, **options)
+
+    def sensors(self) -> list[Sensor]:
+        """The sensors of this object that the user may see."""
+        from workbench.api.sensors import sensors
+
+        return sensors(self)
 
     # -- links -------------------------------------------------------------------------------
     def set_links(self, attribute: str, targets: Object | Iterable[Object] | None) -> None:
