@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from conftest import ADMIN, SECRET
+from typer.testing import CliRunner, Result
 
 import workbench as wb
 from workbench.api import accounts as acc
 from workbench.api import identity
+from workbench.cli import app
 from workbench.store.timeseries import SourceRow
 
 PASSWORD = "another long secret"
@@ -293,3 +296,51 @@ def test_changing_secrets(tenants: wb.Workspace) -> None:
     assert "tiny" not in str(short.value)
     assert _rows(ws, "users") == before
     wb.connect(url, user=ADMIN, secret=SECRET).engine.dispose()
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def _cli(url: str, *args: str, user: str = ADMIN, secret: str = SECRET, **kw: Any) -> Result:
+    env = {"WORKBENCH_URL": url, "WORKBENCH_USER": user, "WORKBENCH_SECRET": secret}
+    return CliRunner().invoke(app, list(args), env={**env, **kw.pop("env", {})}, **kw)
+
+
+def test_cli_accounts_and_users(ws: wb.Workspace) -> None:
+    url = ws.engine.url.render_as_string(hide_password=False)
+    added = _cli(url, "accounts", "add", "Consultancy")
+    assert added.exit_code == 0 and "Added the account Consultancy (id 2)." in added.stdout
+    added = _cli(url, "accounts", "add", "Client", "--consultancy", "Consultancy")
+    assert "(id 3, a client of Consultancy)" in added.stdout
+    listed = _cli(url, "accounts", "list").stdout
+    assert [line.split()[:2] for line in listed.splitlines()[1:]] == [
+        ["3", "Client"], ["2", "Consultancy"], ["1", "Operators"]
+    ]  # fmt: skip
+    assert listed.splitlines()[1].split() == ["3", "Client", "Consultancy"]
+    new = _cli(url, "users", "add", "boss@client.example", "--account", "Client",
+               "--role", "account-admin", input=f"{PASSWORD}\n{PASSWORD}\n")  # fmt: skip
+    assert new.exit_code == 0, new.output
+    assert (
+        "Added the user boss@client.example to Client with the roles account-admin." in new.stdout
+    )
+    assert PASSWORD not in new.stdout
+    boss = {"user": "boss@client.example", "secret": PASSWORD}
+    member = _cli(url, "users", "add", "member@client.example", "--account", "Client",
+                  env={"WORKBENCH_NEW_SECRET": PASSWORD}, **boss)  # fmt: skip
+    assert member.exit_code == 0, member.output
+    roles = _cli(url, "users", "set-roles", "member@client.example", "consultant", **boss)
+    assert "member@client.example now has the roles consultant." in roles.stdout
+    users = _cli(url, "users", "list", "--account", "Client", **boss).stdout.splitlines()
+    assert [u.split() for u in users[1:]] == [
+        ["boss@client.example", "Client", "account-admin"],
+        ["member@client.example", "Client", "consultant"],
+    ]
+    assert "no roles" in _cli(url, "users", "set-roles", "member@client.example", **boss).stdout
+    denied = _cli(url, "users", "set-roles", "member@client.example", "admin", **boss)
+    assert denied.exit_code == 1 and denied.stderr.startswith("error: ")
+    assert "only admins grant admin and admin-reader" in denied.stderr
+    assert "Traceback" not in denied.output
+    hidden = _cli(url, "users", "list", "--account", "Operators", **boss)
+    assert hidden.exit_code == 1 and "account not found: 'Operators'" in hidden.stderr
+    bad = _cli(url, "users", "set-roles", "member@client.example", "boss", **boss)
+    assert "role 'boss' is not known; accepted: admin, admin-reader" in bad.stderr

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from workbench.cli import definitions, models, store
+from workbench.cli import accounts, definitions, models, store
 from workbench.cli.common import Settings, fail
 from workbench.errors import WorkbenchError
 
@@ -38,6 +38,8 @@ app = typer.Typer(
 GROUPS: list[tuple[str, typer.Typer]] = [
     ("definitions", definitions.app),
     ("models", models.app),
+    ("accounts", accounts.accounts_app),
+    ("users", accounts.users_app),
 ]
 #: Top-level commands: ``workbench COMMAND ...``.
 COMMANDS: list[Callable[..., None]] = [store.init, store.tree, store.demo]
