@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 import workbench as wb
+from workbench.store import Base
 
 PG_URL = os.environ.get("WORKBENCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ADMIN, SECRET = "admin@operators.example", "correct horse battery staple"
@@ -38,8 +41,8 @@ def require_postgres() -> None:
     pytest.skip(_PG_REASON)
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
+@contextmanager
+def postgres_schema() -> Iterator[str]:
     """A PostgreSQL URL whose connections use a fresh schema, dropped afterwards."""
     require_postgres()
     schema = f"wb_{uuid.uuid4().hex[:12]}"
@@ -53,6 +56,32 @@ def pg_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL on a schema of its own for one test."""
+    with postgres_schema() as url:
+        yield url
+
+
+def store_state(ws: wb.Workspace) -> dict[str, list[str]]:
+    """Every row of every table of the store, to compare before and after a refused call."""
+    with ws.engine.connect() as conn:
+        present = set(sa.inspect(conn).get_table_names())
+        return {
+            t.name: sorted(repr(tuple(r)) for r in conn.execute(sa.select(t)))
+            for t in Base.metadata.sorted_tables
+            if t.name in present
+        }
+
+
+def refused(ws: wb.Workspace, error: type[Exception], match: str, call: Callable[[], Any]) -> None:
+    """``call`` raises ``error`` with a message matching ``match`` and writes nothing."""
+    before = store_state(ws)
+    with pytest.raises(error, match=match):
+        call()
+    assert store_state(ws) == before
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from conftest import ADMIN, PG_URL, SECRET, require_postgres
+from conftest import ADMIN, SECRET, postgres_schema
 
 import workbench as wb
 from workbench.access import Action, Principal, Role, Target, permits
@@ -119,18 +119,8 @@ def _store_url(backend: str, tmp: pytest.TempPathFactory) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{tmp.mktemp('access')}/workbench.db"
         return
-    require_postgres()
-    schema = f"wb_{uuid.uuid4().hex[:12]}"
-    owner = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with owner.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with owner.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        owner.dispose()
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(

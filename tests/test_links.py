@@ -5,36 +5,14 @@ Every refusal is checked twice: the error names the bad value, and the store is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-import sqlalchemy as sa
+from conftest import refused
 
 import workbench as wb
 from workbench.errors import ConcurrentEdit, InvalidValue, NotFound
-from workbench.store import Base
-
-
-def store_state(ws: wb.Workspace) -> dict[str, list[str]]:
-    """Every row of every table of the store, to compare before and after a refused call."""
-    with ws.engine.connect() as conn:
-        present = set(sa.inspect(conn).get_table_names())
-        return {
-            t.name: sorted(repr(tuple(r)) for r in conn.execute(sa.select(t)))
-            for t in Base.metadata.sorted_tables
-            if t.name in present
-        }
-
-
-def refused(ws: wb.Workspace, error: type[Exception], match: str, call: Callable[[], Any]) -> None:
-    """``call`` raises ``error`` with a message matching ``match`` and writes nothing."""
-    before = store_state(ws)
-    with pytest.raises(error, match=match):
-        call()
-    assert store_state(ws) == before
 
 
 def utc(
