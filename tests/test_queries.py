@@ -11,7 +11,8 @@ import pytest
 import xarray as xr
 
 import workbench as wb
-from workbench.api.sensors import Sensor, add_sensor, beliefs
+from workbench.api.queries import beliefs
+from workbench.api.sensors import Sensor, add_sensor
 from workbench.api.sources import get_source
 
 T0 = pd.Timestamp("2025-03-01T00:00Z")

@@ -24,7 +24,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import numpy as np
@@ -39,17 +39,13 @@ from workbench.api.sources import (
     SourceRef,
     belief_source_ids,
     check_source_type,
-    source_ids_for,
-    source_labels,
 )
 from workbench.beliefs import (
     ExPost,
     KnowledgeTimeRule,
     NanPolicy,
     PreparedBeliefs,
-    belief_horizon,
     check_timezone,
-    parse_duration,
     parse_resolution,
     parse_rule,
     prepare_beliefs,
@@ -60,7 +56,7 @@ from workbench.store import beliefs as store
 from workbench.store.schema import ObjectRow
 from workbench.store.timeseries import SensorRow
 from workbench.units import parse_signed_unit
-from workbench.xr import CurveType, beliefs_dataset, series_dataset
+from workbench.xr import CurveType
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -74,7 +70,6 @@ __all__ = [
     "Sensor",
     "SensorInfo",
     "add_sensor",
-    "beliefs",
     "catalog_folders",
     "check_catalog_path",
     "get_sensor",
@@ -286,7 +281,9 @@ class Sensor:
             Keep all quantiles (a ``cumulative_probability`` dimension in the series layout);
             False keeps only the median (0.5) beliefs and drops that dimension.
         """
-        f = _filters(
+        from workbench.api.queries import filters, read
+
+        f = filters(
             start,
             end,
             as_of,
@@ -301,7 +298,7 @@ class Sensor:
         )
         ws = self.ws
         with ws._tx() as s:
-            return _read(s, load_sensor(ws, s, self.id, Action.READ), f)
+            return read(ws, s, load_sensor(ws, s, self.id, Action.READ), f)
 
     def __repr__(self) -> str:
         unit = self.unit or "dimensionless"
@@ -574,188 +571,3 @@ def _progress(enabled: bool, total: int, label: str) -> Iterator[Callable[[int],
 
     with tqdm(total=total, unit="beliefs", unit_scale=True, desc=label) as bar:
         yield bar.update
-
-
-# -- querying -------------------------------------------------------------------------------
-
-
-def _instant(value: TimeLike | None, what: str) -> int | None:
-    """A timezone-aware time as µs since the epoch; naive times are refused."""
-    if value is None:
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise InvalidValue(
-            f"{what} {value!r} is not a time; use e.g. '2025-01-01T00:00+01:00' ({exc})"
-        ) from None
-    if pd.isna(stamp):
-        raise InvalidValue(f"{what} must be a time such as '2025-01-01T00:00Z', got {value!r}")
-    if stamp.tzinfo is None:
-        raise InvalidValue(
-            f"{what}={value!r} is naive; give a timezone-aware time such as "
-            "'2025-01-01T00:00+01:00', '2025-01-01T00:00Z' or pd.Timestamp(..., tz='UTC')"
-        )
-    return int(stamp.value) // 1000
-
-
-@dataclass(frozen=True)
-class _Filters:
-    query: store.BeliefQuery
-    at_least: pd.Timedelta | None
-    at_most: pd.Timedelta | None
-    sources: Any
-    source_types: Any
-    probabilistic: bool
-
-
-def _filters(
-    start: TimeLike | None,
-    end: TimeLike | None,
-    as_of: TimeLike | None,
-    beliefs_after: TimeLike | None,
-    beliefs_before: TimeLike | None,
-    horizon_at_least: Duration | None,
-    horizon_at_most: Duration | None,
-    sources: Any,
-    source_types: Any,
-    most_recent: bool,
-    probabilistic: bool,
-) -> _Filters:
-    t0, t1 = _instant(start, "start"), _instant(end, "end")
-    if t0 is not None and t1 is not None and t1 <= t0:
-        raise InvalidValue(f"end {end!r} must come after start {start!r}")
-    cutoffs = [
-        c
-        for c in (_instant(as_of, "as_of"), _instant(beliefs_before, "beliefs_before"))
-        if c is not None
-    ]
-    query = store.BeliefQuery(
-        start=t0,
-        end=t1,
-        after=_instant(beliefs_after, "beliefs_after"),
-        before=min(cutoffs) if cutoffs else None,
-        probability=None if probabilistic else 0.5,
-        most_recent=bool(most_recent),
-    )
-    least = (
-        None if horizon_at_least is None else parse_duration(horizon_at_least, "horizon_at_least")
-    )
-    most = None if horizon_at_most is None else parse_duration(horizon_at_most, "horizon_at_most")
-    return _Filters(query, least, most, sources, source_types, bool(probabilistic))
-
-
-def _horizon_filter(
-    info: SensorInfo, f: _Filters
-) -> Callable[[store.BeliefArrays], NDArray[np.bool_]] | None:
-    if f.at_least is None and f.at_most is None:
-        return None
-
-    def keep(arrays: store.BeliefArrays) -> NDArray[np.bool_]:
-        horizon = belief_horizon(
-            _nano(arrays["event_start"]),
-            _nano(arrays["belief_time"]),
-            info.knowledge_time,
-            info.resolution,
-            info.timezone,
-        )
-        ok = np.ones(len(horizon), dtype=bool)
-        if f.at_least is not None:
-            ok &= horizon >= f.at_least.to_timedelta64()
-        if f.at_most is not None:
-            ok &= horizon <= f.at_most.to_timedelta64()
-        return ok
-
-    return keep
-
-
-def _read(s: Session, info: SensorInfo, f: _Filters) -> xr.Dataset:
-    query = replace(f.query, sources=source_ids_for(s, f.sources, f.source_types))
-    arrays = store.select_beliefs(s, info.id, query, _horizon_filter(info, f))
-    labels = source_labels(s, arrays["source_id"])
-    codes, ids = pd.factorize(arrays["source_id"])
-    source = pd.Categorical.from_codes(codes, categories=pd.Index([labels[int(i)] for i in ids]))
-    common = {
-        "source": source,
-        "cumulative_probability": arrays["cumulative_probability"],
-        "flags": arrays["flags"].astype(np.uint32),
-        **info.meta(),
-    }
-    starts, times = _nano(arrays["event_start"]), _nano(arrays["belief_time"])
-    if query.most_recent:
-        return series_dataset(
-            starts, arrays["value"], belief_time=times, probabilistic=f.probabilistic, **common
-        )
-    return beliefs_dataset(starts, times, arrays["value"], **common)
-
-
-def _names(infos: Sequence[SensorInfo]) -> list[str]:
-    full = [i.full_name for i in infos]
-    if len(set(full)) < len(full):
-        twice = sorted({n for n in full if full.count(n) > 1})
-        raise InvalidValue(f"sensors {twice} are asked for more than once")
-    short = [i.name for i in infos]
-    return [i.name if short.count(i.name) == 1 else i.full_name for i in infos]
-
-
-def _side_by_side(sets: Mapping[str, xr.Dataset]) -> xr.Dataset:
-    columns = []
-    for name, ds in sets.items():
-        column = ds["value"].rename(name)
-        column.attrs = {**ds.attrs, **ds["value"].attrs}
-        columns.append(column)
-    return xr.merge(columns, join="outer", combine_attrs="drop_conflicts", compat="no_conflicts")
-
-
-def beliefs(
-    ws: Workspace,
-    sensors: Sequence[Sensor | int | str],
-    start: TimeLike | None = None,
-    end: TimeLike | None = None,
-    *,
-    as_of: TimeLike | None = None,
-    beliefs_after: TimeLike | None = None,
-    beliefs_before: TimeLike | None = None,
-    horizon_at_least: Duration | None = None,
-    horizon_at_most: Duration | None = None,
-    sources: Sequence[SourceRef] | SourceRef | None = None,
-    source_types: Sequence[str] | str | None = None,
-    most_recent: bool = False,
-    probabilistic: bool = True,
-) -> xr.Dataset | dict[str, xr.Dataset]:
-    """Several sensors' beliefs side by side, read in one transaction.
-
-    The filters are those of :meth:`Sensor.beliefs`. Each sensor is named by its name, or by
-    its full name when several of the sensors share a name.
-
-    Returns
-    -------
-    xr.Dataset or dict
-        With ``most_recent``: one Dataset with one variable per sensor (its values, with the
-        sensor's attrs and units) on the union of their ``event_start`` and ``source``
-        coordinates (NaN where a sensor has no belief). Otherwise the beliefs layouts cannot
-        share a ``belief`` dimension: a dict of one beliefs Dataset per sensor, in the order
-        given.
-    """
-    f = _filters(
-        start,
-        end,
-        as_of,
-        beliefs_after,
-        beliefs_before,
-        horizon_at_least,
-        horizon_at_most,
-        sources,
-        source_types,
-        most_recent,
-        probabilistic,
-    )
-    with ws._tx() as s:
-        infos = [
-            load_sensor(ws, s, k.id, Action.READ)
-            if isinstance(k, Sensor)
-            else get_sensor(ws, k).info
-            for k in sensors
-        ]
-        sets = {name: _read(s, info, f) for name, info in zip(_names(infos), infos, strict=True)}
-    return _side_by_side(sets) if f.query.most_recent else sets

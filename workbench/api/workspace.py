@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from workbench.access import LOCAL_ADMIN, Action, Principal, Role, Target, check
+from workbench.api.data_ops import DataOperations
 from workbench.api.identity import reload_principal
 from workbench.api.model_ops import ModelOperations
+from workbench.api.provenance import (
+    AS_OF_ENV,
+    PROVENANCE_ENV,
+    QueryRecord,
+    digest,
+    parse_pin,
+    write_record,
+)
 from workbench.errors import AccessDenied, InvalidValue, StoreError
 from workbench.model import Catalog
 from workbench.store import create_store_engine, ensure_schema, redact_url
@@ -25,18 +36,73 @@ if TYPE_CHECKING:
 __all__ = ["Workspace", "connect"]
 
 
-class Workspace(ModelOperations):
+class Workspace(ModelOperations, DataOperations):
     """A connection to a store as one user.
 
     Every public call runs in one transaction of its own, committed when it returns and rolled
     back when it raises, so a failed call leaves nothing behind. ``with ws.transaction():`` groups
     several calls into one. A workspace is meant for one thread.
+
+    Attributes
+    ----------
+    as_of
+        The belief time the workspace is pinned to (UTC), or None: see :meth:`pin`.
+    provenance
+        The reads recorded so far (:class:`~workbench.api.provenance.QueryRecord`), or None when
+        the workspace does not record them.
     """
 
-    def __init__(self, engine: Engine, principal: Principal = LOCAL_ADMIN) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        principal: Principal = LOCAL_ADMIN,
+        *,
+        as_of: Any = None,
+        provenance: bool = False,
+    ) -> None:
         self.engine = engine
         self.principal = principal
         self._session: Session | None = None
+        self.as_of: pd.Timestamp | None = parse_pin(as_of)
+        self.provenance: list[QueryRecord] | None = [] if provenance else None
+        self._provenance_file: str | None = None
+
+    # -- pinning and provenance ------------------------------------------------------------
+
+    def pin(self, as_of: Any) -> None:
+        """See only beliefs formed at or before ``as_of`` from now on (None unpins).
+
+        Every belief query and calculation made through this workspace is capped at the pinned
+        time: a later ``as_of`` asked for by a call is lowered to it.
+
+        >>> ws = connect("sqlite://")
+        >>> ws.pin("2025-01-15T12:00+01:00"); ws.as_of
+        Timestamp('2025-01-15 11:00:00+0000', tz='UTC')
+        """
+        self.as_of = parse_pin(as_of)
+
+    def _cutoff(self, before_us: int | None) -> int | None:
+        """A belief-time cut-off (µs since the epoch) lowered to the pin, if any."""
+        if self.as_of is None:
+            return before_us
+        pinned = int(self.as_of.value) // 1000
+        return pinned if before_us is None else min(before_us, pinned)
+
+    def _record(
+        self, what: str, arrays: Mapping[str, np.ndarray[Any, Any]], cutoff_us: int | None
+    ) -> None:
+        """Keep a content hash of what a read returned, when the workspace records provenance."""
+        if self.provenance is None and self._provenance_file is None:
+            return
+        rows = len(next(iter(arrays.values()))) if arrays else 0
+        as_of = None if cutoff_us is None else pd.Timestamp(cutoff_us, unit="us", tz="UTC")
+        record = QueryRecord(
+            what, rows, digest(arrays), None if as_of is None else as_of.isoformat()
+        )
+        if self.provenance is not None:
+            self.provenance.append(record)
+        if self._provenance_file is not None:
+            write_record(record, self._provenance_file)
 
     # -- identity and transactions ---------------------------------------------------------
 
@@ -130,8 +196,9 @@ class Workspace(ModelOperations):
         if self._session is not None:
             self._session.info.pop("catalogs", None)
 
-    def _check(self, action: Action, account_id: int | None, what: str,
-               target: Target = Target.OBJECT) -> None:
+    def _check(
+        self, action: Action, account_id: int | None, what: str, target: Target = Target.OBJECT
+    ) -> None:
         with self._tx():  # checked against the roles the store holds now
             check(self.principal, action, target, account_id, what)
 
@@ -145,8 +212,9 @@ class Workspace(ModelOperations):
 
     # -- model definitions ------------------------------------------------------------------
 
-    def create_model_definition(self, name: str, description: str = "",
-                                metadata: dict[str, Any] | None = None) -> ModelDefinition:
+    def create_model_definition(
+        self, name: str, description: str = "", metadata: dict[str, Any] | None = None
+    ) -> ModelDefinition:
         """Create a model definition (a top-level namespace)."""
         from workbench.api.definitions import create_model_definition
 
@@ -178,6 +246,8 @@ def connect(
     user: str | None = None,
     secret: str | None = None,
     create: bool = True,
+    as_of: Any = None,
+    provenance: bool = False,
     **engine_options: Any,
 ) -> Workspace:
     """Open a workspace on a store.
@@ -192,6 +262,12 @@ def connect(
         a PostgreSQL store always needs both.
     create
         Create missing tables (the embedded store sets itself up).
+    as_of
+        Pin the workspace to this belief time (see :meth:`Workspace.pin`); ``"now"`` pins the
+        current time. Default: ``WORKBENCH_AS_OF`` when set (``workbench report`` sets it).
+    provenance
+        Record a content hash of every read in ``ws.provenance``. When ``WORKBENCH_PROVENANCE``
+        names a file, the records are also appended to it as JSON lines.
 
     Examples
     --------
@@ -205,7 +281,12 @@ def connect(
             ensure_schema(engine)
     except DBAPIError as exc:
         raise StoreError(f"cannot open the store at {redact_url(engine.url)}: {exc.orig}") from None
-    ws = Workspace(engine)
+    ws = Workspace(
+        engine,
+        as_of=as_of if as_of is not None else os.environ.get(AS_OF_ENV),
+        provenance=provenance,
+    )
+    ws._provenance_file = os.environ.get(PROVENANCE_ENV) or None
     if user is None:
         if engine.dialect.name != "sqlite":
             raise AccessDenied(
@@ -216,4 +297,3 @@ def connect(
 
     ws.principal = authenticate(ws, user, secret)
     return ws
-
