@@ -1,0 +1,333 @@
+"""Evaluating a parsed search over a :class:`~workbench.search.syntax.Navigator`, in batches."""
+
+from __future__ import annotations
+
+import numbers
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import NoReturn, TypeAlias
+
+import numpy as np
+
+from workbench.errors import ExpressionError, NotFound
+from workbench.search.parser import parse_search
+from workbench.search.syntax import (
+    _NODE_FIELDS,
+    _ORDERING,
+    MISSING,
+    AttributeMatch,
+    ChildStep,
+    Combine,
+    Comparison,
+    Condition,
+    Criteria,
+    Exists,
+    Logical,
+    Navigator,
+    Node,
+    Not,
+    ObjectId,
+    Operator,
+    ParentStep,
+    Query,
+    Repeat,
+    SearchResult,
+    SelfStep,
+    Traversal,
+    Walk,
+)
+
+__all__ = ["run_search"]
+
+# --- evaluation ----------------------------------------------------------------------------------
+
+_Results: TypeAlias = dict[ObjectId, list[Node]]
+"""For each input object (by id), the objects a traversal reached from it, in order."""
+
+
+def _unique(nodes: Iterable[Node]) -> list[Node]:
+    """The nodes in order of first appearance, each id once."""
+    first: dict[ObjectId, Node] = {}
+    for node in nodes:
+        first.setdefault(node.id, node)
+    return list(first.values())
+
+
+def run_search(query: Query | str, navigator: Navigator, start_id: ObjectId) -> SearchResult:
+    """Run a search from the object ``start_id`` and return what it found.
+
+    Results are in document order for a single walk (depth-first preorder, children in the
+    navigator's order) and in order of first appearance for combined traversals; each object
+    (or attribute) appears once. Raises :class:`~workbench.errors.NotFound` for an unknown
+    start and :class:`~workbench.errors.ExpressionError` for a comparison the values do not
+    allow (an operator that does not fit the attribute's type).
+    """
+    parsed = parse_search(query) if isinstance(query, str) else query
+    start = navigator.nodes([start_id]).get(start_id)
+    if start is None:
+        raise NotFound("object", start_id, "the search starts from an existing object's id")
+    evaluator = _Evaluator(navigator, parsed.text or str(parsed))
+    objects = tuple(evaluator.traverse(parsed.traversal, [start])[start.id])
+    if parsed.attribute is None:
+        return SearchResult(objects)
+    values = navigator.attribute_values([node.id for node in objects], parsed.attribute)
+    found = (AttributeMatch(n, parsed.attribute, values.get(n.id, MISSING)) for n in objects)
+    matches = tuple(match for match in found if match.value is not MISSING)
+    return SearchResult(objects, parsed.attribute, matches)
+
+
+class _Evaluator:
+    """Evaluates syntax nodes over a navigator, a frontier of objects at a time."""
+
+    def __init__(self, navigator: Navigator, text: str) -> None:
+        self.navigator = navigator
+        self.text = text
+
+    def traverse(self, traversal: Traversal, inputs: list[Node]) -> _Results:
+        match traversal:
+            case SelfStep(criteria):
+                keep = (
+                    {n.id for n in inputs} if criteria is None else self.matching(criteria, inputs)
+                )
+                return {node.id: [node] if node.id in keep else [] for node in inputs}
+            case ChildStep(criteria):
+                kids = self.navigator.children([node.id for node in inputs]) if inputs else {}
+                keep = self.matching(criteria, _unique(k for ks in kids.values() for k in ks))
+                return {n.id: [k for k in kids.get(n.id, ()) if k.id in keep] for n in inputs}
+            case ParentStep():
+                parents = self.navigator.parents([node.id for node in inputs]) if inputs else {}
+                return {n.id: [p] if (p := parents.get(n.id)) else [] for n in inputs}
+            case Walk():
+                return self.walk(traversal, inputs)
+            case Repeat():
+                return self.repeat(traversal, inputs)
+            case Combine("/", parts):
+                return self.compose(parts, inputs)
+            case Combine("|", parts):
+                each = [self.traverse(part, inputs) for part in parts]
+                return {n.id: _unique(o for r in each for o in r[n.id]) for n in inputs}
+            case Combine("&", parts):
+                first, *rest = [self.traverse(part, inputs) for part in parts]
+                common = {n.id: {o.id for o in first[n.id]} for n in inputs}
+                for other in rest:
+                    for n in inputs:
+                        common[n.id] &= {o.id for o in other[n.id]}
+                return {n.id: [o for o in first[n.id] if o.id in common[n.id]] for n in inputs}
+        raise TypeError(f"not a traversal: {traversal!r}")  # pragma: no cover
+
+    def compose(self, parts: Sequence[Traversal], inputs: list[Node]) -> _Results:
+        """Each part starts from all results of the part before, in one batch."""
+        results = self.traverse(parts[0], inputs)
+        for part in parts[1:]:
+            step = self.traverse(part, _unique(n for ns in results.values() for n in ns))
+            results = {k: _unique(o for m in ms for o in step[m.id]) for k, ms in results.items()}
+        return results
+
+    def walk(self, walk: Walk, inputs: list[Node]) -> _Results:
+        """Fetch the walked part of the tree level by level, then collect each input's results."""
+        links: dict[ObjectId, Sequence[Node]] = {}  # children (down) or parent (up), if expanded
+        matched: set[ObjectId] = set()
+        if walk.criteria is not None and not walk.strict:
+            matched = self.matching(walk.criteria, inputs)
+        stops = walk.criteria is not None and not walk.every_level  # the walk stops at a match
+        level = [n for n in _unique(inputs) if walk.strict or not (stops and n.id in matched)]
+        while level:
+            ids = [node.id for node in level]
+            found: Mapping[ObjectId, Sequence[Node]]
+            if walk.upward:
+                parents = self.navigator.parents(ids)
+                found = {i: (p,) if (p := parents.get(i)) else () for i in ids}
+            else:
+                found = self.navigator.children(ids)
+            fresh: list[Node] = []
+            for node_id in ids:
+                links[node_id] = found.get(node_id, ())
+                fresh.extend(n for n in links[node_id] if n.id not in links)
+            fresh = _unique(fresh)
+            if walk.criteria is not None:
+                matched |= self.matching(walk.criteria, fresh)
+            level = [n for n in fresh if n.id not in links and not (stops and n.id in matched)]
+        return {node.id: _collect(walk, node, links, matched) for node in inputs}
+
+    def repeat(self, repeat: Repeat, inputs: list[Node]) -> _Results:
+        """Apply the traversal to its own results until nothing new turns up."""
+        outputs: _Results = {}
+        frontier = _unique(inputs)
+        while frontier:
+            outputs.update(self.traverse(repeat.traversal, frontier))
+            frontier = _unique(o for n in frontier for o in outputs[n.id] if o.id not in outputs)
+        results: _Results = {}
+        for start in inputs:
+            found: list[Node] = []
+            seen = {start.id}
+            stack = list(reversed(outputs[start.id]))
+            while stack:
+                node = stack.pop()
+                if node.id in seen:
+                    continue
+                seen.add(node.id)
+                if repeat.every_level or not outputs[node.id]:
+                    found.append(node)
+                stack.extend(reversed(outputs[node.id]))
+            results[start.id] = found
+        return results
+
+    def matching(self, criteria: Criteria, nodes: list[Node]) -> set[ObjectId]:
+        """The ids of the nodes that meet the criteria."""
+        return self._select(criteria.condition, nodes, criteria.ignore_case) if nodes else set()
+
+    def _select(self, condition: Condition, nodes: list[Node], ignore_case: bool) -> set[ObjectId]:
+        # Each branch only asks about the nodes still undecided, so `&&`/`||` short-circuit
+        # batch-wise and an attribute is read only for objects where it can matter.
+        match condition:
+            case Logical("&&", parts):
+                for part in parts:
+                    keep = self._select(part, nodes, ignore_case) if nodes else set()
+                    nodes = [node for node in nodes if node.id in keep]
+                return {node.id for node in nodes}
+            case Logical("||", parts):
+                chosen: set[ObjectId] = set()
+                for part in parts:
+                    rest = [node for node in nodes if node.id not in chosen]
+                    chosen |= self._select(part, rest, ignore_case) if rest else set()
+                return chosen
+            case Not(inner):
+                return {node.id for node in nodes} - self._select(inner, nodes, ignore_case)
+            case Exists(name):
+                values = self._values(nodes, name)
+                return {node.id for node in nodes if values[node.id] is not MISSING}
+            case Comparison():
+                values = self._values(nodes, condition.attribute)
+                test = _Test(condition, ignore_case, self.text)
+                return {node.id for node in nodes if test(values[node.id], node)}
+        raise TypeError(f"not a condition: {condition!r}")  # pragma: no cover
+
+    def _values(self, nodes: list[Node], name: str) -> dict[ObjectId, object]:
+        if name in _NODE_FIELDS:
+            return {node.id: getattr(node, _NODE_FIELDS[name]) for node in nodes}
+        values = self.navigator.attribute_values([node.id for node in nodes], name)
+        return {node.id: values.get(node.id, MISSING) for node in nodes}
+
+
+def _collect(
+    walk: Walk, start: Node, links: Mapping[ObjectId, Sequence[Node]],
+    matched: set[ObjectId],
+) -> list[Node]:  # fmt: skip
+    """One input's results of a walk, in walking order, from the fetched part of the tree."""
+    found: list[Node] = []
+    seen: set[ObjectId] = set()
+    stack = list(reversed(links.get(start.id, ()))) if walk.strict else [start]
+    while stack:
+        node = stack.pop()
+        if node.id in seen:
+            continue
+        seen.add(node.id)
+        below = links.get(node.id)
+        if walk.criteria is None:  # no criteria: the ends of the walk, or every level
+            keep, go_on = walk.every_level or not below, True
+        else:
+            keep = node.id in matched
+            go_on = walk.every_level or not keep
+        if keep:
+            found.append(node)
+        if go_on and below:
+            stack.extend(reversed(below))
+    return found
+
+
+class _Test:
+    """Applies one comparison to attribute values, refusing operators that do not fit a type."""
+
+    def __init__(self, comparison: Comparison, ignore_case: bool, text: str) -> None:
+        self.comparison = comparison
+        self.ignore_case = ignore_case
+        self.text = text
+
+    def __call__(self, value: object, node: Node) -> bool:
+        if _empty(value):
+            return False
+        if isinstance(value, list | tuple | np.ndarray):
+            if self.comparison.operator != "~":
+                self._refuse(f"array attribute .{self.comparison.attribute}", "~", node)
+            return any(self._scalar(item, "=", node) for item in value if not _empty(item))
+        return self._scalar(value, self.comparison.operator, node)
+
+    def _scalar(self, value: object, op: Operator, node: Node) -> bool:
+        if isinstance(value, str):
+            return self._text(value, op, node)
+        constant, name = self.comparison.value, f".{self.comparison.attribute}"
+        if isinstance(value, bool | np.bool_):
+            flag = {"true": True, "1": True, "false": False, "0": False}.get(constant.text.lower())
+            if flag is None or constant.quoted:
+                self._mismatch(f"boolean attribute {name}", "true or false", node)
+            if op not in ("=", "!="):
+                self._refuse(f"boolean attribute {name}", "= !=", node)
+            return bool(value) == flag if op == "=" else bool(value) != flag
+        if isinstance(value, numbers.Real):
+            if constant.quoted or not isinstance(constant.value, int | float):
+                self._mismatch(f"number attribute {name}", "a number such as 5 or 2.5", node)
+            if op not in _ORDERING:
+                self._refuse(f"number attribute {name}", "= != < > <= >=", node)
+            return _ORDERING[op](value, constant.value)
+        if isinstance(value, datetime | np.datetime64):
+            if not isinstance(constant.value, datetime):
+                self._mismatch(f"time attribute {name}", "a time such as UTC20220510072415", node)
+            if op not in _ORDERING:
+                self._refuse(f"time attribute {name}", "= != < > <= >=", node)
+            return _ORDERING[op](_utc(value), constant.value)
+        kind = type(value).__name__
+        message = (
+            f"attribute {name} of object {node.name!r} holds a {kind}; criteria compare "
+            "numbers, text, booleans, times and arrays of these"
+        )
+        raise ExpressionError(message, self.text, self.comparison.line, self.comparison.column)
+
+    def _text(self, value: str, op: Operator, node: Node) -> bool:
+        wanted = self.comparison.value.text
+        if op == "#":
+            flags = re.IGNORECASE if self.ignore_case else 0
+            return _regex(wanted, flags).fullmatch(value) is not None
+        if self.ignore_case:
+            value, wanted = value.casefold(), wanted.casefold()
+        if op == "~":
+            return wanted in value
+        if op not in ("=", "!="):
+            self._refuse(f"text attribute .{self.comparison.attribute}", "= != ~ #", node)
+        return (value == wanted) == (op == "=")
+
+    def _refuse(self, what: str, accepted: str, node: Node) -> NoReturn:
+        op = self.comparison.operator
+        message = (
+            f"operator {op!r} does not apply to the {what} (object {node.name!r}); use {accepted}"
+        )
+        raise ExpressionError(message, self.text, self.comparison.line, self.comparison.column)
+
+    def _mismatch(self, what: str, accepted: str, node: Node) -> NoReturn:
+        constant = self.comparison.value
+        written = f"text {str(constant)!r}" if constant.quoted else repr(constant.text)
+        message = (
+            f"cannot compare the {what} (object {node.name!r}) with {written}; write {accepted}"
+        )
+        raise ExpressionError(message, self.text, self.comparison.line, self.comparison.column)
+
+
+def _empty(value: object) -> bool:
+    """No value to compare: missing, ``None``, NaN or NaT."""
+    if value is MISSING or value is None:
+        return True
+    return isinstance(value, float | np.floating | np.datetime64) and bool(np.isnan(value))
+
+
+@lru_cache(maxsize=256)
+def _regex(pattern: str, flags: int) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+def _utc(value: datetime | np.datetime64) -> datetime:
+    """An aware UTC datetime; naive values (and numpy's datetime64) are taken as UTC."""
+    if isinstance(value, np.datetime64):
+        value = value.astype("datetime64[us]").item()
+        assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
