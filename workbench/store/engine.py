@@ -9,19 +9,30 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
 
 from workbench.errors import StoreError
-from workbench.store.schema import Base
 
 __all__ = ["DEFAULT_URL", "create_store_engine", "ensure_schema", "redact_url"]
 
 DEFAULT_URL = "sqlite:///workbench.db"
 
 
+#: Query parameters that carry a secret (libpq takes ``?password=`` as well as the URL's own).
+_SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
+
+
 def redact_url(url: str | URL) -> str:
-    """The URL as text with any password replaced by ``***``."""
+    """The URL as text with any password replaced by ``***``.
+
+    >>> redact_url("postgresql+psycopg://ana:s3cret@db.example/team?password=s3cret")
+    'postgresql+psycopg://ana:***@db.example/team?password=***'
+    """
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except Exception:  # not a URL at all: show nothing of it
         return "<unparsable URL>"
+    hidden = {k: "***" for k in parsed.query if k.lower() in _SECRET_QUERY_KEYS}
+    if hidden:
+        parsed = parsed.update_query_dict(hidden)
+    return parsed.render_as_string(hide_password=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,7 +45,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_store_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
-    """Create an engine for ``url`` (default: ``WORKBENCH_URL`` or ``./workbench.db``)."""
+    """Create an engine for ``url`` (default: ``WORKBENCH_URL`` or ``./workbench.db``).
+
+    Connections are checked before use (``pool_pre_ping``), so a restarted server or a dropped
+    connection is replaced rather than failing the next call. Statement parameters are kept out of
+    logs and error messages (``hide_parameters``): they include secrets' hashes.
+    """
     text = url or os.environ.get("WORKBENCH_URL") or DEFAULT_URL
     try:
         parsed = make_url(text)
@@ -50,7 +66,7 @@ def create_store_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
             f"store URL {redact_url(parsed)!r}: backend {parsed.get_backend_name()!r} is not "
             "supported; use sqlite or postgresql"
         )
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     options.update(kwargs)
     engine = create_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
@@ -59,5 +75,13 @@ def create_store_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create the tables that are missing (the embedded store sets itself up)."""
-    Base.metadata.create_all(engine)
+    """Make sure the store is at the newest revision of the schema.
+
+    The embedded SQLite store creates or upgrades itself; an empty PostgreSQL store is created; a
+    PostgreSQL store at an older revision raises :class:`StoreError` asking for
+    ``workbench db upgrade``. Cheap when the store is up to date (no alembic import).
+    See :mod:`workbench.store.migrate`.
+    """
+    from workbench.store.migrate import ensure_current  # it imports this module
+
+    ensure_current(engine)

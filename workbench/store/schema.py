@@ -30,6 +30,7 @@ __all__ = [
     "NamespaceRow",
     "ObjectDefinitionRow",
     "ObjectRow",
+    "StoreInfoRow",
     "TagRow",
     "TemplateCalculationRow",
     "User",
@@ -215,7 +216,7 @@ class ObjectRow(Base):
     )
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"))
     owner_attribute_id: Mapped[int | None] = mapped_column(
-        ForeignKey("attribute_definitions.id", ondelete="CASCADE")
+        ForeignKey("attribute_definitions.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(200))
     account_id: Mapped[int | None] = mapped_column(
@@ -234,10 +235,21 @@ class LinkRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"))
     attribute_id: Mapped[int] = mapped_column(
-        ForeignKey("attribute_definitions.id", ondelete="CASCADE")
+        ForeignKey("attribute_definitions.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
     target_id: Mapped[int | None] = mapped_column(
         ForeignKey("objects.id", ondelete="SET NULL"), index=True
     )
     valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StoreInfoRow(Base):
+    """One row: the workbench version that last upgraded the store, the revision, and when."""
+
+    __tablename__ = "store_info"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workbench_version: Mapped[str] = mapped_column(String(40))
+    revision: Mapped[str] = mapped_column(String(32))
+    upgraded_at: Mapped[datetime]

@@ -56,7 +56,7 @@ class VirtualSeriesRow(Base):
         ForeignKey("accounts.id", ondelete="RESTRICT"), index=True
     )
     relative_to_id: Mapped[int | None] = mapped_column(
-        ForeignKey("objects.id", ondelete="SET NULL")
+        ForeignKey("objects.id", ondelete="SET NULL"), index=True
     )
     name: Mapped[str] = mapped_column(String(200))
     catalog_path: Mapped[str] = mapped_column(String(1000), default="")
@@ -77,7 +77,9 @@ class SourceRow(Base):
     type: Mapped[str] = mapped_column(String(40), default="user")
     model: Mapped[str] = mapped_column(String(200), default="")
     version: Mapped[str] = mapped_column(String(80), default="")
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
 
 
