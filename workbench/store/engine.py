@@ -20,19 +20,17 @@ _SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
 
 
 def redact_url(url: str | URL) -> str:
-    """The URL as text with any password replaced by ``***``.
+    """The URL as text with its password replaced by ``***`` (one in the query is left out).
 
-    >>> redact_url("postgresql+psycopg://ana:s3cret@db.example/team?password=s3cret")
-    'postgresql+psycopg://ana:***@db.example/team?password=***'
+    >>> redact_url("postgresql+psycopg://ana:s3cret@db.example/team?password=s3cret&sslmode=require")
+    'postgresql+psycopg://ana:***@db.example/team?sslmode=require'
     """
     try:
         parsed = make_url(url)
     except Exception:  # not a URL at all: show nothing of it
         return "<unparsable URL>"
-    hidden = {k: "***" for k in parsed.query if k.lower() in _SECRET_QUERY_KEYS}
-    if hidden:
-        parsed = parsed.update_query_dict(hidden)
-    return parsed.render_as_string(hide_password=True)
+    secret = [k for k in parsed.query if k.lower() in _SECRET_QUERY_KEYS]
+    return parsed.difference_update_query(secret).render_as_string(hide_password=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
