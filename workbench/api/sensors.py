@@ -22,33 +22,26 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
-import numpy as np
 import pandas as pd
 import xarray as xr
-from numpy.typing import NDArray
 from sqlalchemy import select
 
 from workbench.access import Action
 from workbench.api.sources import (
     Source,
     SourceRef,
-    belief_source_ids,
-    check_source_type,
 )
 from workbench.beliefs import (
     ExPost,
     KnowledgeTimeRule,
     NanPolicy,
-    PreparedBeliefs,
     check_timezone,
     parse_resolution,
     parse_rule,
-    prepare_beliefs,
 )
 from workbench.errors import InvalidValue, NotFound
 from workbench.paths import check_name
@@ -216,32 +209,22 @@ class Sensor:
             How many beliefs were handed to the store; storing the same beliefs again changes
             nothing.
         """
-        check_source_type(source_type)
-        ws = self.ws
-        with ws._tx() as s:
-            info = load_sensor(ws, s, self.id, Action.CREATE)
-            if isinstance(data, str | os.PathLike):
-                data = _read_csv(data)
-            prepared = prepare_beliefs(
-                data,
-                sensor_unit=info.unit,
-                sensor_resolution=info.resolution,
-                sensor_timezone=info.timezone,
-                unit=unit,
-                timezone=timezone,
-                source=source.name if isinstance(source, Source) else source,
-                belief_time=belief_time,
-                horizon=horizon,
-                rule=info.knowledge_time,
-                nan=nan,
-                resolution=resolution,
-            )
-            ids = belief_source_ids(ws, s, prepared.source, source, source_type, len(prepared))
-            arrays = _store_arrays(prepared, ids)
-            if skip_unchanged:
-                arrays = store.drop_unchanged(s, info.id, arrays)
-            with _progress(progress, len(arrays["event_start"]), info.full_name) as bar:
-                return store.write_beliefs(s, info.id, arrays, progress=bar)
+        from workbench.api.ingest import ingest
+
+        return ingest(
+            self,
+            data,
+            source=source,
+            source_type=source_type,
+            unit=unit,
+            timezone=timezone,
+            belief_time=belief_time,
+            horizon=horizon,
+            resolution=resolution,
+            nan=nan,
+            skip_unchanged=skip_unchanged,
+            progress=progress,
+        )
 
     def beliefs(
         self,
@@ -534,40 +517,3 @@ def catalog_folders(ws: Workspace) -> list[str]:
 
 
 # -- ingesting ------------------------------------------------------------------------------
-
-
-def _read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype={"source": str})
-    except (OSError, ValueError) as exc:
-        raise InvalidValue(f"cannot read the CSV file {os.fspath(path)!r}: {exc}") from None
-
-
-def _micro(times: NDArray[np.datetime64]) -> NDArray[np.int64]:
-    return times.astype("datetime64[ns]").view(np.int64) // 1000
-
-
-def _nano(micro: NDArray[np.int64]) -> NDArray[np.datetime64]:
-    return (micro * 1000).view("datetime64[ns]")
-
-
-def _store_arrays(prepared: PreparedBeliefs, source_ids: NDArray[np.int64]) -> store.BeliefArrays:
-    return {
-        "event_start": _micro(prepared.event_start),
-        "source_id": source_ids,
-        "cumulative_probability": prepared.cumulative_probability,
-        "belief_time": _micro(prepared.belief_time),
-        "value": prepared.value,
-        "flags": prepared.flags.astype(np.int64),
-    }
-
-
-@contextmanager
-def _progress(enabled: bool, total: int, label: str) -> Iterator[Callable[[int], object] | None]:
-    if not enabled:
-        yield None
-        return
-    from tqdm import tqdm
-
-    with tqdm(total=total, unit="beliefs", unit_scale=True, desc=label) as bar:
-        yield bar.update
