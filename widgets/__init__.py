@@ -1,1 +1,4 @@
 """Panel (and ipywidgets) views of the workbench; they use only the public ``workbench`` API."""
+
+from widgets.browser import HierarchyBrowser as HierarchyBrowser
+from widgets.inspector import ObjectInspector as ObjectInspector
