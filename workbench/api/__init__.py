@@ -5,6 +5,7 @@ from workbench.api.base import Namespace, Tag, TemplateCalculation
 from workbench.api.definitions import ModelDefinition
 from workbench.api.identity import init_store
 from workbench.api.objects import Attribute, Object
+from workbench.api.security import secure_store
 from workbench.api.sensors import Sensor
 from workbench.api.sources import Source
 from workbench.api.values import TimeseriesValue
@@ -26,4 +27,5 @@ __all__ = [
     "Workspace",
     "connect",
     "init_store",
+    "secure_store",
 ]

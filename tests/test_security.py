@@ -1,0 +1,437 @@
+"""Row-level security: database roles per user and policies that hold for plain SQL too."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import psycopg
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from conftest import ADMIN, PG_URL, SECRET, require_postgres
+from sqlalchemy.orm import Session
+
+import workbench as wb
+from workbench.access import Action, Target, permits
+from workbench.api import accounts as acc
+from workbench.api import identity
+from workbench.api.security import secure_store
+from workbench.errors import AccessDenied, InvalidValue, StoreError
+from workbench.store import Base
+from workbench.store.security import POLICIES, RoleNames
+
+pytestmark = pytest.mark.postgres
+PASSWORD = "another long secret"
+DENIED = psycopg.errors.InsufficientPrivilege
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+
+
+@pytest.fixture
+def names() -> Iterator[RoleNames]:
+    """Role names of one test (roles belong to the whole cluster); dropped afterwards."""
+    require_postgres()
+    tag = uuid.uuid4().hex[:8]
+    yield RoleNames(group=f"t{tag}_users", prefix=f"t{tag}_u")
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        roles = conn.execute(
+            sa.text("SELECT rolname FROM pg_roles WHERE starts_with(rolname, :p)"),
+            {"p": f"t{tag}_"},
+        ).scalars()
+        for role in sorted(roles, key=lambda r: r.endswith("_users")):  # the group last
+            conn.execute(sa.text(f'DROP OWNED BY "{role}"'))
+            conn.execute(sa.text(f'DROP ROLE "{role}"'))
+    admin.dispose()
+
+
+@dataclass
+class Tenants:
+    """Accounts Acme (client of Consult) and Beta; a model, sensor and beliefs in each."""
+
+    ws: wb.Workspace
+    url: str
+    names: RoleNames
+    accounts: dict[str, int]
+    users: dict[str, int]
+    objects: dict[str, int]
+    sensors: dict[str, int]
+
+    def role(self, email: str) -> str:
+        return self.names.user_role(self.users[email])
+
+    def secure(self) -> Any:
+        return secure_store(self.ws, group=self.names.group, prefix=self.names.prefix)
+
+    @contextmanager
+    def sql(self, email: str) -> Iterator[psycopg.Connection[Any]]:
+        """A plain psycopg connection logged in as the user's own database role."""
+        u = sa.make_url(self.url)
+        conn = psycopg.connect(
+            host=u.host,
+            port=u.port or 5432,
+            dbname=u.database,
+            user=self.role(email),
+            autocommit=True,
+        )
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def owner(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        with self.ws.engine.begin() as conn:
+            result = conn.execute(sa.text(sql), params)
+            return [tuple(r) for r in result] if result.returns_rows else []
+
+
+def _beliefs(sensor: wb.Sensor, value: float, n: int = 24) -> None:
+    index = pd.date_range("2025-01-01", periods=n, freq="1h", tz="UTC")
+    sensor.ingest(
+        pd.Series(value, index=index),
+        source="meter",
+        source_type="meter",
+        belief_time="2025-01-02T00:00Z",
+    )
+
+
+@pytest.fixture
+def tenants(pg_url: str, names: RoleNames) -> Iterator[Tenants]:
+    ws = wb.init_store(pg_url, admin=ADMIN, secret=SECRET)
+    acc.create_account(ws, "Consult")
+    acc.create_account(ws, "Acme", consultancy="Consult")
+    acc.create_account(ws, "Beta")
+    users = {
+        "ana@acme.example": ("Acme", ["account-admin"]),
+        "al@acme.example": ("Acme", []),
+        "bo@beta.example": ("Beta", []),
+        "cy@consult.example": ("Consult", ["consultant"]),
+        "rita@operators.example": ("Operators", ["admin-reader"]),
+    }
+    ids = {ADMIN: ws.principal.user_id or 0}
+    for email, (account, roles) in users.items():
+        ids[email] = acc.add_user(ws, email, account, PASSWORD, roles).id
+    md = ws.create_model_definition("Grid")
+    plant = md.create_object_definition("Plant")
+    system = md.create_object_definition("System")
+    system.add_attribute("To_Plants", "ownership_many", target=plant)
+    objects, sensors = {}, {}
+    for account, value in (("Acme", 1.0), ("Beta", 2.0), (None, 3.0)):
+        label = account or "Public"
+        model = ws.create_model(f"M{label}", md, system, account=account)
+        child = model.add_child("To_Plants", f"Plant{label}", plant)
+        sensor = child.add_sensor("power", unit="MW", resolution="1h")
+        _beliefs(sensor, value)
+        objects[label], objects[f"{label}/child"], sensors[label] = model.id, child.id, sensor.id
+    accounts = {a.name: a.id for a in acc.list_accounts(ws)}
+    yield Tenants(ws, pg_url, names, accounts, ids, objects, sensors)
+    ws.engine.dispose()
+
+
+def _ids(conn: psycopg.Connection[Any], sql: str, *params: Any) -> set[Any]:
+    return {r[0] for r in conn.execute(sql, params).fetchall()}
+
+
+# -- what plain SQL sees --------------------------------------------------------------------
+
+
+def test_a_member_sees_only_their_account_and_public_rows(tenants: Tenants) -> None:
+    t = tenants
+    t.secure()
+    acme, beta = t.accounts["Acme"], t.accounts["Beta"]
+    with t.sql("al@acme.example") as c:
+        assert _ids(c, "SELECT id FROM accounts") == {acme}
+        assert _ids(c, "SELECT account_id FROM objects") == {acme, None}
+        assert _ids(c, "SELECT id FROM sensors") == {t.sensors["Acme"], t.sensors["Public"]}
+        for table in ("beliefs", "latest_beliefs"):
+            assert _ids(c, f"SELECT value FROM {table}") == {1.0, 3.0}
+            assert _ids(
+                c, f"SELECT count(*) FROM {table} WHERE sensor_id = %s", t.sensors["Beta"]
+            ) == {0}
+        assert _ids(c, "SELECT email FROM users") == {"ana@acme.example", "al@acme.example"}
+        assert _ids(c, "SELECT count(*) FROM namespaces") == {1}  # definitions are shared
+        with pytest.raises(DENIED, match="permission denied"):
+            c.execute("SELECT secret_hash FROM users")
+        with pytest.raises(DENIED, match="permission denied"):
+            c.execute("SELECT * FROM workbench_roles")
+    with t.sql("bo@beta.example") as c:
+        assert _ids(c, "SELECT account_id FROM objects") == {beta, None}
+        assert _ids(c, "SELECT value FROM latest_beliefs") == {2.0, 3.0}
+
+
+def test_another_tenants_rows_cannot_be_written(tenants: Tenants) -> None:
+    t = tenants
+    t.secure()
+    before = t.owner("SELECT id, name, values::text FROM objects ORDER BY id")
+    beliefs = t.owner("SELECT count(*), sum(value) FROM beliefs")
+    beta_child, beta_sensor = t.objects["Beta/child"], t.sensors["Beta"]
+    with t.sql("al@acme.example") as c:
+        for sql in (
+            f"UPDATE objects SET name = 'x' WHERE id = {beta_child}",
+            f"DELETE FROM objects WHERE id = {beta_child}",
+            f"UPDATE beliefs SET value = -1 WHERE sensor_id = {beta_sensor}",
+            f"DELETE FROM latest_beliefs WHERE sensor_id = {beta_sensor}",
+            f"UPDATE sensors SET unit = 'kW' WHERE id = {beta_sensor}",
+            "UPDATE objects SET name = 'x' WHERE account_id IS NULL",  # public: admins only
+        ):
+            assert c.execute(sql).rowcount == 0, sql
+        for sql in (
+            "INSERT INTO beliefs (sensor_id, event_start, source_id, cumulative_probability, "
+            f"belief_time, value, flags) VALUES ({beta_sensor}, 0, 1, 0.5, 0, 9, 0)",
+            "INSERT INTO objects (name, definition_id, account_id, version, values) VALUES "
+            f"('Sneaky', 1, {t.accounts['Beta']}, 1, '{{}}')",
+            f"UPDATE objects SET account_id = {t.accounts['Beta']} "
+            f"WHERE id = {t.objects['Acme/child']}",  # moving one's own object out
+            "INSERT INTO accounts (name) VALUES ('Mine')",
+        ):
+            with pytest.raises(DENIED, match="row-level security"):
+                c.execute(sql)
+        with pytest.raises(DENIED, match="permission denied"):
+            c.execute("UPDATE accounts SET consultancy_id = NULL")
+    assert t.owner("SELECT id, name, values::text FROM objects ORDER BY id") == before
+    assert t.owner("SELECT count(*), sum(value) FROM beliefs") == beliefs
+
+
+def test_a_member_writes_their_own_rows(tenants: Tenants) -> None:
+    t = tenants
+    t.secure()
+    acme_sensor, child = t.sensors["Acme"], t.objects["Acme/child"]
+    with t.sql("al@acme.example") as c:
+        assert c.execute(f"UPDATE objects SET name = 'Renamed' WHERE id = {child}").rowcount == 1
+        c.execute(
+            "INSERT INTO beliefs (sensor_id, event_start, source_id, cumulative_probability, "
+            f"belief_time, value, flags) VALUES ({acme_sensor}, 0, 1, 0.5, 0, 9, 0)"
+        )
+        # deleting takes an account-admin (or a consultant): al is neither
+        assert c.execute(f"DELETE FROM sensors WHERE id = {acme_sensor}").rowcount == 0
+    with t.sql("ana@acme.example") as c:
+        assert c.execute(f"DELETE FROM beliefs WHERE sensor_id = {acme_sensor}").rowcount == 25
+    assert t.owner("SELECT name FROM objects WHERE id = :i", i=child) == [("Renamed",)]
+
+
+def test_consultants_admin_readers_and_admins(tenants: Tenants) -> None:
+    t = tenants
+    t.secure()
+    a = t.accounts
+    everyone = set(a.values())
+    with t.sql("cy@consult.example") as c:
+        assert _ids(c, "SELECT id FROM accounts") == {a["Consult"], a["Acme"]}
+        assert _ids(c, "SELECT value FROM beliefs") == {1.0, 3.0}
+        assert (
+            c.execute(
+                f"UPDATE objects SET name = 'C' WHERE id = {t.objects['Acme/child']}"
+            ).rowcount
+            == 1
+        )
+        c.execute(f"INSERT INTO accounts (name, consultancy_id) VALUES ('New', {a['Consult']})")
+        assert "New" in _ids(c, "SELECT name FROM accounts")
+    with t.sql("rita@operators.example") as c:
+        assert _ids(c, "SELECT id FROM accounts") >= everyone
+        assert _ids(c, "SELECT value FROM beliefs") == {1.0, 2.0, 3.0}
+        assert c.execute("UPDATE objects SET name = name").rowcount == 0  # reads only
+    with t.sql(ADMIN) as c:
+        assert c.execute("UPDATE objects SET name = name").rowcount == 6
+        assert _ids(c, "SELECT count(*) FROM latest_beliefs") == {72}
+
+
+def test_set_role_from_a_pooled_connection(tenants: Tenants) -> None:
+    t = tenants
+    t.secure()
+    with t.ws.engine.connect() as conn:
+        conn.execute(sa.text(f'SET ROLE "{t.role("bo@beta.example")}"'))
+        seen = set(conn.execute(sa.text("SELECT account_id FROM objects")).scalars())
+        conn.execute(sa.text("RESET ROLE"))
+        conn.rollback()
+    assert seen == {t.accounts["Beta"], None}
+
+
+def test_users_cannot_ask_about_other_roles(tenants: Tenants) -> None:
+    t = tenants
+    t.secure()
+    admin_role = t.role(ADMIN)
+    with t.sql("al@acme.example") as c:
+        assert _ids(c, "SELECT workbench_user_id(%s)", admin_role) == {None}
+        row = c.execute("SELECT workbench_accounts('read', %s)", (admin_role,)).fetchone()
+        assert row == ([],)
+        assert _ids(c, "SELECT workbench_is_admin(%s)", admin_role) == {False}
+        # the group alone (SET ROLE to it) is nobody: public rows only
+        c.execute(f'SET ROLE "{t.names.group}"')
+        assert _ids(c, "SELECT account_id FROM objects") == {None}
+
+
+def test_the_sql_rules_are_the_permission_table(tenants: Tenants) -> None:
+    t = tenants
+    t.secure()
+    actions = {
+        "read": [(Action.READ, Target.OBJECT)],
+        "write": [(Action.UPDATE, Target.OBJECT), (Action.CREATE, Target.OBJECT)],
+        "manage": [(Action.CREATE, Target.ACCOUNT), (Action.DELETE, Target.OBJECT)],
+    }
+    with t.ws.engine.connect() as conn, Session(conn) as s:
+        for email, user_id in t.users.items():
+            principal = identity.load_principal(s, user_id)
+            for action, rules in actions.items():
+                found = conn.execute(
+                    sa.text("SELECT workbench_accounts(:a, :r)"), {"a": action, "r": t.role(email)}
+                ).scalar_one()
+                for rule in rules:
+                    wanted = [
+                        i for i in sorted(t.accounts.values()) if permits(principal, *rule, i)
+                    ]
+                    assert found == wanted, (email, action, rule)
+
+
+def test_definitions_are_written_by_admins_and_account_admins(tenants: Tenants) -> None:
+    t = tenants
+    t.secure()
+    insert = "INSERT INTO namespaces (name, description, ext_metadata) VALUES (%s, '', '{}')"
+    with t.sql("al@acme.example") as c, pytest.raises(DENIED, match="row-level security"):
+        c.execute(insert, ("ByMember",))
+    with t.sql("ana@acme.example") as c:
+        c.execute(insert, ("ByAccountAdmin",))
+    assert t.owner("SELECT name FROM namespaces ORDER BY id") == [("Grid",), ("ByAccountAdmin",)]
+
+
+def test_account_admins_manage_their_users_but_never_admins(tenants: Tenants) -> None:
+    t = tenants
+    t.secure()
+    acme = t.accounts["Acme"]
+    add = "INSERT INTO users (account_id, email, secret_hash, roles) VALUES (%s, %s, 'x', %s)"
+    with t.sql("ana@acme.example") as c:
+        c.execute(add, (acme, "new@acme.example", '["consultant"]'))
+        with pytest.raises(DENIED, match="row-level security"):
+            c.execute(add, (acme, "boss@acme.example", '["admin"]'))
+        with pytest.raises(DENIED, match="row-level security"):
+            c.execute(add, (t.accounts["Beta"], "spy@beta.example", "[]"))
+        with pytest.raises(DENIED, match="row-level security"):
+            c.execute(
+                "UPDATE users SET roles = '[\"admin-reader\"]' WHERE email = 'al@acme.example'"
+            )
+    with t.sql("al@acme.example") as c:  # not an account-admin
+        assert c.execute("DELETE FROM users WHERE email = 'new@acme.example'").rowcount == 0
+    assert t.owner("SELECT count(*) FROM users WHERE email = 'new@acme.example'") == [(1,)]
+
+
+# -- roles follow the store -------------------------------------------------------------------
+
+
+def test_roles_and_revocations_count_at_once(tenants: Tenants) -> None:
+    t = tenants
+    t.secure()
+    with t.sql("cy@consult.example") as c:
+        assert t.accounts["Acme"] in _ids(c, "SELECT account_id FROM objects")
+        acc.set_roles(t.ws, "cy@consult.example", [])
+        assert _ids(c, "SELECT account_id FROM objects") == {None}
+    with t.sql("bo@beta.example") as c:
+        acc.delete_user(t.ws, "bo@beta.example")
+        assert _ids(c, "SELECT account_id FROM objects") == {None}  # before secure runs again
+        assert _ids(c, "SELECT count(*) FROM accounts") == {0}
+
+
+def test_securing_again_adds_and_retires_roles(tenants: Tenants) -> None:
+    t = tenants
+    first = t.secure()
+    assert set(first.roles_created) == {t.role(e) for e in t.users}
+    assert first.closed == () and sum(first.policies.values()) > 40
+    again = t.secure()
+    assert again.roles_created == {} and set(again.roles_kept) == set(first.roles_created)
+    assert again.policies == first.policies
+    new = acc.add_user(t.ws, "dee@beta.example", "Beta", PASSWORD)
+    gone = t.role("bo@beta.example")
+    acc.delete_user(t.ws, "bo@beta.example")
+    third = t.secure()
+    assert third.roles_created == {t.names.user_role(new.id): "dee@beta.example"}
+    assert third.roles_dropped == (gone,)
+    assert t.owner("SELECT count(*) FROM pg_roles WHERE rolname = :r", r=gone) == [(0,)]
+    assert any("dee@beta.example" in line for line in third.lines())
+
+
+def test_passwords_are_stored_hashed(tenants: Tenants) -> None:
+    t = tenants
+    report = secure_store(
+        t.ws,
+        group=t.names.group,
+        prefix=t.names.prefix,
+        passwords={"al@acme.example": "a database password"},
+    )
+    role = t.role("al@acme.example")
+    assert report.passwords_set == (role,)
+    (stored,) = t.owner("SELECT rolpassword FROM pg_authid WHERE rolname = :r", r=role)
+    assert stored[0].startswith("SCRAM-SHA-256$") and "a database password" not in stored[0]
+    assert not any("a database password" in line for line in report.lines())
+
+
+def test_the_library_still_works_on_a_secured_store(tenants: Tenants) -> None:
+    t = tenants
+    t.secure()
+    al = wb.connect(t.url, user="al@acme.example", secret=PASSWORD)
+    try:
+        plant = al.get(t.objects["Acme/child"])
+        sensor = plant.sensors()[0]
+        _beliefs(sensor, 5.0, n=48)
+        ds = sensor.beliefs(most_recent=True, probabilistic=False)
+        assert ds["value"].values.ravel().tolist() == [5.0] * 48
+        assert [m.name for m in al.models()] == ["MAcme", "MPublic"]
+    finally:
+        al.engine.dispose()
+
+
+# -- refusals -------------------------------------------------------------------------------
+
+
+def _roles_like(t: Tenants) -> list[tuple[Any, ...]]:
+    return t.owner(
+        "SELECT rolname FROM pg_roles WHERE starts_with(rolname, :p)", p=t.names.group.split("_")[0]
+    )
+
+
+def test_only_admins_secure_a_store(tenants: Tenants) -> None:
+    t = tenants
+    ana = wb.connect(t.url, user="ana@acme.example", secret=PASSWORD)
+    try:
+        with pytest.raises(AccessDenied, match="ana@acme.example may not secure the store"):
+            secure_store(ana, group=t.names.group, prefix=t.names.prefix)
+    finally:
+        ana.engine.dispose()
+    assert _roles_like(t) == []
+
+
+def test_a_role_of_another_store_is_never_taken_over(tenants: Tenants) -> None:
+    t = tenants
+    taken = t.role("bo@beta.example")
+    t.owner(f'CREATE ROLE "{taken}"')
+    with pytest.raises(InvalidValue, match=f"role '{taken}' exists but is not this store's"):
+        t.secure()
+    assert _roles_like(t) == [(taken,)]  # all or nothing: not even the group was made
+    assert t.owner("SELECT count(*) FROM pg_policies WHERE policyname LIKE 'workbench%'") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("group", "prefix", "message"),
+    [
+        ("Users", "wb_u", "group role 'Users' must be"),
+        ("g", "wb-u", "role prefix 'wb-u' must be"),
+        ("wb_u12", "wb_u", "looks like a user role"),
+    ],
+)
+def test_role_names_are_checked(group: str, prefix: str, message: str) -> None:
+    with pytest.raises(InvalidValue, match=message):
+        RoleNames(group, prefix)
+
+
+def test_sqlite_stores_are_refused(sqlite_ws: wb.Workspace) -> None:
+    with pytest.raises(StoreError, match="row-level security needs a PostgreSQL store"):
+        secure_store(sqlite_ws)
+
+
+def test_every_table_has_a_policy() -> None:
+    missing = sorted(t.name for t in Base.metadata.sorted_tables if t.name not in POLICIES)
+    assert missing == [], f"add a policy for {missing} to workbench/store/security.py POLICIES"
