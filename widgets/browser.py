@@ -30,7 +30,7 @@ from widgets._nodes import (
     with_children,
 )
 
-__all__ = ["HierarchyBrowser", "list_sensors", "same"]
+__all__ = ["HierarchyBrowser", "get_sensor", "list_sensors", "reread", "same"]
 
 
 def same(a: object, b: object) -> bool:
@@ -47,6 +47,22 @@ def list_sensors(ws: wb.Workspace, folder: str | None = None) -> list[wb.Sensor]
     from workbench.api.sensors import list_sensors as listed
 
     return listed(ws, folder)
+
+
+def get_sensor(ws: wb.Workspace, sensor_id: int) -> wb.Sensor:
+    """The sensor ``sensor_id`` as ``ws``'s user sees it (NotFound if they may not)."""
+    if hasattr(ws, "sensor"):
+        return ws.sensor(sensor_id)  # type: ignore[no-any-return]
+    from workbench.api.sensors import get_sensor as got
+
+    return got(ws, sensor_id)
+
+
+def reread(ws: wb.Workspace, handle: Handle) -> Handle:
+    """``handle`` read again through ``ws``: a handle from another user's workspace never leaks."""
+    if isinstance(handle, wb.Sensor):
+        return get_sensor(ws, handle.id)
+    return ws.object(handle.id)
 
 
 class HierarchyBrowser(Viewer):
@@ -154,7 +170,7 @@ class HierarchyBrowser(Viewer):
         self.model_select.options = {m.name: m for m in models}
         keep = next((m for m in models if same(m, self.model)), None)
         chosen = keep if keep is not None else (models[0] if models else None)
-        if same(chosen, self.model):
+        if chosen is self.model:
             self._build()
         else:
             self.model = chosen  # rebuilds the tree
@@ -176,7 +192,9 @@ class HierarchyBrowser(Viewer):
         items: list[Item] = []
         if self.model is not None:
             with self.workspace.transaction():
-                items.append(self._object_item(self.model))
+                root = reread(self.workspace, self.model)  # the handle may be another user's
+                assert isinstance(root, wb.Object)
+                items.append(self._object_item(root))
         items.append(folder_item(""))
         self._pending.add(CATALOG_ID)
         self._quiet = True
@@ -330,6 +348,7 @@ class HierarchyBrowser(Viewer):
 
     def _open_to(self, target: Handle) -> ItemPath | None:
         """Open every ancestor of ``target`` (loading pages as needed); its path, or None."""
+        target = reread(self.workspace, target)
         if isinstance(target, wb.Sensor):
             parts = target.catalog_path.split("/") if target.catalog_path else []
             chain = [CATALOG_ID + "/".join(parts[:i]) for i in range(len(parts) + 1)]

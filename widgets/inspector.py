@@ -20,7 +20,7 @@ from widgets._values import (
     versioned_xy_plot,
     xy_plot,
 )
-from widgets.browser import same
+from widgets.browser import get_sensor, reread, same
 from workbench.access import Action, Target, permits
 
 __all__ = ["ObjectInspector"]
@@ -86,6 +86,7 @@ class ObjectInspector(Viewer):
         self.tables: dict[str, Any] = {}
         self.groups: dict[str, list[str]] = {}
         self._quiet = False
+        self._shown: Handle | None = None
         self.header = _markdown("*Nothing selected.*")
         self.status = pmui.Alert(object="", visible=False, sizing_mode="stretch_width")
         self.body = pmui.Column(sizing_mode="stretch_width")
@@ -142,6 +143,7 @@ class ObjectInspector(Viewer):
     def _render(self) -> None:
         self.editors, self.buttons, self.plots, self.tables, self.groups = {}, {}, {}, {}, {}
         target = self.obj
+        self._shown = None
         with param.edit_constant(self):
             self.editable = False
         if target is None or self.workspace is None:
@@ -150,6 +152,7 @@ class ObjectInspector(Viewer):
             return
         try:
             with self.workspace.transaction():
+                target = self._shown = reread(self.workspace, target)
                 if isinstance(target, wb.Sensor):
                     sections = self._sensor_sections(target)
                 else:
@@ -162,7 +165,6 @@ class ObjectInspector(Viewer):
         self.body.objects = sections
 
     def _object_sections(self, obj: wb.Object) -> list[Any]:
-        obj.refresh()
         info = obj.definition_info
         with param.edit_constant(self):
             self.editable = permits(
@@ -198,7 +200,6 @@ class ObjectInspector(Viewer):
         return cards
 
     def _sensor_sections(self, sensor: wb.Sensor) -> list[Any]:
-        sensor.refresh()
         self.header.object = f"### {sensor.name}\nsensor · `{sensor.full_name}` · id {sensor.id}"
         rows = {
             "unit": sensor.unit or "(none)",
@@ -283,7 +284,7 @@ class ObjectInspector(Viewer):
         Returns whether it was stored. A refused or invalid edit shows its error, and the
         editor (if any) shows the stored value again.
         """
-        obj = self.obj
+        obj = self._shown
         if not isinstance(obj, wb.Object):
             self._say("select an object to edit its attributes", "warning")
             return False
@@ -385,10 +386,6 @@ class ObjectInspector(Viewer):
         return [_markdown("\n\n".join(lines))]
 
     def _sensor(self, sensor_id: int) -> wb.Sensor:
-        if hasattr(self.workspace, "sensor"):
-            return self.workspace.sensor(sensor_id)
-        from workbench.api.sensors import get_sensor
-
         return get_sensor(self.workspace, sensor_id)
 
     def _curve_views(self, attribute: wb.Attribute) -> list[Any]:
