@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from workbench.cli import accounts, definitions, models, store
+from workbench.cli import accounts, db, definitions, models, store
 from workbench.cli.common import Settings, fail
 from workbench.errors import WorkbenchError
 
@@ -40,6 +40,7 @@ GROUPS: list[tuple[str, typer.Typer]] = [
     ("models", models.app),
     ("accounts", accounts.accounts_app),
     ("users", accounts.users_app),
+    ("db", db.app),
 ]
 #: Top-level commands: ``workbench COMMAND ...``.
 COMMANDS: list[Callable[..., None]] = [store.init, store.tree, store.demo]

@@ -257,21 +257,22 @@ def _migration(engine: Engine, what: str) -> Iterator[Connection]:
 
 
 def _check_target(revision: str, found: str | None, down: bool) -> None:
+    """Refuse a target that is unknown or lies the other way, and a store newer than us."""
     known = [r.id for r in history()]
     if found is not None and found not in known:
         raise StoreError(
             f"the store is at revision {found}, which this workbench does not know (it knows "
             f"{', '.join(known)}): a newer workbench upgraded it; use that version"
         )
-    names = [*known, "head"] if not down else ["base", *known]
+    names = ["base", *known] if down else [*known, "head"]
     if revision not in names:
         raise StoreError(f"revision {revision!r} is not known; use one of {', '.join(names)}")
-    position = {"base": -1, "head": len(known) - 1} | {r: i for i, r in enumerate(known)}
-    now = -1 if found is None else position[found]
-    if (position[revision] < now) if not down else (position[revision] > now):
-        direction = "downgrade" if not down else "upgrade"
+    order = {"base": -1, "head": len(known) - 1} | {r: i for i, r in enumerate(known)}
+    now = -1 if found is None else order[found]
+    if (order[revision] > now) if down else (order[revision] < now):
         raise StoreError(
-            f"the store is at revision {found}; reaching {revision} from there is a {direction}"
+            f"the store is at revision {found or 'base (no tables)'}; reaching {revision} from "
+            f"there is {'an upgrade' if down else 'a downgrade'}"
         )
 
 
@@ -327,8 +328,13 @@ def current(engine: Engine) -> str | None:
 
 
 def status(engine: Engine) -> StoreStatus:
-    """Where the store stands (see :class:`StoreStatus`)."""
+    """Where the store stands (see :class:`StoreStatus`); reading it creates nothing.
+
+    A SQLite file that does not exist is an empty store (and is not created).
+    """
     url = redact_url(engine.url)
+    if _missing_file(engine):
+        return StoreStatus(url=url, revision=None, versioned=False, head=head())
     try:
         with engine.connect() as conn:
             revision, versioned = _read(conn)
@@ -347,6 +353,13 @@ def status(engine: Engine) -> StoreStatus:
         upgraded_with=None if info is None else info.workbench_version,
         upgraded_at=None if info is None else info.upgraded_at,
     )
+
+
+def _missing_file(engine: Engine) -> bool:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return False
+    return not database.startswith("file:") and not Path(database).exists()
 
 
 def ensure_current(engine: Engine) -> None:

@@ -1,0 +1,383 @@
+"""Schema migrations: stores made by the first schema (or before migrations) reach the newest one
+with nothing lost; the models match the newest revision; PostgreSQL stores behind are refused."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+import xarray as xr
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from argon2 import PasswordHasher
+from conftest import ADMIN, SECRET, store_state
+from typer.testing import CliRunner, Result
+
+import workbench as wb
+from workbench.api import accounts, identity
+from workbench.cli import app
+from workbench.demo import build_demo
+from workbench.store import Base, create_store_engine, ensure_schema, migrate
+
+NEW_INDEXES = {
+    "ix_objects_owner_attribute_id",
+    "ix_links_attribute_id",
+    "ix_virtual_series_relative_to_id",
+    "ix_sources_user_id",
+}
+DAY = pd.Timestamp("2025-01-01", tz="UTC")
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Still Argon2id, salted, but cheap: the store's parameters are checked in test_access.py.
+    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[sa.Engine]:
+    """An engine on an empty store, SQLite and PostgreSQL."""
+    made = create_store_engine(store_url)
+    yield made
+    made.dispose()
+
+
+def _tables(engine: sa.Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(sa.inspect(conn).get_table_names())
+
+
+def _indexes(engine: sa.Engine, table: str) -> set[str]:
+    with engine.connect() as conn:
+        return {str(i["name"]) for i in sa.inspect(conn).get_indexes(table)}
+
+
+def _drift(engine: sa.Engine) -> list[Any]:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+
+def _fill(ws: wb.Workspace) -> wb.Sensor:
+    """Accounts, a user, the demo model (definitions, objects, links, curves), a sensor with
+    two generations of beliefs from two sources."""
+    accounts.create_account(ws, "Acme")
+    accounts.add_user(ws, "ana@acme.example", "Acme", "a long enough secret", ["account-admin"])
+    model = build_demo(ws)
+    plant = ws.search(model, "{*}[.Type=Plant]")[0]
+    sensor: wb.Sensor = plant.add_sensor("production", unit="MW", resolution="1h")
+    index = pd.date_range(DAY, periods=48, freq="1h")
+    for n, source in enumerate(["meter", "forecaster"]):
+        for k in range(2):
+            values = pd.Series([float(i * (k + 1) + n) for i in range(48)], index=index)
+            sensor.ingest(values, source=source, belief_time=DAY + pd.Timedelta(days=3 + k))
+    return sensor
+
+
+def _rows(ws: wb.Workspace) -> dict[str, list[str]]:
+    """Every row of the tables of revision 0001."""
+    return {t: rows for t, rows in store_state(ws).items() if t in migrate.BASE_TABLES}
+
+
+def _beliefs(ws: wb.Workspace, sensor_id: int) -> xr.Dataset:
+    return ws.sensor(sensor_id).beliefs(DAY, DAY + pd.Timedelta(days=2))
+
+
+# -- the revisions ------------------------------------------------------------------------------
+
+
+def test_the_revisions_form_one_line_and_head_is_known_without_alembic() -> None:
+    revisions = migrate.history()
+    assert [r.id for r in revisions] == ["0001", "0002"]
+    assert [r.down for r in revisions] == [None, "0001"]
+    assert migrate.head() == migrate.HEAD == revisions[-1].id
+    assert all(r.title and "\n" not in r.title for r in revisions)
+
+
+def test_revision_0001_makes_exactly_the_base_tables(engine: sa.Engine) -> None:
+    assert migrate.upgrade(engine, "0001") == "0001"
+    assert _tables(engine) == migrate.BASE_TABLES | {"alembic_version"}
+    assert not NEW_INDEXES & _indexes(engine, "objects")
+
+
+def test_the_models_match_the_newest_revision(engine: sa.Engine) -> None:
+    migrate.upgrade(engine, "0001")
+    behind = _drift(engine)  # the comparison does see what 0002 adds
+    added = {d[1].name for d in behind if d[0] in ("add_table", "add_index")}
+    assert added == NEW_INDEXES | {"store_info"}, behind
+    migrate.upgrade(engine)
+    assert _drift(engine) == []
+
+
+# -- upgrading keeps everything -------------------------------------------------------------------
+
+
+def test_a_store_at_0001_with_data_reaches_head_with_nothing_lost(engine: sa.Engine) -> None:
+    migrate.upgrade(engine, "0001")
+    old = wb.Workspace(engine)  # the local admin, on tables of the first schema
+    sensor = _fill(old)
+    before, beliefs = _rows(old), _beliefs(old, sensor.id)
+    assert len(before["beliefs"]) == 192 and len(before["objects"]) == 18
+
+    assert migrate.upgrade(engine) == migrate.HEAD
+    assert _rows(old) == before
+    tables = ("objects", "links", "virtual_series", "sources")
+    assert set().union(*(_indexes(engine, t) for t in tables)) >= NEW_INDEXES
+    url = engine.url.render_as_string(hide_password=False)
+    ws = wb.connect(url, user="ana@acme.example", secret="a long enough secret")
+    try:
+        xr.testing.assert_identical(_beliefs(ws, sensor.id), beliefs)
+        assert ws.get("Model/Demo").name == "Demo"
+    finally:
+        ws.engine.dispose()
+    info = migrate.status(engine)
+    assert (info.revision, info.versioned, info.upgraded_with) == ("0002", True, wb.__version__)
+    assert info.upgraded_at is not None and info.describe().endswith("; the newest")
+
+
+def test_downgrading_and_upgrading_again_keeps_the_data(engine: sa.Engine) -> None:
+    migrate.upgrade(engine)
+    ws = wb.Workspace(engine)
+    _fill(ws)
+    before = _rows(ws)
+    assert migrate.downgrade(engine, "0001") == "0001"
+    assert "store_info" not in _tables(engine) and _rows(ws) == before
+    assert migrate.upgrade(engine) == "0002" and _rows(ws) == before
+    assert migrate.downgrade(engine, "base") is None
+    assert _tables(engine) == {"alembic_version"}
+    assert migrate.current(engine) is None
+
+
+def test_a_store_made_before_migrations_is_stamped_then_upgraded(engine: sa.Engine) -> None:
+    migrate.upgrade(engine, "0001")
+    ws = wb.Workspace(engine)
+    sensor = _fill(ws)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE alembic_version"))  # as create_all used to leave it
+    before, beliefs = _rows(ws), _beliefs(ws, sensor.id)
+    found = migrate.status(engine)
+    assert (found.revision, found.versioned) == ("0001", False)
+    assert "tables made before migrations" in found.describe()
+
+    assert migrate.upgrade(engine) == migrate.HEAD
+    assert migrate.status(engine).versioned and _rows(ws) == before
+    xr.testing.assert_identical(_beliefs(ws, sensor.id), beliefs)
+
+
+# -- opening a store ----------------------------------------------------------------------------
+
+
+def test_the_embedded_store_upgrades_itself_on_connect(sqlite_url: str) -> None:
+    engine = create_store_engine(sqlite_url)
+    migrate.upgrade(engine, "0001")
+    _fill(wb.Workspace(engine))
+    before = _rows(wb.Workspace(engine))
+    engine.dispose()
+
+    ws = wb.connect(sqlite_url)
+    try:
+        assert migrate.current(ws.engine) == migrate.HEAD and _rows(ws) == before
+        with ws.engine.connect() as conn:  # the upgrade left the pooled connection as it was
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.connection.driver_connection.isolation_level == ""  # type: ignore[union-attr]
+    finally:
+        ws.engine.dispose()
+
+
+def test_opening_a_store_at_head_does_not_load_alembic(sqlite_url: str) -> None:
+    ws = wb.connect(sqlite_url)
+    ws.engine.dispose()
+    code = (
+        "import sys, workbench as wb\n"
+        f"ws = wb.connect({sqlite_url!r})\n"
+        "print(ws.user, 'alembic' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[0] == "local admin False"
+
+
+def test_an_up_to_date_store_is_not_upgraded_again(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wb.connect(sqlite_url).engine.dispose()
+
+    def refuse(*_: object, **__: object) -> str:
+        raise AssertionError("upgrade called on a store at head")
+
+    monkeypatch.setattr(migrate, "upgrade", refuse)
+    ws = wb.connect(sqlite_url)
+    assert ws.model_definitions() == []
+    ws.engine.dispose()
+
+
+def test_an_empty_postgres_store_is_created_and_one_behind_is_refused(pg_url: str) -> None:
+    url = sa.make_url(pg_url).set(password="pg-pass-0f-the-dba")  # trust auth ignores it
+    text = url.render_as_string(hide_password=False)
+    wb.init_store(text, admin=ADMIN, secret=SECRET).engine.dispose()
+    engine = create_store_engine(text)
+    assert migrate.current(engine) == migrate.HEAD
+    migrate.downgrade(engine, "0001")
+    message = (
+        r"the store at postgresql\+psycopg://postgres:\*\*\*@127\.0\.0\.1:5432/test\?.* is at "
+        r"revision 0001, this workbench needs 0002: run `workbench db upgrade`"
+    )
+    with pytest.raises(wb.StoreError, match=message) as refused:
+        wb.connect(text, user=ADMIN, secret=SECRET)
+    assert "pg-pass-0f-the-dba" not in str(refused.value)
+    with pytest.raises(wb.StoreError, match="needs 0002"):
+        wb.init_store(text, admin="b@x.example", secret=SECRET)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE alembic_version"))
+    with pytest.raises(wb.StoreError, match=r"revision 0001 \(tables made before migrations\)"):
+        wb.connect(text, user=ADMIN, secret=SECRET)
+    assert migrate.upgrade(engine) == migrate.HEAD
+    wb.connect(text, user=ADMIN, secret=SECRET).engine.dispose()
+    engine.dispose()
+
+
+def test_a_store_from_a_newer_workbench_is_refused(engine: sa.Engine) -> None:
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(wb.StoreError, match="revision 0099, which this workbench does not know"):
+        ensure_schema(engine)
+    with pytest.raises(wb.StoreError, match="a newer workbench upgraded it"):
+        migrate.upgrade(engine)
+    assert "unknown to this workbench (it knows 0001, 0002)" in migrate.status(engine).describe()
+
+
+def test_a_store_with_only_some_tables_is_refused(engine: sa.Engine) -> None:
+    migrate.upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE alembic_version"))
+        conn.execute(sa.text("DROP TABLE latest_beliefs"))
+    with pytest.raises(
+        wb.StoreError, match="some of the workbench's tables but not latest_beliefs"
+    ):
+        ensure_schema(engine)
+
+
+def test_revisions_to_reach_are_checked(engine: sa.Engine) -> None:
+    with pytest.raises(
+        wb.StoreError, match=r"revision '7' is not known; use one of 0001, 0002, head"
+    ):
+        migrate.upgrade(engine, "7")
+    migrate.upgrade(engine)
+    with pytest.raises(
+        wb.StoreError, match="at revision 0002; reaching 0001 from there is a downgrade"
+    ):
+        migrate.upgrade(engine, "0001")
+    migrate.downgrade(engine, "0001")
+    with pytest.raises(
+        wb.StoreError, match="at revision 0001; reaching 0002 from there is an upgrade"
+    ):
+        migrate.downgrade(engine, "0002")
+    with pytest.raises(wb.StoreError, match="revision 'head' is not known; use one of base, 0001"):
+        migrate.downgrade(engine, "head")
+    assert migrate.current(engine) == "0001"
+
+
+def test_a_failed_upgrade_changes_nothing(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migrate.upgrade(engine, "0001")
+    ws = wb.Workspace(engine)
+    _fill(ws)
+    before = store_state(ws)
+
+    def broken(conn: sa.Connection, revision: str) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(migrate, "_record", broken)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        migrate.upgrade(engine)  # fails after 0002's tables and indexes were made
+    assert migrate.current(engine) == "0001"
+    assert "store_info" not in _tables(engine) and not NEW_INDEXES & _indexes(engine, "objects")
+    assert store_state(ws) == before
+
+
+def test_stores_opened_at_once_are_set_up_once(store_url: str) -> None:
+    engines = [create_store_engine(store_url) for _ in range(4)]
+    start, errors = threading.Barrier(len(engines)), []
+
+    def open_store(engine: sa.Engine) -> None:
+        start.wait()
+        try:
+            ensure_schema(engine)
+        except Exception as exc:  # collected: the test shows every failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with engines[0].connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [("0002",)]
+        assert conn.execute(sa.text("SELECT count(*) FROM store_info")).scalar() == 1
+    for e in engines:
+        e.dispose()
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+
+def _db(url: str, *args: str) -> Result:
+    env = {"WORKBENCH_URL": url, "WORKBENCH_USER": None, "WORKBENCH_SECRET": None}
+    return CliRunner().invoke(app, ["db", *args], env=env)
+
+
+def test_cli_db_upgrade_current_and_history(store_url: str) -> None:
+    url = sa.make_url(store_url)
+    if url.get_backend_name() == "postgresql":
+        url = url.set(password="pg-pass-0f-the-dba")
+    text, shown = url.render_as_string(hide_password=False), wb.store.redact_url(url)
+    outputs: list[str] = []
+
+    def ok(*args: str) -> str:
+        result = _db(text, *args)
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+        return result.stdout.strip()
+
+    assert ok("current") == f"{shown}: no workbench tables yet; `workbench db upgrade` creates them"
+    assert ok("upgrade", "--revision", "0001") == f"Created the store at {shown} at revision 0001."
+    assert ok("current") == f"{shown}: revision 0001; behind 0002: run `workbench db upgrade`"
+    assert ok("upgrade") == f"Upgraded the store at {shown} from revision 0001 to 0002."
+    assert ok("upgrade") == f"The store at {shown} is at revision 0002 already; nothing to do."
+    now = ok("current")
+    assert now.startswith(
+        f"{shown}: revision 0002, last upgraded by workbench {wb.__version__} on "
+    )
+    assert now.endswith("; the newest")
+    history = ok("history").splitlines()
+    assert [line.split()[0] for line in history] == ["0001", "0002"]
+    assert history[1].endswith("(head)") and "store_info" not in history[1]
+
+    refused = _db(text, "upgrade", "--revision", "0001")
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert refused.stderr.startswith("error: the store is at revision 0002; reaching 0001")
+    outputs.append(refused.output)
+    assert all("pg-pass-0f-the-dba" not in out for out in outputs)
+
+
+def test_cli_db_current_leaves_no_file_behind(tmp_path: Any) -> None:
+    result = _db(f"sqlite:///{tmp_path}/nothing.db", "current")
+    assert result.exit_code == 0 and "no workbench tables yet" in result.stdout
+    assert not (tmp_path / "nothing.db").exists()
+
+
+def test_cli_db_names_an_unreachable_store_without_its_password() -> None:
+    result = _db("postgresql+psycopg://ana:pg-pass-0f-ana@127.0.0.1:1/team", "current")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.startswith(
+        "error: cannot read the store at postgresql+psycopg://ana:***@127.0.0.1:1/team: "
+    )
+    assert "pg-pass-0f-ana" not in result.output
