@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from workbench.access import Action, Target, permits
 from workbench.errors import AccessDenied, InvalidValue, NotFound
@@ -116,28 +118,32 @@ def source_row(
         _text(model, "model", 200, empty=True),
         _text(version, "version", 80, empty=True),
     )
-    found = s.scalars(
-        select(SourceRow).where(
-            SourceRow.name == key[0],
-            SourceRow.type == key[1],
-            SourceRow.model == key[2],
-            SourceRow.version == key[3],
-        )
-    ).first()
+    query = select(SourceRow).where(
+        SourceRow.name == key[0],
+        SourceRow.type == key[1],
+        SourceRow.model == key[2],
+        SourceRow.version == key[3],
+    )
+    found = s.scalars(query).first()
     if found is not None:
         return found
     user_row = None if user is None else _user_row(ws, s, user)
-    row = SourceRow(
-        name=key[0],
-        type=key[1],
-        model=key[2],
-        version=key[3],
-        user_id=None if user_row is None else user_row.id,
-        account_id=None if user_row is None else user_row.account_id,
+    # Another process may be creating the same source at this moment: a plain INSERT would fail
+    # the loser's whole transaction, so insert unless it exists and read whichever row won.
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    s.execute(
+        insert(SourceRow)
+        .values(
+            name=key[0],
+            type=key[1],
+            model=key[2],
+            version=key[3],
+            user_id=None if user_row is None else user_row.id,
+            account_id=None if user_row is None else user_row.account_id,
+        )
+        .on_conflict_do_nothing()
     )
-    s.add(row)
-    s.flush()
-    return row
+    return s.scalars(query).one()
 
 
 def get_or_create_source(
