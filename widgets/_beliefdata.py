@@ -1,0 +1,360 @@
+"""The data behind a BeliefView: beliefs read once per period, viewpoints in memory, tidy frames.
+
+Nothing here imports Panel or HoloViews: a :class:`SeriesData` holds one plotted series (a
+sensor's beliefs in the beliefs layout, or a calculated attribute read as of a belief time),
+and :func:`viewpoint_frame` turns it into one tidy row per event and source, which the view
+plots and tests inspect.
+
+>>> import workbench as wb, pandas as pd
+>>> ws = wb.connect("sqlite://")
+>>> md = ws.create_model_definition("Demo")
+>>> model = ws.create_model("M", md, md.create_object_definition("Plant"))
+>>> power = model.add_sensor("power", unit="MW", resolution="1h")
+>>> index = pd.date_range("2025-01-01", periods=2, freq="1h", tz="UTC")
+>>> _ = power.ingest(pd.Series([1.0, 2.0], index=index), source="meter",
+...                  belief_time="2025-01-01T03:00Z")
+>>> data = load_series(power, None, None)
+>>> viewpoint_frame(data, None, None, ())[["source", "value"]].to_dict("list")
+{'source': ['meter', 'meter'], 'value': [1.0, 2.0]}
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+import workbench as wb
+
+__all__ = [
+    "COLUMNS",
+    "Cache",
+    "SeriesData",
+    "belief_times",
+    "event_ends",
+    "load_series",
+    "series_key",
+    "utc",
+    "viewpoint_frame",
+]
+
+#: The columns of a viewpoint frame, one row per (series, source, event).
+COLUMNS = (
+    "series",
+    "source",
+    "event_start",
+    "value",
+    "lower",
+    "upper",
+    "belief_time",
+    "unit",
+)
+
+
+def utc(value: Any, what: str) -> pd.Timestamp | None:
+    """A time as a timezone-aware UTC Timestamp (naive times are read as UTC); None stays None."""
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise wb.InvalidValue(
+            f"{what} {value!r} is not a time; give e.g. '2025-01-01T00:00Z' ({exc})"
+        ) from None
+    if pd.isna(stamp):
+        raise wb.InvalidValue(f"{what} must be a time such as '2025-01-01T00:00Z', got {value!r}")
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _naive(stamp: pd.Timestamp | None) -> np.datetime64 | None:
+    return None if stamp is None else stamp.tz_convert("UTC").tz_localize(None).to_datetime64()
+
+
+def series_key(item: wb.Sensor | wb.Attribute) -> tuple[str, Any]:
+    """A hashable key of a series item: ("sensor", id) or ("attribute", id)."""
+    if isinstance(item, wb.Sensor):
+        return ("sensor", item.id)
+    return ("attribute", item.id)
+
+
+def _short(full_name: str) -> str:
+    """``Model/M.To_Plants/PlantA:power`` -> ``PlantA:power``."""
+    return full_name.rsplit("/", 1)[-1]
+
+
+@dataclass(eq=False)
+class SeriesData:
+    """One plotted series: what it is and its beliefs over the period.
+
+    ``beliefs`` holds every belief of a sensor in the period (the beliefs layout), from which
+    any viewpoint is computed in memory. A calculated attribute has ``calculate`` instead: it
+    reads the series layout as of a belief time (None: latest), through the attribute.
+    """
+
+    key: tuple[str, Any]
+    label: str
+    unit: str
+    curve_type: str
+    resolution: pd.Timedelta
+    timezone: str
+    beliefs: xr.Dataset | None = None
+    calculate: Callable[[pd.Timestamp | None], xr.Dataset] | None = None
+    sources: tuple[str, ...] = ()
+    probabilistic: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def calculated(self) -> bool:
+        return self.beliefs is None
+
+
+def _attrs_of(dataset: xr.Dataset, unit: str) -> dict[str, Any]:
+    attrs = dataset.attrs
+    resolution = attrs.get("resolution", "PT0S")
+    return {
+        "unit": str(dataset["value"].attrs.get("units", unit) or ""),
+        "curve_type": str(attrs.get("curve_type", "step")),
+        "resolution": pd.Timedelta(resolution),
+        "timezone": str(attrs.get("timezone", "UTC")),
+    }
+
+
+def _beliefs_sources(dataset: xr.Dataset) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The sources of a Dataset (either layout) and those with quantiles other than the median."""
+    if "belief" in dataset.dims:
+        names = np.asarray(dataset["source"].values).astype(str)
+        spread = names[dataset["cumulative_probability"].values != 0.5]
+    else:
+        rows = dataset.beliefs.to_pandas().reset_index()
+        names = rows["source"].astype(str).to_numpy()
+        spread = names[rows["cumulative_probability"].to_numpy() != 0.5]
+    return tuple(sorted({str(n) for n in names})), frozenset(str(n) for n in spread)
+
+
+def load_series(
+    item: wb.Sensor | wb.Attribute, start: pd.Timestamp | None, end: pd.Timestamp | None
+) -> SeriesData:
+    """Read what a series item needs for every viewpoint in [start, end).
+
+    A sensor's beliefs are read once (all of them: every source, time and quantile); a
+    timeseries attribute that references a sensor reads that sensor; a calculated attribute
+    is read as of the time asked for, each time, through ``attribute.beliefs``.
+    """
+    if isinstance(item, wb.Sensor):
+        beliefs = item.beliefs(start, end)
+        names, spread = _beliefs_sources(beliefs)
+        return SeriesData(
+            series_key(item),
+            _short(item.full_name),
+            beliefs=beliefs,
+            sources=names,
+            probabilistic=spread,
+            **_attrs_of(beliefs, item.unit),
+        )
+    return _load_attribute(item, start, end)
+
+
+def _load_attribute(
+    item: wb.Attribute, start: pd.Timestamp | None, end: pd.Timestamp | None
+) -> SeriesData:
+    if item.value_type is not wb.ValueType.TIMESERIES:
+        raise wb.InvalidValue(
+            f"{item.full_name} is a {item.value_type.value} attribute; a belief view plots "
+            "sensors and timeseries attributes"
+        )
+    value = item.value
+    if value.sensor_id is not None:
+        sensor = item.object.ws.sensor(value.sensor_id)
+        data = load_series(sensor, start, end)
+        data.label = _short(item.full_name)
+        return data
+    if value.expression is None:
+        raise wb.InvalidValue(
+            f"{item.full_name} has neither a sensor nor an expression: nothing to plot"
+        )
+    reader = getattr(item, "beliefs", None)
+    if reader is None:
+        raise wb.InvalidValue(
+            f"{item.full_name} is calculated ({value.source} expression {value.expression!r}), "
+            "and this workbench cannot read calculated attributes as beliefs "
+            "(Attribute.beliefs is missing)"
+        )
+
+    def calculate(as_of: pd.Timestamp | None) -> xr.Dataset:
+        return reader(start, end, as_of=as_of)  # type: ignore[no-any-return]
+
+    latest = calculate(None)
+    names, spread = _beliefs_sources(latest)
+    return SeriesData(
+        series_key(item),
+        _short(item.full_name),
+        calculate=calculate,
+        sources=names,
+        probabilistic=spread,
+        **_attrs_of(latest, item.unit),
+    )
+
+
+def _only_sources(dataset: xr.Dataset, sources: Sequence[str]) -> xr.Dataset:
+    """The beliefs (beliefs layout) of the given sources; all when none are given."""
+    if not sources:
+        return dataset
+    keep = np.isin(np.asarray(dataset["source"].values, dtype=object), list(sources))
+    return dataset.isel(belief=np.flatnonzero(keep))
+
+
+def belief_times(data: SeriesData, sources: Sequence[str]) -> np.ndarray[Any, Any]:
+    """The distinct belief times (naive UTC) of a series' beliefs, for the replay slider."""
+    if data.beliefs is None:
+        latest = data.calculate(None) if data.calculate is not None else None
+        if latest is None:
+            return np.array([], dtype="datetime64[ns]")
+        times = latest["belief_time"].values.ravel()
+        return np.unique(times[~np.isnat(times)])
+    chosen = _only_sources(data.beliefs, sources)
+    return np.unique(chosen["belief_time"].values.astype("datetime64[ns]"))
+
+
+def _series_view(
+    data: SeriesData,
+    belief_time: pd.Timestamp | None,
+    horizon: str | None,
+    sources: Sequence[str],
+) -> xr.Dataset | None:
+    """The series layout of one viewpoint, or None when nothing was known."""
+    if data.beliefs is None:
+        assert data.calculate is not None
+        return data.calculate(belief_time)
+    chosen = _only_sources(data.beliefs, sources)
+    if chosen.sizes["belief"] == 0:
+        return None
+    if horizon:
+        if belief_time is not None:
+            held = chosen["belief_time"].values <= _naive(belief_time)
+            chosen = chosen.isel(belief=np.flatnonzero(held))
+            if chosen.sizes["belief"] == 0:
+                return None
+        return chosen.beliefs.rolling_viewpoint(horizon)
+    return chosen.beliefs.fixed_viewpoint(belief_time)
+
+
+def _empty() -> pd.DataFrame:
+    frame = pd.DataFrame({name: pd.Series(dtype=object) for name in COLUMNS})
+    for name in ("event_start", "belief_time"):
+        frame[name] = pd.Series(dtype="datetime64[ns]")
+    for name in ("value", "lower", "upper"):
+        frame[name] = pd.Series(dtype=float)
+    return frame
+
+
+def _quantiles(
+    value: xr.DataArray, believed: xr.DataArray
+) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray, xr.DataArray]:
+    """Median, lowest and highest quantile, and belief time per (event, source).
+
+    The band belongs to the belief drawn: only quantiles formed at the median's belief time
+    count (a later median alone, say a revision without quantiles, has no band).
+    """
+    levels = value["cumulative_probability"].values
+    middle = levels[np.argmin(np.abs(levels - 0.5))]
+    median = value.sel(cumulative_probability=middle)
+    when = believed.sel(cumulative_probability=middle)
+    same = (believed == when) & value.notnull()
+    grid = value.where(same).transpose(..., "cumulative_probability").values
+    present = ~np.isnan(grid)
+    count = present.sum(axis=-1)
+    first = np.argmax(present, axis=-1)
+    last = grid.shape[-1] - 1 - np.argmax(present[..., ::-1], axis=-1)
+    low = np.take_along_axis(grid, first[..., None], axis=-1)[..., 0]
+    high = np.take_along_axis(grid, last[..., None], axis=-1)[..., 0]
+    band = count > 1
+    lower = median.copy(data=np.where(band, low, np.nan))
+    upper = median.copy(data=np.where(band, high, np.nan))
+    return median, lower, upper, when
+
+
+def _tidy(view: xr.Dataset, data: SeriesData, sources: Sequence[str]) -> pd.DataFrame:
+    """One row per (source, event) of a series layout: median, band edges, belief time."""
+    value = view["value"]
+    believed = view["belief_time"]
+    if "cumulative_probability" in value.dims:
+        value, lower, upper, believed = _quantiles(value, believed)
+    else:
+        lower = upper = xr.full_like(value, np.nan)
+    columns = {"value": value, "lower": lower, "upper": upper, "belief_time": believed}
+    grid = xr.Dataset({k: v.transpose("event_start", "source") for k, v in columns.items()})
+    frame = grid.to_dataframe().reset_index()
+    frame = frame[frame["value"].notna() | frame["lower"].notna()]
+    frame["source"] = frame["source"].astype(str)
+    if sources:
+        frame = frame[frame["source"].isin(list(sources))]
+    frame["series"] = data.label
+    frame["unit"] = data.unit
+    frame["event_start"] = frame["event_start"].astype("datetime64[ns]")
+    frame["belief_time"] = frame["belief_time"].astype("datetime64[ns]")
+    return frame.sort_values(["source", "event_start"])[list(COLUMNS)].reset_index(drop=True)
+
+
+def viewpoint_frame(
+    data: SeriesData,
+    belief_time: pd.Timestamp | None,
+    horizon: str | None,
+    sources: Sequence[str],
+) -> pd.DataFrame:
+    """What was believed about a series' events: at ``belief_time`` (None: latest), or at
+    least ``horizon`` before each event's knowledge time; only ``sources`` (empty: all).
+
+    Columns :data:`COLUMNS`; ``value`` is the median (the quantile nearest 0.5) and ``lower``/
+    ``upper`` the lowest and highest quantiles (NaN for a single belief); times are naive UTC.
+    """
+    if horizon and data.calculated:
+        raise wb.InvalidValue(
+            f"{data.label} is calculated: a horizon (rolling viewpoint) applies to sensors only; "
+            "clear the horizon to see it as of a belief time"
+        )
+    view = _series_view(data, belief_time, horizon, sources)
+    if view is None or view.sizes.get("event_start", 0) == 0:
+        return _empty()
+    return _tidy(view, data, sources)
+
+
+def event_ends(
+    starts: np.ndarray[Any, Any], resolution: pd.Timedelta, timezone: str
+) -> np.ndarray[Any, Any]:
+    """Event ends (naive UTC) of naive UTC starts; whole days count on the local calendar."""
+    starts = np.asarray(starts, dtype="datetime64[ns]")
+    day = pd.Timedelta(days=1)
+    if resolution >= day and resolution % day == pd.Timedelta(0) and timezone != "UTC":
+        local = pd.DatetimeIndex(starts).tz_localize("UTC").tz_convert(timezone)
+        ends = local + pd.DateOffset(days=int(resolution / day))
+        return np.asarray(ends.tz_convert("UTC").tz_localize(None), dtype="datetime64[ns]")
+    return starts + resolution.to_timedelta64()
+
+
+class Cache:
+    """A small least-recently-used cache (a dict in use order)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The cached value of ``key``, made (and kept) when missing."""
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        value = make()
+        self._items[key] = value
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
