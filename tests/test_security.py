@@ -15,12 +15,14 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from conftest import ADMIN, PG_URL, SECRET, require_postgres
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner, Result
 
 import workbench as wb
 from workbench.access import Action, Target, permits
 from workbench.api import accounts as acc
 from workbench.api import identity
 from workbench.api.security import secure_store
+from workbench.cli import app
 from workbench.errors import AccessDenied, InvalidValue, StoreError
 from workbench.store import Base
 from workbench.store.security import POLICIES, RoleNames
@@ -435,3 +437,41 @@ def test_sqlite_stores_are_refused(sqlite_ws: wb.Workspace) -> None:
 def test_every_table_has_a_policy() -> None:
     missing = sorted(t.name for t in Base.metadata.sorted_tables if t.name not in POLICIES)
     assert missing == [], f"add a policy for {missing} to workbench/store/security.py POLICIES"
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def _cli(url: str, *args: str, **kw: Any) -> Result:
+    env = {"WORKBENCH_URL": url, "WORKBENCH_USER": ADMIN, "WORKBENCH_SECRET": SECRET}
+    return CliRunner().invoke(app, list(args), env=env, **kw)
+
+
+def test_cli_db_secure(tenants: Tenants) -> None:
+    t = tenants
+    url = sa.make_url(t.url).set(password="hidden-pw").render_as_string(hide_password=False)
+    names = ["--group", t.names.group, "--prefix", t.names.prefix]
+    done = _cli(
+        url,
+        "db",
+        "secure",
+        *names,
+        "--password-for",
+        "al@acme.example",
+        input="a database password\na database password\n",
+    )
+    assert done.exit_code == 0, done.output
+    assert "Secured the store at postgresql+psycopg://postgres:***@" in done.stdout
+    assert "hidden-pw" not in done.stdout and "a database password" not in done.stdout
+    assert f"{t.role('al@acme.example')} (al@acme.example)" in done.stdout
+    assert f"passwords set for: {t.role('al@acme.example')}" in done.stdout
+    assert "runs again" in done.stdout
+    again = _cli(url, "db", "secure", *names)
+    assert again.exit_code == 0 and "roles created: none" in again.stdout
+
+
+def test_cli_db_secure_refuses_sqlite(sqlite_url: str) -> None:
+    wb.init_store(sqlite_url, admin=ADMIN, secret=SECRET).engine.dispose()
+    refused = _cli(sqlite_url, "db", "secure")
+    assert refused.exit_code == 1
+    assert "row-level security needs a PostgreSQL store" in refused.stderr

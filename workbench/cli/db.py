@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from workbench.cli.common import say, settings
+from workbench.cli.security import secure
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -78,3 +79,6 @@ def history() -> None:
     for r in revisions:
         mark = "  (head)" if r is revisions[-1] else ""
         say(f"{r.id}  {r.title}{mark}")
+
+
+app.command("secure")(secure)
