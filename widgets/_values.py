@@ -159,7 +159,8 @@ def link_intervals(history: Sequence[tuple[datetime, wb.Object | None]]) -> pd.D
         }
         for t, target in sorted(history, key=lambda e: e[0])
     ]
-    return pd.DataFrame(rows, columns=["valid_from", "valid_until", "target"])
+    frame = pd.DataFrame(rows, columns=["valid_from", "valid_until", "target"])
+    return frame.astype({"valid_from": "datetime64[ns]", "valid_until": "datetime64[ns]"})
 
 
 def link_timeline(intervals: pd.DataFrame, title: str = "") -> hv.Segments:
