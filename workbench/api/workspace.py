@@ -159,6 +159,8 @@ class Workspace(ModelOperations, DataOperations):
             if exc.connection_invalidated:
                 raise StoreError(f"the connection to {self.url} was lost: {exc.orig}") from exc
             raise
+        except self.engine.dialect.loaded_dbapi.Error as exc:  # raw cursors of the bulk paths
+            raise StoreError(f"the store at {self.url} failed: {exc}") from exc
         finally:
             self._session = None
             session.close()
