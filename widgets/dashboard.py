@@ -1,0 +1,292 @@
+"""The dashboard: model tree, object inspector, belief and accuracy views as one application.
+
+:class:`Dashboard` composes the four components and keeps them in step: selecting a node of the
+tree shows it in the inspector and plots its series; a link clicked in the inspector moves the
+tree's selection. :func:`create_app` builds the page one browser session sees, which on a shared
+store starts with a :class:`Login` form. ``workbench serve`` and ``panel serve widgets/app.py``
+serve it.
+
+Examples
+--------
+>>> import workbench as wb
+>>> ws = wb.connect("sqlite://")
+>>> dashboard = Dashboard(workspace=ws)          # doctest: +SKIP
+>>> dashboard.servable()                         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import panel as pn
+import panel_material_ui as pmui
+import param
+from panel.viewable import Viewer
+
+import workbench as wb
+from widgets.accuracy import AccuracyView
+from widgets.beliefs import BeliefView
+from widgets.browser import HierarchyBrowser, same
+from widgets.inspector import ObjectInspector
+
+__all__ = [
+    "DEFAULT_URL",
+    "App",
+    "Dashboard",
+    "Login",
+    "create_app",
+    "is_shared",
+    "public_url",
+    "store_url",
+]
+
+DEFAULT_URL = "sqlite:///workbench.db"
+
+
+def store_url(url: str | None = None) -> str:
+    """The store to open: ``url``, else ``WORKBENCH_URL``, else ``./workbench.db``."""
+    return url or os.environ.get("WORKBENCH_URL") or DEFAULT_URL
+
+
+def is_shared(url: str) -> bool:
+    """Whether the store is shared (PostgreSQL), so that its visitors must say who they are.
+
+    >>> is_shared("sqlite:///workbench.db"), is_shared("postgresql+psycopg://db.example/team")
+    (False, True)
+    """
+    return url.split(":", 1)[0].split("+", 1)[0].lower() != "sqlite"
+
+
+def public_url(url: str) -> str:
+    """The URL without its password, fit to show.
+
+    >>> public_url("postgresql+psycopg://ana:s3cret@db.example:5432/team")
+    'postgresql+psycopg://ana:***@db.example:5432/team'
+    """
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        host = parts.netloc.rsplit("@", 1)[1]
+        return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+    except ValueError:
+        return "<store URL>"
+
+
+class Login(Viewer):
+    """Asks who the visitor is on a shared store, and proves it with the user's secret.
+
+    ``workspace`` is set once the secret matches; a refusal shows the store's message in
+    ``error`` and leaves ``workspace`` empty. The secret field is emptied after every attempt:
+    the secret is never shown again, kept or logged.
+
+    >>> login = Login(url="sqlite://")
+    >>> login.login("nobody@example.org", "not the secret")
+    False
+    >>> login.error
+    "user 'nobody@example.org' is unknown or the secret does not match"
+    """
+
+    url = param.String(default=DEFAULT_URL, doc="The store's URL.")
+    workspace = param.ClassSelector(
+        class_=wb.Workspace,
+        default=None,
+        allow_None=True,
+        doc="The workspace of the user who signed in (None until then).",
+    )
+    error = param.String(default="", doc="Why the last attempt was refused ('' when none).")
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self.user_input = pmui.TextInput(label="User (e-mail)", width=320)
+        self.secret_input = pmui.PasswordInput(label="Secret", width=320)
+        self.button = pmui.Button(label="Sign in", color="primary", width=320)
+        self.button.on_click(lambda _event: self.submit())
+        self.secret_input.param.watch(lambda _event: self.submit(), "enter_pressed")
+        self.alert = pmui.Alert(
+            object=self.param.error,
+            severity="error",
+            visible=self.param.error.rx.bool(),
+            width=320,
+        )
+        self._layout = pmui.Paper(
+            pmui.Typography(f"Sign in to {public_url(self.url)}", variant="h6"),
+            self.user_input,
+            self.secret_input,
+            self.button,
+            self.alert,
+            elevation=2,
+            margin=20,
+            width=360,
+        )
+
+    def submit(self) -> bool:
+        """Sign in with what the form holds."""
+        secret = self.secret_input.value_input or self.secret_input.value
+        self.secret_input.param.update(value="", value_input="")
+        return self.login(self.user_input.value_input or self.user_input.value, secret)
+
+    def login(self, user: str, secret: str) -> bool:
+        """Connect as ``user``; True when the secret matched (``workspace`` is then set)."""
+        user = (user or "").strip()
+        if not user:
+            self.error = "give your user name (the e-mail address the store knows you by)"
+            return False
+        try:
+            ws = wb.connect(self.url, user=user, secret=secret)
+        except wb.WorkbenchError as exc:
+            self.error = str(exc)
+            return False
+        self.error = ""
+        self.workspace = ws
+        return True
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return self._layout
+
+
+class Dashboard(Viewer):
+    """The four views of one workspace, following one selection.
+
+    ``selected`` (an object or a sensor) is shared: the tree sets it when a node is picked, the
+    inspector when a link or sensor button is clicked, and code may set it too. Every view then
+    follows: the tree opens down to it, the inspector shows it, the belief view plots it (a
+    sensor, or an object's sensors and timeseries attributes) and the accuracy view scores it
+    (a sensor, or an object's first sensor).
+
+    Examples
+    --------
+    >>> dashboard = Dashboard(workspace=ws)                            # doctest: +SKIP
+    >>> dashboard.selected = ws.get("Model/Demo/East/Glomma/Kuraas")   # doctest: +SKIP
+    >>> dashboard.beliefs.series                                       # doctest: +SKIP
+    [<Sensor Model/Demo...Kuraas:discharge [m^3/s] id=1>]
+    """
+
+    workspace = param.ClassSelector(class_=wb.Workspace, doc="The store connection (the user).")
+    selected = param.ClassSelector(
+        class_=(wb.Object, wb.Sensor),
+        default=None,
+        allow_None=True,
+        doc="The selected object or sensor, which every view follows.",
+    )
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        ws = self.workspace
+        self.browser = HierarchyBrowser(workspace=ws)
+        self.inspector = ObjectInspector(workspace=ws)
+        self.beliefs = BeliefView(workspace=ws)
+        self.accuracy = AccuracyView(workspace=ws)
+        self.browser.param.watch(self._picked, "selected")
+        self.inspector.param.watch(self._picked, "selected")
+        self.tabs = pn.Tabs(
+            ("Beliefs", self.beliefs), ("Accuracy", self.accuracy), sizing_mode="stretch_both"
+        )
+        self.main = pn.Row(
+            pn.Column(self.inspector, width=440, margin=(0, 10)),
+            self.tabs,
+            sizing_mode="stretch_both",
+        )
+        if self.selected is not None:
+            self._follow()
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Row(
+            pn.Column(self.browser, width=320),
+            self.main,
+            sizing_mode="stretch_both",
+            min_height=700,
+        )
+
+    @classmethod
+    def app(cls, url: str | None = None, user: str | None = None, secret: str | None = None) -> App:
+        """The dashboard of a store as a full page, after a login on a shared store."""
+        return create_app(url, user, secret)
+
+    def _picked(self, event: param.parameterized.Event) -> None:
+        if not same(event.new, self.selected):
+            self.selected = event.new
+
+    @param.depends("selected", watch=True)
+    def _follow(self) -> None:
+        chosen = self.selected
+        if not same(self.browser.selected, chosen):
+            self.browser.selected = chosen
+        if not same(self.inspector.obj, chosen):
+            self.inspector.obj = chosen
+        self.beliefs.show(chosen)
+        sensor = _sensor_of(chosen)
+        if sensor is not None and not same(self.accuracy.sensor, sensor):
+            self.accuracy.sensor = sensor
+
+
+def _sensor_of(chosen: Any) -> wb.Sensor | None:
+    """The sensor the accuracy view scores for a selection (an object's first), or None."""
+    if isinstance(chosen, wb.Sensor):
+        return chosen
+    if isinstance(chosen, wb.Object):
+        found = chosen.sensors()
+        return found[0] if found else None
+    return None
+
+
+class App(Viewer):
+    """What one visitor sees: the dashboard, or first a login form on a shared store.
+
+    The embedded SQLite store opens as the local admin (or as ``user`` when given); a shared
+    store signs ``user`` in with ``secret`` when both are given, and otherwise shows ``login``.
+    A store that cannot be opened, or refused credentials, show their error on the page.
+    """
+
+    url = param.String(default=DEFAULT_URL, doc="The store's URL.")
+    workspace = param.ClassSelector(
+        class_=wb.Workspace, default=None, allow_None=True, doc="Whose view (None until known)."
+    )
+    dashboard = param.ClassSelector(
+        class_=Dashboard, default=None, allow_None=True, doc="The dashboard, once signed in."
+    )
+    login = param.ClassSelector(
+        class_=Login, default=None, allow_None=True, doc="The login form, when one is needed."
+    )
+    error = param.String(default="", doc="Why the store could not be opened ('' when it was).")
+
+    def __init__(self, user: str | None = None, secret: str | None = None, **params: Any) -> None:
+        super().__init__(**params)
+        self.page = pmui.Page(title="workbench", sidebar_width=340)
+        if (user is None and is_shared(self.url)) or (user is not None and secret is None):
+            self.login = Login(url=self.url)
+            if user is not None:
+                self.login.user_input.value = user
+            self.login.param.watch(lambda event: self._open(event.new), "workspace")
+            self.page.main = [self.login]
+            return
+        try:
+            ws = wb.connect(self.url, user=user, secret=secret)
+        except wb.WorkbenchError as exc:
+            self.error = str(exc)
+            self.page.main = [
+                pmui.Alert(object=self.error, severity="error", sizing_mode="stretch_width")
+            ]
+            return
+        self._open(ws)
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return self.page
+
+    def _open(self, ws: wb.Workspace) -> None:
+        self.workspace = ws
+        self.dashboard = Dashboard(workspace=ws)
+        self.page.param.update(
+            sidebar=[self.dashboard.browser],
+            main=[self.dashboard.main],
+            header=[pmui.Typography(f"{ws.user} · {ws.url}", variant="body2", margin=(0, 20))],
+        )
+        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+            pn.state.on_session_destroyed(lambda _context: ws.engine.dispose())
+
+
+def create_app(url: str | None = None, user: str | None = None, secret: str | None = None) -> App:
+    """The application of one browser session on ``url`` (default: :func:`store_url`)."""
+    return App(url=store_url(url), user=user, secret=secret)
