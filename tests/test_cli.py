@@ -54,7 +54,7 @@ def test_help_lists_every_command_and_group() -> None:
         assert name in text
     assert "WORKBENCH_URL" in text
     assert [name for name, _ in GROUPS] == ["definitions", "models", "accounts", "users", "db"]
-    assert [c.__name__ for c in COMMANDS] == ["init", "tree", "demo", "serve"]
+    assert [c.__name__ for c in COMMANDS] == ["init", "tree", "demo", "serve", "report"]
     assert "export" in ok("definitions", "--help") and "import" in ok("models", "--help")
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from workbench.cli import accounts, db, definitions, models, serve, store
+from workbench.cli import accounts, db, definitions, models, report, serve, store
 from workbench.cli.common import Settings, fail
 from workbench.errors import WorkbenchError
 
@@ -43,7 +43,13 @@ GROUPS: list[tuple[str, typer.Typer]] = [
     ("db", db.app),
 ]
 #: Top-level commands: ``workbench COMMAND ...``.
-COMMANDS: list[Callable[..., None]] = [store.init, store.tree, store.demo, serve.serve]
+COMMANDS: list[Callable[..., None]] = [
+    store.init,
+    store.tree,
+    store.demo,
+    serve.serve,
+    report.report,
+]
 
 for _name, _group in GROUPS:
     app.add_typer(_group, name=_name)

@@ -1,0 +1,146 @@
+"""Export an executed notebook to one self-contained HTML page that ends with its provenance.
+
+nbconvert's ``lab`` template loads require.js, MathJax, Mermaid and the Jupyter widget manager
+from CDNs. The report template leaves those out: Bokeh and Panel outputs carry their own
+JavaScript when the notebook calls ``hv.extension('bokeh', inline=True)`` and
+``pn.extension(inline=True)``, so their plots stay interactive offline. LaTeX in Markdown is
+shown as written, and ipywidgets (which need a running kernel) are not rendered.
+
+Links and resources on other hosts are neutralised, so that opening a report never reaches
+out: an ``<a href="https://...">`` keeps its text and shows the address as a tooltip (and in
+``data-href``); any other element loading from another host (``<script src>``, ``<img src>``,
+``<link href>``, ...) loses the attribute.
+
+>>> neutralise_links('<a href="https://bokeh.org">Bokeh</a><a href="#x">x</a>')
+'<a data-href="https://bokeh.org" title="https://bokeh.org">Bokeh</a><a href="#x">x</a>'
+>>> neutralise_links('<img src="http://example.com/a.png" alt="a">')
+'<img data-src="http://example.com/a.png" alt="a">'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import warnings
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["export_html", "is_local", "neutralise_links"]
+
+_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{% block body_footer %}
+{{ resources.workbench_provenance }}
+</main>
+</body>
+{% endblock body_footer %}
+"""
+_TEMPLATE_NAME = "workbench-report.html.j2"
+_URL_ATTRIBUTES = ("src", "href")
+
+
+def is_local(url: str) -> bool:
+    """Whether a ``src``/``href`` value stays on this machine or inside the page.
+
+    >>> [is_local(u) for u in ("#top", "data:image/png;base64,AA", "https://x.org", "//x.org/a")]
+    [True, True, False, False]
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme in ("http", "https", "ftp", "ws", "wss") or (not parts.scheme and parts.netloc):
+        return parts.hostname in ("127.0.0.1", "localhost", "::1")
+    return True
+
+
+class _Tags(HTMLParser):
+    """Finds start tags (outside scripts and styles) with a non-local ``src`` or ``href``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.spans: list[tuple[int, int, int, str]] = []  # (line, column, length, new tag)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        outside = [
+            (k, v) for k, v in attrs if k in _URL_ATTRIBUTES and v is not None and not is_local(v)
+        ]
+        text = self.get_starttag_text()
+        if not outside or text is None:
+            return
+        line, column = self.getpos()
+        self.spans.append((line, column, len(text), _rewrite(tag, attrs)))
+
+    handle_startendtag = handle_starttag
+
+
+def _rewrite(tag: str, attrs: list[tuple[str, str | None]]) -> str:
+    parts = [tag]
+    for key, value in attrs:
+        if key in _URL_ATTRIBUTES and value is not None and not is_local(value):
+            key = f"data-{key}"
+            if tag == "a":
+                parts.append(f'{key}="{html.escape(value)}" title="{html.escape(value)}"')
+                continue
+        parts.append(key if value is None else f'{key}="{html.escape(value)}"')
+    return "<" + " ".join(parts) + ">"
+
+
+def neutralise_links(page: str) -> str:
+    """The page with every link and resource on another host made inert (see the module)."""
+    finder = _Tags()
+    finder.feed(page)
+    finder.close()
+    if not finder.spans:
+        return page
+    starts = [0]
+    for match in re.finditer("\n", page):
+        starts.append(match.end())
+    pieces, last = [], 0
+    for line, column, length, new in finder.spans:
+        offset = starts[line - 1] + column
+        pieces += [page[last:offset], new]
+        last = offset + length
+    pieces.append(page[last:])
+    return "".join(pieces)
+
+
+def _drop_empty_outputs(nb: Any) -> None:
+    """Outputs with no data at all (a Bokeh comm handle) have nothing to show."""
+    for cell in nb.cells:
+        if "outputs" in cell:
+            cell.outputs = [
+                o for o in cell.outputs if o.get("output_type") != "display_data" or o.get("data")
+            ]
+
+
+def export_html(nb: Any, provenance_block: str) -> str:
+    """One self-contained HTML page of an executed notebook, ``provenance_block`` at its end.
+
+    Parameters
+    ----------
+    nb
+        An executed ``nbformat`` notebook node (it is not changed).
+    provenance_block
+        HTML placed after the last cell (see :func:`workbench.reports.provenance.render_block`).
+    """
+    import copy
+
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    nb = copy.deepcopy(nb)
+    _drop_empty_outputs(nb)
+    exporter = HTMLExporter(  # type: ignore[no-untyped-call]
+        template_name="lab",
+        extra_loaders=[DictLoader({_TEMPLATE_NAME: _TEMPLATE})],
+        template_file=_TEMPLATE_NAME,
+        embed_images=True,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # nbconvert on outputs it cannot show
+        page, _ = exporter.from_notebook_node(
+            nb, resources={"workbench_provenance": provenance_block}
+        )
+    return neutralise_links(page)
