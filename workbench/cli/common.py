@@ -38,6 +38,13 @@ class Settings:
     user: str | None = None
     secret: str | None = None
 
+    def __repr__(self) -> str:  # neither the URL's password nor the secret
+        from workbench.store import redact_url
+
+        url = None if self.url is None else redact_url(self.url)
+        secret = None if self.secret is None else "***"
+        return f"Settings(url={url!r}, user={self.user!r}, secret={secret!r})"
+
 
 def settings(ctx: typer.Context) -> Settings:
     """The global options of this invocation (set by the root callback)."""

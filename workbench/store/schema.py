@@ -61,6 +61,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class _Hidden(str):
+    """A secret's hash as read: an ordinary string whose repr does not show it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'<hidden>'"
+
+
+class SecretHash(TypeDecorator[str]):
+    """Text read back as a string that stays out of reprs, so out of debug logs of rows too."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else _Hidden(value)
+
+
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         dict[str, Any]: JSONType,
@@ -87,7 +106,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(320), unique=True)
-    secret_hash: Mapped[str | None] = mapped_column(Text)
+    secret_hash: Mapped[str | None] = mapped_column(SecretHash)
     roles: Mapped[list[Any]] = mapped_column(default=list)
 
 
