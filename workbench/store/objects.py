@@ -101,13 +101,26 @@ def insert_objects(session: Session, rows: Sequence[dict[str, Any]]) -> list[int
     return list(result.scalars())
 
 
+_CHUNK = 30_000  # PostgreSQL takes at most 65,535 parameters in one statement
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    return (ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK))
+
+
 def object_rows(session: Session, ids: Iterable[int], visible: Visible = None) -> list[Row[Any]]:
     ids = list(ids)
     if not ids:
         return []
-    rows = session.execute(
-        select(*_COLUMNS, OBJ.c["values"]).where(OBJ.c.id.in_(ids), visible_clause(OBJ, visible))
-    ).all()
+    rows = [
+        row
+        for part in _chunks(ids)
+        for row in session.execute(
+            select(*_COLUMNS, OBJ.c["values"]).where(
+                OBJ.c.id.in_(part), visible_clause(OBJ, visible)
+            )
+        ).all()
+    ]
     order = {i: n for n, i in enumerate(ids)}
     return sorted(cast(Sequence[Row[Any]], rows), key=lambda r: order[r.id])
 
@@ -127,10 +140,13 @@ def child_rows(
 ) -> list[Row[Any]]:
     """Children of the given parents (through one ownership attribute if given), in id order."""
     cols = (*_COLUMNS, OBJ.c["values"]) if with_values else _COLUMNS
-    q = select(*cols).where(OBJ.c.parent_id.in_(list(parent_ids)), visible_clause(OBJ, visible))
-    if attribute_id is not None:
-        q = q.where(OBJ.c.owner_attribute_id == attribute_id)
-    return list(session.execute(q.order_by(OBJ.c.id)).all())
+    rows: list[Row[Any]] = []
+    for part in _chunks(list(parent_ids)):
+        q = select(*cols).where(OBJ.c.parent_id.in_(part), visible_clause(OBJ, visible))
+        if attribute_id is not None:
+            q = q.where(OBJ.c.owner_attribute_id == attribute_id)
+        rows.extend(session.execute(q.order_by(OBJ.c.id)).all())
+    return rows if len(parent_ids) <= _CHUNK else sorted(rows, key=lambda r: r.id)
 
 
 def owned_rows(
