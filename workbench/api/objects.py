@@ -212,6 +212,20 @@ class Attribute:
     def set(self, value: Any) -> None:
         self.object.ws._write_attribute(self.object, self.info, value)
 
+    def beliefs(self, start: Any = None, end: Any = None, *, as_of: Any = None) -> Any:
+        """A timeseries attribute's values as an xarray Dataset in the "series" layout of a
+        sensor's most recent beliefs (``event_start`` x ``source``, median beliefs only).
+
+        An attribute holding a sensor reads that sensor (start and end may be None). A
+        calculated one (``value.source`` is ``"local"`` or ``"template"``) evaluates its
+        expression over [start, end), timezone-aware times, into the source ``"calculation"``
+        in the attribute's unit; attrs ``origin`` and ``expression`` say what was in effect.
+        ``as_of`` reads what was known at that belief time. See :mod:`workbench.api.calc_ops`.
+        """
+        from workbench.api.calc_ops import attribute_beliefs
+
+        return attribute_beliefs(self, start, end, as_of)
+
     def __repr__(self) -> str:
         return f"<Attribute {self.full_name} ({self.value_type.value})>"
 

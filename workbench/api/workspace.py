@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from workbench.access import LOCAL_ADMIN, Action, Principal, Role, Target, check
+from workbench.api.calc_ops import CalcOperations
 from workbench.api.data_ops import DataOperations
 from workbench.api.identity import reload_principal
 from workbench.api.model_ops import ModelOperations
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["Workspace", "connect"]
 
 
-class Workspace(ModelOperations, DataOperations):
+class Workspace(ModelOperations, DataOperations, CalcOperations):
     """A connection to a store as one user.
 
     Every public call runs in one transaction of its own, committed when it returns and rolled

@@ -16,7 +16,7 @@ from typing import Any
 from workbench.calc import library
 from workbench.calc.fn_curves import EXPECTED_FOUND, SELF_PATH
 from workbench.calc.functions import Function, Overload, UnitQuery
-from workbench.calc.protocol import Lookup, LookupInfo, ObjectId
+from workbench.calc.protocol import ABSOLUTE_PREFIX, Lookup, LookupInfo, ObjectId
 from workbench.calc.quantities import DIMENSIONLESS, compatible, show, unit_of
 from workbench.calc.syntax import (
     Array,
@@ -354,7 +354,7 @@ class Checker:
         return tuple(options)
 
     def _where(self, path: str) -> str:
-        if path.startswith("Model/") or self.relative_to is None:
+        if path.startswith(ABSOLUTE_PREFIX) or self.relative_to is None:
             return repr(path)
         return f"{path!r} relative to object {self.relative_to!r}"
 

@@ -19,7 +19,7 @@ resolver call, reads each kind of data in one call (series: one per viewpoint), 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import Any, TypeAlias
 
@@ -184,18 +184,24 @@ def evaluate_many(
     end: Any,
     *,
     as_of: Any = None,
+    viewpoint: Viewpoint | None = None,
 ) -> dict[ObjectId | None, Result]:
     """Evaluate for each object, loading all their data in a bounded number of resolver calls.
 
     One ``describe`` call, then one call per kind of data (series: one per viewpoint the
-    expression uses), whatever the number of objects and lookups.
+    expression uses), whatever the number of objects and lookups. ``viewpoint`` reads the
+    series from another viewpoint than the most recent beliefs (a resolver evaluating a
+    calculation nested in another passes its own on); ``as_of`` is the short form of
+    ``Viewpoint(as_of=...)``.
     """
     expr = _compiled(expression)
     owners = list(dict.fromkeys(objects))
     window = (_ns(start, "start"), _ns(end, "end"))
     if window[0] >= window[1]:
         raise ExpressionError(f"the period must end after it starts: start={start!r}, end={end!r}")
-    base = Viewpoint(as_of=None if as_of is None else _timestamp(as_of, "as_of"))
+    base = viewpoint or Viewpoint()
+    if as_of is not None:
+        base = replace(base, as_of=_timestamp(as_of, "as_of"))
     _check_owners(expr, owners)
     lookups = frozenset().union(*(expr.lookups(o) for o in owners)) if expr.paths else frozenset()
     infos = resolver.describe(lookups) if lookups else {}
@@ -222,7 +228,7 @@ def _check_owners(expr: Expression, owners: list[ObjectId | None]) -> None:
     if relative and None in owners:
         raise ExpressionError(
             f"the path {relative[0]!r} is relative, so the expression needs the object it "
-            "belongs to: pass relative_to (or write the path from 'Model/')"
+            "belongs to: pass relative_to (or write the path from 'Model/' or 'Catalog/')"
         )
 
 

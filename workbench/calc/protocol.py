@@ -49,15 +49,17 @@ Found: TypeAlias = Literal[
     "number", "string", "series", "xy_set", "versioned_xy_set", "rating_curve"
 ]
 
-ABSOLUTE_PREFIX = "Model/"
+ABSOLUTE_PREFIX = ("Model/", "Catalog/")
+"""Absolute paths start from a model (``Model/...``) or from the resource catalog
+(``Catalog/Folder/name``: a virtual series or a sensor listed there)."""
 
 
 @dataclass(frozen=True)
 class Lookup:
     """A path as written in an expression and the object it is relative to.
 
-    ``relative_to`` is None for an absolute path (starting ``Model/``), so that the same absolute
-    lookup made for many objects is asked for once. A path may name several things (``*`` steps,
+    ``relative_to`` is None for an absolute path (starting ``Model/`` or ``Catalog/``), so that
+    the same absolute lookup made for many objects is asked for once. A path may name several things (``*`` steps,
     one-to-many links); a path through a versioned link names the target valid at each time.
     """
 
@@ -72,7 +74,7 @@ class Lookup:
 
     @property
     def is_absolute(self) -> bool:
-        """True for a path that starts with ``Model/``."""
+        """True for a path that starts with ``Model/`` or ``Catalog/``."""
         return self.path.startswith(ABSOLUTE_PREFIX)
 
 

@@ -1,0 +1,268 @@
+"""Series for calculations: many sensors' beliefs read at once, one value per event, stitched.
+
+A calculation wants one value per event. Of the beliefs about an event, a series takes the
+deterministic (median, ``cumulative_probability`` 0.5) ones and of those the most recent; when
+several sources are equally recent, the source with the lowest id. Every read is capped by the
+workspace's pinned belief time and recorded for provenance (see :mod:`workbench.api.queries`).
+
+Series of one batch that have the same event starts share one time index object, so the
+evaluator lines them up without comparing times. A member reached through a versioned link is
+stitched from the series of the targets valid in each period (:func:`stitch`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import xarray as xr
+
+from workbench.api.calc_paths import Intervals
+from workbench.beliefs import belief_horizon
+from workbench.beliefs.rules import KnowledgeTimeRule
+from workbench.calc.protocol import Viewpoint
+from workbench.calc.quantities import converter, unit_of
+from workbench.store import series as store
+from workbench.store.beliefs import BeliefArrays, take
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from workbench.api.workspace import Workspace
+
+__all__ = ["IndexPool", "SensorMeta", "in_unit", "read_sensors", "stitch"]
+
+
+@dataclass(frozen=True)
+class SensorMeta:
+    """What a calculation needs to know of a sensor."""
+
+    id: int
+    object_id: int
+    account_id: int | None
+    name: str
+    unit: str
+    timezone: str
+    resolution: pd.Timedelta
+    curve_type: str
+    knowledge_time: KnowledgeTimeRule
+    catalog_path: str = ""
+
+    @property
+    def iso_resolution(self) -> str:
+        return str(self.resolution.isoformat()) if self.resolution > pd.Timedelta(0) else "PT0S"
+
+    @property
+    def irregular_step(self) -> bool:
+        return self.resolution == pd.Timedelta(0) and self.curve_type == "step"
+
+
+class IndexPool:
+    """Hands out one ``DatetimeIndex`` per distinct array of times (compared by value)."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, int, int], list[tuple[npt.NDArray[np.int64], pd.Index]]] = {}
+
+    def index(self, times: npt.NDArray[np.int64]) -> pd.DatetimeIndex:
+        key = (times.size, int(times[0]) if times.size else 0, int(times[-1]) if times.size else 0)
+        candidates = self._known.setdefault(key, [])
+        for known, index in candidates:
+            if np.array_equal(known, times):
+                return index  # type: ignore[return-value]
+        index = pd.DatetimeIndex(times.view("datetime64[ns]"), copy=False)
+        candidates.append((times, index))
+        return index
+
+
+def _us(ns: int, up: bool = False) -> int:
+    return -(-ns // 1000) if up else ns // 1000
+
+
+def _horizon_mask(
+    arrays: BeliefArrays, metas: Mapping[int, SensorMeta], at_least: pd.Timedelta
+) -> npt.NDArray[np.bool_]:
+    keep = np.zeros(len(arrays["sensor_id"]), dtype=bool)
+    for sensor_id in np.unique(arrays["sensor_id"]):
+        rows = np.flatnonzero(arrays["sensor_id"] == sensor_id)
+        meta = metas[int(sensor_id)]
+        horizon = belief_horizon(
+            (arrays["event_start"][rows] * 1000).view("datetime64[ns]"),
+            (arrays["belief_time"][rows] * 1000).view("datetime64[ns]"),
+            meta.knowledge_time, meta.resolution, meta.timezone,
+        )  # fmt: skip
+        keep[rows] = horizon >= at_least.to_timedelta64()
+    return keep
+
+
+def _last_per_source(arrays: BeliefArrays) -> BeliefArrays:
+    """The last (newest) row of each (sensor, event, source) run of rows sorted by belief time."""
+    n = len(arrays["sensor_id"])
+    if n == 0:
+        return arrays
+    change = np.zeros(n, dtype=bool)
+    change[-1] = True
+    for key in ("sensor_id", "event_start", "source_id"):
+        a = arrays[key]
+        change[:-1] |= a[1:] != a[:-1]
+    return take(arrays, np.flatnonzero(change))
+
+
+def one_per_event(arrays: BeliefArrays) -> BeliefArrays:
+    """Of rows sorted by sensor, event and source: per sensor and event the newest belief
+    (the lowest source id among equally new ones)."""
+    sensor, event = arrays["sensor_id"], arrays["event_start"]
+    if sensor.size < 2 or not np.any((sensor[1:] == sensor[:-1]) & (event[1:] == event[:-1])):
+        return arrays
+    order = np.lexsort((arrays["source_id"], -arrays["belief_time"], event, sensor))
+    ordered = take(arrays, order)
+    s, e = ordered["sensor_id"], ordered["event_start"]
+    first = np.ones(s.size, dtype=bool)
+    first[1:] = (s[1:] != s[:-1]) | (e[1:] != e[:-1])
+    return take(ordered, np.flatnonzero(first))
+
+
+def _fetch(
+    ws: Workspace,
+    s: Session,
+    metas: Mapping[int, SensorMeta],
+    start: int,
+    end: int,
+    viewpoint: Viewpoint,
+) -> tuple[BeliefArrays, int | None]:
+    ids = sorted(metas)
+    after = None if viewpoint.issued_after is None else _us(int(viewpoint.issued_after.value))
+    asked = None if viewpoint.as_of is None else _us(int(viewpoint.as_of.value))
+    before = ws._cutoff(asked)
+    t0, t1 = _us(start), _us(end, up=True)
+    irregular = [i for i in ids if metas[i].irregular_step]
+    extra = store.starts_before(s, irregular, t0, after, before) if irregular else []
+    if viewpoint.horizon is None and after is None:
+        if before is None:
+            return store.read_latest_many(s, ids, t0, t1, extra), before
+        return store.read_as_of_many(s, ids, t0, t1, before, extra), before
+    arrays = store.read_all_many(s, ids, t0, t1, after, before, extra)
+    if viewpoint.horizon is not None:
+        arrays = take(arrays, np.flatnonzero(_horizon_mask(arrays, metas, viewpoint.horizon)))
+    return _last_per_source(arrays), before
+
+
+def _describe(metas: Mapping[int, SensorMeta], start: int, end: int, viewpoint: Viewpoint) -> str:
+    names = [f"{m.name} (id {m.id})" for m in list(metas.values())[:5]]
+    more = f" and {len(metas) - 5} more" if len(metas) > 5 else ""
+    words = [
+        f"series of sensors {', '.join(names)}{more}",
+        f"start={pd.Timestamp(start, tz='UTC').isoformat()}",
+        f"end={pd.Timestamp(end, tz='UTC').isoformat()}",
+    ]
+    if viewpoint.issued_after is not None:
+        words.append(f"after={viewpoint.issued_after.isoformat()}")
+    if viewpoint.horizon is not None:
+        words.append(f"horizon>={viewpoint.horizon.isoformat()}")
+    return " ".join(words)
+
+
+def read_sensors(
+    ws: Workspace,
+    s: Session,
+    metas: Mapping[int, SensorMeta],
+    start: int,
+    end: int,
+    viewpoint: Viewpoint,
+    pool: IndexPool,
+) -> dict[int, xr.DataArray]:
+    """Each sensor's series over [start, end) (naive UTC ns) seen from ``viewpoint``, read in one
+    statement (a few for irregular step series, which also get their point before start)."""
+    if not metas:
+        return {}
+    arrays, cutoff = _fetch(ws, s, metas, start, end, viewpoint)
+    ws._record(_describe(metas, start, end, viewpoint), arrays, cutoff)
+    arrays = one_per_event(arrays)
+    sensor = arrays["sensor_id"]
+    bounds = np.searchsorted(sensor, np.asarray(sorted(metas), dtype=np.int64))
+    ends = np.searchsorted(sensor, np.asarray(sorted(metas), dtype=np.int64), side="right")
+    out = {}
+    for sensor_id, lo, hi in zip(sorted(metas), bounds, ends, strict=True):
+        meta = metas[sensor_id]
+        times = arrays["event_start"][lo:hi] * 1000
+        out[sensor_id] = xr.DataArray(
+            arrays["value"][lo:hi],
+            coords={"event_start": pool.index(times),
+                    "flags": ("event_start", arrays["flags"][lo:hi].astype(np.uint32))},
+            dims=("event_start",),
+            attrs={"units": meta.unit, "timezone": meta.timezone,
+                   "resolution": meta.iso_resolution, "curve_type": meta.curve_type},
+        )  # fmt: skip
+    return out
+
+
+def in_unit(data: xr.DataArray, unit: str) -> xr.DataArray:
+    """``data`` with its values converted to ``unit`` (itself when already in it)."""
+    source = str(data.attrs.get("units", ""))
+    convert = converter(unit_of(source), unit_of(unit))
+    if convert is None:
+        return data
+    return data.copy(data=convert(np.asarray(data.values, dtype=np.float64))).assign_attrs(
+        units=unit
+    )
+
+
+def _piece(
+    data: xr.DataArray, lo: int, hi: int, follows: bool
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.uint32]]:
+    times = np.asarray(data.get_index("event_start").values, dtype="datetime64[ns]").view(np.int64)
+    values = np.asarray(data.values, dtype=np.float64)
+    flags = (
+        np.asarray(data.coords["flags"].values, dtype=np.uint32)
+        if "flags" in data.coords
+        else np.zeros(times.size, dtype=np.uint32)
+    )
+    a, b = np.searchsorted(times, [lo, hi])
+    irregular = str(data.attrs.get("resolution", "PT0S")) in ("PT0S", "P0D", "")
+    step = data.attrs.get("curve_type", "step") == "step"
+    t, v, f = times[a:b], values[a:b], flags[a:b]
+    if irregular and step and a > 0 and (a == times.size or times[a] != lo):
+        t = np.concatenate([[lo], t])  # the value held into the interval
+        v, f = np.concatenate([[values[a - 1]], v]), np.concatenate([[flags[a - 1]], f])
+    if irregular and step and not follows and hi < 2**62:
+        t, v, f = np.append(t, hi), np.append(v, np.nan), np.append(f, np.uint32(0))
+    return t, v, f
+
+
+def stitch(pieces: Sequence[tuple[xr.DataArray, Intervals | None]], unit: str) -> xr.DataArray:
+    """One series from pieces each valid in some intervals: the points of each piece in its
+    intervals, in ``unit``. An irregular step piece holds its value from the interval's start
+    and stops (a missing point) at its end unless another piece takes over there."""
+    if len(pieces) == 1 and pieces[0][1] is None:
+        return in_unit(pieces[0][0], unit)
+    spans = sorted(
+        ((lo, hi, in_unit(data, unit)) for data, validity in pieces
+         for lo, hi in (validity or ((-(2**63), 2**63 - 1),))),
+        key=lambda x: x[0],
+    )  # fmt: skip
+    starts = {lo for lo, _, _ in spans}
+    parts = [_piece(data, lo, hi, hi in starts) for lo, hi, data in spans]
+    times = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+    order = np.argsort(times, kind="stable")
+    times = times[order]
+    keep = np.ones(times.size, dtype=bool)
+    keep[1:] = times[1:] != times[:-1]
+    first = spans[0][2]
+    return xr.DataArray(
+        np.concatenate([p[1] for p in parts])[order][keep],
+        coords={"event_start": pd.DatetimeIndex(times[keep].view("datetime64[ns]")),
+                "flags": ("event_start", np.concatenate([p[2] for p in parts])[order][keep])},
+        dims=("event_start",),
+        attrs={**first.attrs, "units": unit},
+    )  # fmt: skip
+
+
+def empty_like(attrs: Mapping[str, Any]) -> xr.DataArray:
+    """A series without points, with the given attrs."""
+    return xr.DataArray(
+        np.zeros(0), coords={"event_start": pd.DatetimeIndex([], dtype="datetime64[ns]")},
+        dims=("event_start",), attrs=dict(attrs),
+    )  # fmt: skip
