@@ -264,9 +264,10 @@ def test_users_cannot_ask_about_other_roles(tenants: Tenants) -> None:
         row = c.execute("SELECT workbench_accounts('read', %s)", (admin_role,)).fetchone()
         assert row == ([],)
         assert _ids(c, "SELECT workbench_is_admin(%s)", admin_role) == {False}
-        # the group alone (SET ROLE to it) is nobody: public rows only
+        # the group alone (SET ROLE to it), like a role of another store, is nobody here
         c.execute(f'SET ROLE "{t.names.group}"')
-        assert _ids(c, "SELECT account_id FROM objects") == {None}
+        for table in ("objects", "sensors", "beliefs", "namespaces", "sources", "store_info"):
+            assert _ids(c, f"SELECT count(*) FROM {table}") == {0}, table
 
 
 def test_the_sql_rules_are_the_permission_table(tenants: Tenants) -> None:
@@ -334,7 +335,8 @@ def test_roles_and_revocations_count_at_once(tenants: Tenants) -> None:
         assert _ids(c, "SELECT account_id FROM objects") == {None}
     with t.sql("bo@beta.example") as c:
         acc.delete_user(t.ws, "bo@beta.example")
-        assert _ids(c, "SELECT account_id FROM objects") == {None}  # before secure runs again
+        # before secure runs again, the role is nobody: not even public rows
+        assert _ids(c, "SELECT count(*) FROM objects") == {0}
         assert _ids(c, "SELECT count(*) FROM accounts") == {0}
 
 
@@ -354,6 +356,23 @@ def test_securing_again_adds_and_retires_roles(tenants: Tenants) -> None:
     assert third.roles_dropped == (gone,)
     assert t.owner("SELECT count(*) FROM pg_roles WHERE rolname = :r", r=gone) == [(0,)]
     assert any("dee@beta.example" in line for line in third.lines())
+
+
+def test_a_retired_role_that_holds_privileges_elsewhere_is_disabled(tenants: Tenants) -> None:
+    t = tenants
+    t.secure()
+    role = t.role("bo@beta.example")
+    t.owner(f'GRANT USAGE ON SCHEMA public TO "{role}"')  # DROP ROLE now fails
+    acc.delete_user(t.ws, "bo@beta.example")
+    report = t.secure()
+    assert report.roles_disabled == (role,) and report.roles_dropped == ()
+    login, groups = t.owner(
+        "SELECT r.rolcanlogin, count(m.roleid) FROM pg_roles r LEFT JOIN pg_auth_members m "
+        "ON m.member = r.oid WHERE r.rolname = :r GROUP BY r.rolcanlogin",
+        r=role,
+    )[0]
+    assert (login, groups) == (False, 0)
+    assert any(f"disabled (they hold things elsewhere) {role}" in line for line in report.lines())
 
 
 def test_passwords_are_stored_hashed(tenants: Tenants) -> None:

@@ -102,8 +102,9 @@ class TablePolicy:
     """What the group may do on a table: privileges granted, and one condition per command.
 
     Conditions are SQL with ``{t}`` (the table), ``{read}``, ``{write}``, ``{manage}``,
-    ``{clients}`` (arrays of account ids), ``{admin}`` and ``{defs}`` (booleans); a command
-    without a condition is refused on every row.
+    ``{clients}`` (arrays of account ids), ``{known}`` (the role is a user of this store),
+    ``{admin}`` and ``{defs}`` (booleans); a command without a condition is refused on every
+    row.
     """
 
     grants: tuple[str, ...]
@@ -115,7 +116,9 @@ class TablePolicy:
 
 _ALL = ("SELECT", "INSERT", "UPDATE", "DELETE")
 # An owned row: readable when public or in a readable account; written by admins when public.
-_SEES = "{t}.account_id IS NULL OR {t}.account_id = ANY({read})"
+# Public rows are for the users of this store only: a role of another store that shares the
+# group role (and so the grants) maps to no user here and sees nothing.
+_SEES = "({t}.account_id IS NULL AND {known}) OR {t}.account_id = ANY({read})"
 _WRITES = "({t}.account_id IS NULL AND {admin}) OR {t}.account_id = ANY({write})"
 _MANAGES = "({t}.account_id IS NULL AND {admin}) OR {t}.account_id = ANY({manage})"
 
@@ -140,7 +143,7 @@ _MANAGES_USER = (
     "{t}.account_id = ANY({manage}) AND ({admin} OR NOT COALESCE({t}.roles ?| {store_roles}, "
     "false))"
 )
-_DEFINITION = TablePolicy(_ALL, "true", "{defs}", "{defs}", "{defs}")
+_DEFINITION = TablePolicy(_ALL, "{known}", "{defs}", "{defs}", "{defs}")
 _BELIEFS = TablePolicy(
     _ALL, _of_sensor(None), _of_sensor(_WRITES), _of_sensor(_WRITES), _of_sensor(_MANAGES)
 )
@@ -199,13 +202,13 @@ POLICIES: dict[str, TablePolicy] = {
     "sources": TablePolicy(
         _ALL,
         select=_SEES,
-        insert="{t}.account_id IS NULL OR {t}.account_id = ANY({write})",
+        insert="({t}.account_id IS NULL AND {known}) OR {t}.account_id = ANY({write})",
         update="{admin}",
         delete="{admin}",
     ),
     "beliefs": _BELIEFS,
     "latest_beliefs": _BELIEFS,
-    "store_info": TablePolicy(("SELECT",), select="true"),  # the schema's revision
+    "store_info": TablePolicy(("SELECT",), select="{known}"),  # the schema's revision
 }
 
 
@@ -313,6 +316,7 @@ def _placeholders(schema: str) -> dict[str, str]:
         "clients": accounts("clients"),
         "admin": f"(SELECT {s}.workbench_is_admin(current_user))",
         "defs": f"(SELECT {s}.workbench_edits_definitions(current_user))",
+        "known": f"((SELECT {s}.workbench_user_id(current_user)) IS NOT NULL)",
         "store_roles": f"array['{Role.ADMIN.value}', '{Role.ADMIN_READER.value}']",
     }
 
@@ -398,11 +402,19 @@ def _verifier(conn: Connection, role: str, password: str) -> str:
     return str(hashed)
 
 
+def _set_up_role(conn: Connection, role: str, new: bool, group: str, schema: str) -> None:
+    """Create (or re-enable) a user's login role in the group, searching the store's schema."""
+    r = _ident(role)
+    _run(conn, f"{'CREATE' if new else 'ALTER'} ROLE {r} LOGIN")
+    _run(conn, f"GRANT {_ident(group)} TO {r}")
+    database = _run(conn, "SELECT current_database()").scalar_one()
+    _run(conn, f"ALTER ROLE {r} IN DATABASE {_ident(database)} SET search_path = {_ident(schema)}")
+
+
 def _user_roles(
     conn: Connection, schema: str, names: RoleNames, passwords: Mapping[int, str]
 ) -> tuple[dict[str, str], dict[str, str], tuple[str, ...]]:
     """A login role in the group for every user; which were created, kept, given passwords."""
-    database = _run(conn, "SELECT current_database()").scalar_one()
     mapped = dict(_run(conn, f"SELECT role_name, user_id FROM {ROLE_TABLE}").all())
     existing = set(_run(conn, "SELECT rolname FROM pg_catalog.pg_roles").scalars())
     created: dict[str, str] = {}
@@ -410,26 +422,17 @@ def _user_roles(
     with_password: list[str] = []
     for user_id, email in _run(conn, "SELECT id, email FROM users ORDER BY id").all():
         role = names.user_role(user_id)
-        r = _ident(role)
         if role in existing and mapped.get(role) != user_id:
             raise InvalidValue(
                 f"the database role {role!r} exists but is not this store's role for {email}; "
                 "roles are shared by the whole cluster, so give this store a role prefix of "
                 "its own"
             )
-        if role in existing:
-            _run(conn, f"ALTER ROLE {r} LOGIN")
-            kept[role] = email
-        else:
-            _run(conn, f"CREATE ROLE {r} LOGIN")
-            created[role] = email
-        _run(conn, f"GRANT {_ident(names.group)} TO {r}")
-        _run(
-            conn,
-            f"ALTER ROLE {r} IN DATABASE {_ident(database)} SET search_path = {_ident(schema)}",
-        )
+        _set_up_role(conn, role, role not in existing, names.group, schema)
+        (kept if role in existing else created)[role] = email
         if user_id in passwords:
-            _run(conn, f"ALTER ROLE {r} PASSWORD '{_verifier(conn, role, passwords[user_id])}'")
+            verifier = _verifier(conn, role, passwords[user_id])
+            _run(conn, f"ALTER ROLE {_ident(role)} PASSWORD '{verifier}'")
             with_password.append(role)
         _run(
             conn,
