@@ -263,13 +263,40 @@ def test_bad_horizon_and_unknown_source_are_reported(power: wb.Sensor) -> None:
     assert "['forecaster', 'meter']" in view.message
 
 
-def test_calculated_attribute(power: wb.Sensor, plant: wb.Object) -> None:
+def test_calculated_attribute_replayed_beside_its_sensor(
+    power: wb.Sensor, plant: wb.Object
+) -> None:
+    estimate = plant.attribute("Estimate")  # @t('.Output') * 2, Output being the power sensor
+    plant.attribute("Output").set(power)
+    view = BeliefView(series=[power, estimate], sources=["meter", "calculation"])
+    assert view.message == ""
+    # Per event the most recent median belief of any source, doubled: the meter's by now.
+    assert values(view, "calculation") == {f"{h:02d}:00": 2 * (10.0 + h) for h in range(6)}
+    view.belief_time = "2025-01-01T02:30Z"  # meter for 00-01, the forecasts after
+    assert list(values(view, "calculation").values()) == [20.0, 22.0, 22.0, 40.0, 42.0, 44.0]
+    view.belief_time = DAY_AHEAD
+    assert list(values(view, "calculation").values()) == [18.0 + 2 * h for h in range(6)]
+    [figure] = figures(view)  # one unit, one panel; the calculation is a step curve too
+    assert figure.yaxis[0].axis_label == "value (MW)"
+    meter, calculation = glyph_data(figure, Line)
+    assert len(meter["value0"]) == 0  # nothing measured yet
+    assert calculation["value0"][:2].tolist() == [18.0, 18.0]
+    view.sources, view.horizon = [], "PT12H"
+    assert "PlantA.Estimate is calculated: a horizon (rolling viewpoint) applies to sensors" in (
+        view.message
+    )
+    assert set(view.data()["series"]) == {"PlantA:power"}
+
+
+def test_calculated_attribute_alone_needs_a_period(power: wb.Sensor, plant: wb.Object) -> None:
     estimate = plant.attribute("Estimate")
     plant.attribute("Output").set(power)
     view = BeliefView(series=[estimate])
-    if not hasattr(estimate, "beliefs"):
-        assert "cannot read calculated attributes as beliefs" in view.message
-        assert view.data().empty
-        return
+    assert "give the period (start and end) to calculate it over" in view.message
+    assert view.data().empty
+    view.start, view.end = "2025-01-01T00:00Z", "2025-01-01T02:00Z"
     assert view.message == ""
-    assert set(view.data()["series"]) == {"PlantA.Estimate"}
+    assert values(view, "calculation") == {"00:00": 20.0, "01:00": 22.0}
+    plant.attribute("Output").set(None)
+    view.refresh()  # the expression now reads nothing: said, not raised
+    assert view.message != "" and view.data().empty

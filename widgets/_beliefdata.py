@@ -36,7 +36,9 @@ __all__ = [
     "Cache",
     "SeriesData",
     "belief_times",
+    "data_span",
     "event_ends",
+    "is_calculated",
     "load_series",
     "series_key",
     "utc",
@@ -128,11 +130,16 @@ def _beliefs_sources(dataset: xr.Dataset) -> tuple[tuple[str, ...], frozenset[st
     if "belief" in dataset.dims:
         names = np.asarray(dataset["source"].values).astype(str)
         spread = names[dataset["cumulative_probability"].values != 0.5]
-    else:
-        rows = dataset.beliefs.to_pandas().reset_index()
-        names = rows["source"].astype(str).to_numpy()
-        spread = names[rows["cumulative_probability"].to_numpy() != 0.5]
-    return tuple(sorted({str(n) for n in names})), frozenset(str(n) for n in spread)
+        return tuple(sorted({str(n) for n in names})), frozenset(str(n) for n in spread)
+    # The series layout (a calculation's belief times may be unknown: look at the values).
+    value = dataset["value"]
+    held = value.notnull()
+    levels = held.sum("cumulative_probability") if "cumulative_probability" in value.dims else held
+    others = [d for d in levels.dims if d != "source"]
+    present = held.any([d for d in held.dims if d != "source"]).values
+    varied = (levels > 1).any(others).values
+    sources = np.asarray(dataset["source"].values).astype(str)
+    return tuple(sorted(sources[present])), frozenset(sources[varied])
 
 
 def load_series(
@@ -176,16 +183,15 @@ def _load_attribute(
         raise wb.InvalidValue(
             f"{item.full_name} has neither a sensor nor an expression: nothing to plot"
         )
-    reader = getattr(item, "beliefs", None)
-    if reader is None:
+    if start is None or end is None:
         raise wb.InvalidValue(
-            f"{item.full_name} is calculated ({value.source} expression {value.expression!r}), "
-            "and this workbench cannot read calculated attributes as beliefs "
-            "(Attribute.beliefs is missing)"
+            f"{item.full_name} is calculated ({value.source} expression {value.expression!r}): "
+            "give the period (start and end) to calculate it over, or show it beside a sensor "
+            "whose data sets the period"
         )
 
     def calculate(as_of: pd.Timestamp | None) -> xr.Dataset:
-        return reader(start, end, as_of=as_of)  # type: ignore[no-any-return]
+        return item.beliefs(start, end, as_of=as_of)  # type: ignore[no-any-return]
 
     latest = calculate(None)
     names, spread = _beliefs_sources(latest)
@@ -197,6 +203,28 @@ def _load_attribute(
         probabilistic=spread,
         **_attrs_of(latest, item.unit),
     )
+
+
+def is_calculated(item: wb.Sensor | wb.Attribute) -> bool:
+    """Whether a series item is a timeseries attribute computed from an expression."""
+    if isinstance(item, wb.Sensor) or item.value_type is not wb.ValueType.TIMESERIES:
+        return False
+    value = item.value
+    return value.sensor_id is None and value.expression is not None
+
+
+def data_span(loaded: Sequence[SeriesData]) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The first event start and the last event end (UTC) of the sensors' beliefs."""
+    firsts, lasts = [], []
+    for data in loaded:
+        if data.beliefs is None or not data.beliefs.sizes["belief"]:
+            continue
+        events = data.beliefs["event_start"].values.astype("datetime64[ns]")
+        firsts.append(events.min())
+        lasts.append(event_ends(events.max(keepdims=True), data.resolution, data.timezone)[0])
+    if not firsts:
+        return None, None
+    return pd.Timestamp(min(firsts), tz="UTC"), pd.Timestamp(max(lasts), tz="UTC")
 
 
 def _only_sources(dataset: xr.Dataset, sources: Sequence[str]) -> xr.Dataset:

@@ -8,6 +8,7 @@ a step series gets a closing point at each event's end, and gaps between events 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,10 +20,32 @@ from bokeh.palettes import Category10_10
 
 from widgets._beliefdata import SeriesData, event_ends
 
-__all__ = ["Track", "UnitGroup", "band_points", "curve_points", "groups", "overlay"]
+__all__ = [
+    "Drawing",
+    "Track",
+    "UnitGroup",
+    "band_points",
+    "curve_points",
+    "groups",
+    "overlay",
+    "pretty_unit",
+]
 
 DASHES = ("solid", "dashed", "dotted", "dotdash", "dashdot")
 TIME = hv.Dimension("event_start", label="time (UTC)")
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-.", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻·")
+
+
+def pretty_unit(unit: str) -> str:
+    """A unit for an axis label: powers as superscripts, ``m**3/s`` -> ``m³/s``.
+
+    >>> pretty_unit("m**3/s"), pretty_unit("EUR/MWh"), pretty_unit("kg*m**-3")
+    ('m³/s', 'EUR/MWh', 'kg·m⁻³')
+    """
+    powered = re.sub(r"\*\*(-?\d+)", lambda m: m.group(1).translate(_SUPERSCRIPT), unit)
+    return powered.replace("*", "·")
 
 
 @dataclass(frozen=True)
@@ -52,7 +75,9 @@ class UnitGroup:
     @property
     def y(self) -> hv.Dimension:
         # One dimension name per group: panels in other units must not share the y range.
-        return hv.Dimension(f"value{self.index}", label=self.ylabel, unit=self.unit or None)
+        return hv.Dimension(
+            f"value{self.index}", label=self.ylabel, unit=pretty_unit(self.unit) or None
+        )
 
 
 def _ylim(values: Sequence[np.ndarray[Any, Any]]) -> tuple[float, float] | None:
@@ -89,13 +114,13 @@ def groups(
     result = []
     for index, (unit, positions) in enumerate(units.items()):
         tracks = []
-        for position in positions:
+        for rank, position in enumerate(positions):
             data = loaded[position]
             for source in data.sources:
                 if sources and source not in sources:
                     continue
                 label = source if len(loaded) == 1 else f"{data.label} · {source}"
-                dash = DASHES[position % len(DASHES)]
+                dash = DASHES[rank % len(DASHES)]
                 band = source in data.probabilistic
                 tracks.append(
                     Track(data.key, data.label, source, label, colors[source], dash, band)
@@ -154,29 +179,35 @@ def band_points(rows: pd.DataFrame, data: SeriesData, column: str) -> pd.DataFra
     )
 
 
-def overlay(
-    group: UnitGroup,
-    loaded: Mapping[tuple[str, Any], SeriesData],
-    frames: Mapping[tuple[str, Any], pd.DataFrame],
-) -> hv.Overlay:
-    """One panel: for every track a band (when probabilistic) and a curve, always in the same
-    order, so a replay only changes data."""
-    y = group.y
-    elements: list[hv.Element] = []
-    for track in group.tracks:
-        data = loaded[track.key]
-        frame = frames[track.key]
-        rows = frame[frame["source"] == track.source]
-        if track.band:
-            band = band_points(rows, data, y.name)
-            elements.append(
-                hv.Area(band, TIME, [y, f"{y.name}_upper"], label=track.label).opts(
+_NO_ROWS = pd.DataFrame(
+    {
+        "event_start": pd.Series(dtype="datetime64[ns]"),
+        "value": pd.Series(dtype=float),
+        "lower": pd.Series(dtype=float),
+        "upper": pd.Series(dtype=float),
+    }
+)
+
+
+class Drawing:
+    """Draws one panel: for every track a band (when probabilistic) and a curve, always in the
+    same order, so a replay only changes data. The styled elements are made once and cloned
+    with each moment's data (styling every element anew would cost more than the data)."""
+
+    def __init__(self, group: UnitGroup, loaded: Mapping[tuple[str, Any], SeriesData]) -> None:
+        self.group = group
+        self.loaded = loaded
+        y = group.y
+        self._templates: list[tuple[Track, bool, hv.Element]] = []
+        for track in group.tracks:
+            data = loaded[track.key]
+            if track.band:
+                area = hv.Area([], TIME, [y, f"{y.name}_upper"], label=track.label).opts(
                     color=track.color, fill_alpha=0.2, line_width=0, backend="bokeh"
                 )
-            )
-        interpolation = "steps-post" if data.curve_type == "step" else "linear"
-        elements.append(
-            hv.Curve(curve_points(rows, data, y.name), TIME, y, label=track.label).opts(
+                self._templates.append((track, True, area))
+            interpolation = "steps-post" if data.curve_type == "step" else "linear"
+            curve = hv.Curve([], TIME, y, label=track.label).opts(
                 color=track.color,
                 line_dash=track.dash,
                 line_width=2,
@@ -184,16 +215,45 @@ def overlay(
                 tools=["hover"],
                 backend="bokeh",
             )
-        )
-    options: dict[str, Any] = {
-        "responsive": True,
-        "min_height": 320,
-        "show_grid": True,
-        "legend_position": "right",
-        "ylabel": f"{y.label} ({group.unit})" if group.unit else y.label,
-    }
-    if group.xlim is not None:
-        options["xlim"] = group.xlim
-    if group.ylim is not None:
-        options["ylim"] = group.ylim
-    return hv.Overlay(elements).opts(backend="bokeh", **options)
+            self._templates.append((track, False, curve))
+        self._panel = hv.Overlay([]).opts(backend="bokeh", **self._overlay_options())
+
+    def _overlay_options(self) -> dict[str, Any]:
+        group, y = self.group, self.group.y
+        options: dict[str, Any] = {
+            "responsive": True,
+            "height": 320,
+            "show_grid": True,
+            "title": "",
+            "legend_position": "right",
+            "ylabel": f"{y.label} ({pretty_unit(group.unit)})" if group.unit else y.label,
+        }
+        if group.xlim is not None:
+            options["xlim"] = group.xlim
+        if group.ylim is not None:
+            options["ylim"] = group.ylim
+        return options
+
+    def __call__(self, frames: Mapping[tuple[str, Any], pd.DataFrame]) -> hv.Overlay:
+        """The panel of one moment, from its viewpoint frames."""
+        name = self.group.y.name
+        split = {
+            key: dict(iter(frame.groupby("source", sort=False)))
+            for key, frame in frames.items()
+            if key in self.loaded
+        }
+        elements = []
+        for track, band, template in self._templates:
+            rows = split[track.key].get(track.source, _NO_ROWS)
+            make = band_points if band else curve_points
+            elements.append(template.clone(data=make(rows, self.loaded[track.key], name)))
+        return self._panel.clone(elements)
+
+
+def overlay(
+    group: UnitGroup,
+    loaded: Mapping[tuple[str, Any], SeriesData],
+    frames: Mapping[tuple[str, Any], pd.DataFrame],
+) -> hv.Overlay:
+    """One panel of one moment (see :class:`Drawing`, which keeps its styled elements)."""
+    return Drawing(group, loaded)(frames)

@@ -28,6 +28,7 @@ from panel.viewable import Viewer
 
 import workbench as wb
 from widgets._beliefdata import Cache, utc
+from widgets._beliefplot import pretty_unit
 
 __all__ = ["METRICS", "AccuracyView"]
 
@@ -87,7 +88,12 @@ class AccuracyView(Viewer):
         self.plot: hv.Layout | hv.Overlay = hv.Overlay([])
         self._pane = pn.pane.HoloViews(self.plot, backend="bokeh", sizing_mode="stretch_width")
         self._table = pn.widgets.Tabulator(
-            pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width"
+            pd.DataFrame(),
+            disabled=True,
+            show_index=False,
+            pagination="local",
+            page_size=12,
+            sizing_mode="stretch_width",
         )
         self._alert = pn.pane.Alert("", alert_type="warning", visible=False)
         self._reference_select = pn.widgets.Select(label="reference (truth)", options=[])
@@ -238,7 +244,7 @@ class AccuracyView(Viewer):
         colors = {s: Category10_10[i % 10] for i, s in enumerate(self.sources)}
         for metric in self.metrics:
             unit = "%" if metric in ("MAPE", "WAPE") else units
-            y = hv.Dimension(metric, unit=unit or None)
+            y = hv.Dimension(metric, unit=pretty_unit(unit) or None)
             x = hv.Dimension("horizon_hours", label="belief horizon", unit="h")
             lines = []
             for source, rows in by_horizon.groupby("source", sort=True):
@@ -250,7 +256,7 @@ class AccuracyView(Viewer):
                 hv.Overlay(lines).opts(
                     title=metric,
                     responsive=True,
-                    min_height=260,
+                    height=260,
                     show_grid=True,
                     legend_position="right",
                     backend="bokeh",

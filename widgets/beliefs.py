@@ -10,7 +10,7 @@ parameters; set them from code or through the controls::
 
     pn.extension(inline=True)
     ws = wb.connect()
-    view = BeliefView(workspace=ws, series=[ws.sensor("Model/Demo/East:price")])
+    view = BeliefView(workspace=ws, series=ws.sensors()[:2])
     view.belief_time = "2025-01-01T12:00Z"   # what was known then
     view.horizon = "PT24H"                   # or: the day-ahead beliefs of every event
     view                                     # in a notebook; view.servable() under panel serve
@@ -34,13 +34,14 @@ from widgets._beliefdata import (
     Cache,
     SeriesData,
     belief_times,
-    event_ends,
+    data_span,
+    is_calculated,
     load_series,
     series_key,
     utc,
     viewpoint_frame,
 )
-from widgets._beliefplot import UnitGroup, groups, overlay
+from widgets._beliefplot import Drawing, UnitGroup, groups
 
 __all__ = ["HORIZONS", "BeliefView"]
 
@@ -125,7 +126,7 @@ class BeliefView(Viewer):
         self._stream = hv.streams.Params(self, ["belief_time", "horizon"])
         self.plot: hv.DynamicMap | hv.Layout | hv.Overlay = hv.Overlay([])
         self._build_controls()
-        self._pane = pn.pane.HoloViews(self.plot, backend="bokeh", sizing_mode="stretch_both")
+        self._pane = pn.pane.HoloViews(self.plot, backend="bokeh", sizing_mode="stretch_width")
         self._alert = pn.pane.Alert("", alert_type="danger", visible=False)
         self._reload()
 
@@ -169,54 +170,50 @@ class BeliefView(Viewer):
             sizing_mode="stretch_width",
         )
         replay = pn.Row(self._player, self._latest_button, sizing_mode="stretch_width")
-        return pn.Column(
-            controls, replay, self._alert, self._pane, sizing_mode="stretch_both", min_height=480
-        )
+        return pn.Column(controls, replay, self._alert, self._pane, sizing_mode="stretch_width")
 
     # -- loading (period, series and sources change the plot's structure) -------------------
 
     @param.depends("series", "start", "end", "sources", watch=True)
     def _reload(self) -> None:
         start, end = utc(self.start, "start"), utc(self.end, "end")
-        self._loaded, self._load_errors = [], []
-        for item in self.series:
-            key = (series_key(item), start, end)
-            try:
-                self._loaded.append(
-                    self._series_cache.get(key, lambda i=item: load_series(i, start, end))
-                )
-            except (wb.WorkbenchError, ValueError, KeyError, PermissionError) as exc:
-                self._load_errors.append(f"{_name(item)}: {exc}")
+        self._load_errors = []
+        slots: dict[int, SeriesData] = {}
+        calculated = {i for i, item in enumerate(self.series) if is_calculated(item)}
+        for position, item in enumerate(self.series):
+            if position not in calculated:
+                self._load(slots, position, item, start, end)
+        # A calculation needs a period: by default the span of the sensors' data beside it.
+        first, last = data_span(list(slots.values()))
+        period = (start or first, end or last)
+        for position in sorted(calculated):
+            self._load(slots, position, self.series[position], *period)
+        self._loaded = [slots[position] for position in sorted(slots)]
         self._frame_cache.clear()
         latest = self._frames(None, None)
-        self._groups = groups(self._loaded, self.sources, latest, self._xlim(start, end))
+        xlim = (
+            None if None in period else (period[0].tz_localize(None), period[1].tz_localize(None))
+        )
+        self._groups = groups(self._loaded, self.sources, latest, xlim)
         self._update_times()
         self._update_controls()
         self.plot = self._make_plot()
         self._pane.object = self.plot
         self._report()
 
-    def _xlim(
-        self, start: pd.Timestamp | None, end: pd.Timestamp | None
-    ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-        if start is not None and end is not None:
-            return (start.tz_localize(None), end.tz_localize(None))
-        firsts, lasts = [], []
-        for data in self._loaded:
-            frame = self._frames(None, None).get(data.key)
-            if data.beliefs is not None and data.beliefs.sizes["belief"]:
-                events = data.beliefs["event_start"].values
-            elif frame is not None and len(frame):
-                events = frame["event_start"].to_numpy("datetime64[ns]")
-            else:
-                continue
-            firsts.append(events.min())
-            lasts.append(event_ends(np.array([events.max()]), data.resolution, data.timezone)[0])
-        if not firsts:
-            return None
-        low = start.tz_localize(None) if start is not None else pd.Timestamp(min(firsts))
-        high = end.tz_localize(None) if end is not None else pd.Timestamp(max(lasts))
-        return (low, high) if high > low else None
+    def _load(
+        self,
+        slots: dict[int, SeriesData],
+        position: int,
+        item: wb.Sensor | wb.Attribute,
+        start: pd.Timestamp | None,
+        end: pd.Timestamp | None,
+    ) -> None:
+        key = (series_key(item), start, end)
+        try:
+            slots[position] = self._series_cache.get(key, lambda: load_series(item, start, end))
+        except (wb.WorkbenchError, ValueError, KeyError, PermissionError) as exc:
+            self._load_errors.append(f"{_name(item)}: {exc}")
 
     def _update_times(self) -> None:
         times = [belief_times(data, self.sources) for data in self._loaded]
@@ -228,18 +225,22 @@ class BeliefView(Viewer):
             self.belief_times = [pd.Timestamp(t).tz_localize("UTC") for t in every]
 
     def _make_plot(self) -> hv.DynamicMap | hv.Layout | hv.Overlay:
-        if not self._groups:
-            return hv.Overlay([])
+        if not self._groups:  # empty axes: Bokeh cannot draw an Overlay of nothing
+            return hv.Overlay([hv.Curve([])])
         maps = [
             hv.DynamicMap(self._callback(group), streams=[self._stream]) for group in self._groups
         ]
         return maps[0] if len(maps) == 1 else hv.Layout(maps).cols(1)
 
     def _callback(self, group: UnitGroup) -> Callable[..., hv.Overlay]:
+        loaded = {data.key: data for data in self._loaded}
+        drawing = Drawing(group, loaded)
+        drawn = Cache(4)  # the same moment is drawn for the plot and for ``view.plot``
+
         def draw(belief_time: Any = None, horizon: Any = None) -> hv.Overlay:
-            frames = self._frames(belief_time, horizon)
-            loaded = {data.key: data for data in self._loaded}
-            return overlay(group, loaded, _complete(frames, loaded))
+            frames = _complete(self._frames(belief_time, horizon), loaded)
+            key = (utc(belief_time, "belief_time"), horizon or None)
+            return drawn.get(key, lambda: drawing(frames))  # type: ignore[no-any-return]
 
         return draw
 
@@ -273,7 +274,7 @@ class BeliefView(Viewer):
         self._frames(self.belief_time, self.horizon)
         for dmap in _dynamic_maps(self.plot):
             dmap[()]  # keep the map's current frame in step even before it is displayed
-        self._update_controls()
+        self._update_controls(structure=False)
         self._report()
 
     def _report(self) -> None:
@@ -302,7 +303,7 @@ class BeliefView(Viewer):
         )
         self._player = pn.widgets.DiscretePlayer(
             label="belief time", options=["latest"], value="latest", interval=600,
-            loop_policy="once", show_value=True, sizing_mode="stretch_width",
+            loop_policy="once", show_value=True, show_loop_controls=False, sizing_mode="stretch_width",
         )  # fmt: skip
         self._latest_button = pn.widgets.Button(label="latest", width=80, align="end")
         self._latest_button.on_click(lambda _: setattr(self, "belief_time", None))
@@ -325,25 +326,29 @@ class BeliefView(Viewer):
             value = None if isinstance(value, str) else value
         setattr(self, name, value)
 
-    def _update_controls(self) -> None:
-        """Show the parameters' values in the controls (without echoing back)."""
+    def _update_controls(self, structure: bool = True) -> None:
+        """Show the parameters' values in the controls (without echoing back); ``structure``
+        also renews their options (not needed while replaying)."""
         self._syncing = True
         try:
+            if structure:
+                self._renew_options()
             self._start_input.value = _naive_or_none(utc(self.start, "start"))
             self._end_input.value = _naive_or_none(utc(self.end, "end"))
-            options = dict(HORIZONS)
-            if self.horizon not in options.values():
-                options[f"at least {self.horizon} ahead"] = self.horizon
-            self._horizon_select.options = options
+            if self.horizon not in self._horizon_select.options.values():
+                extra = {f"at least {self.horizon} ahead": self.horizon}
+                self._horizon_select.options = {**HORIZONS, **extra}
             self._horizon_select.value = self.horizon
-            known = sorted({s for data in self._loaded for s in data.sources} | set(self.sources))
-            self._source_choice.options = known
             self._source_choice.value = list(self.sources)
-            steps = {_label(t): t for t in self.belief_times}
-            self._player.options = {**steps, "latest": "latest"} if steps else {"latest": "latest"}
             self._player.value = _nearest(self.belief_times, utc(self.belief_time, "belief_time"))
         finally:
             self._syncing = False
+
+    def _renew_options(self) -> None:
+        known = sorted({s for data in self._loaded for s in data.sources} | set(self.sources))
+        self._source_choice.options = known
+        steps: dict[str, Any] = {_label(t): t for t in self.belief_times}
+        self._player.options = {**steps, "latest": "latest"}
 
 
 def _nearest(times: list[pd.Timestamp], moment: pd.Timestamp | None) -> Any:
@@ -365,10 +370,14 @@ def _complete(
     frames: dict[tuple[str, Any], pd.DataFrame], loaded: dict[tuple[str, Any], SeriesData]
 ) -> dict[tuple[str, Any], pd.DataFrame]:
     """Frames for every loaded series (an empty one where computing failed)."""
-    empty = pd.DataFrame({c: pd.Series(dtype=float) for c in COLUMNS})
-    empty["event_start"] = pd.Series(dtype="datetime64[ns]")
-    empty["source"] = pd.Series(dtype=object)
-    return {key: frames.get(key, empty) for key in loaded}
+    if all(key in frames for key in loaded):
+        return frames
+    return {key: frames.get(key, _EMPTY) for key in loaded}
+
+
+_EMPTY = pd.DataFrame({c: pd.Series(dtype=float) for c in COLUMNS}).astype(
+    {"event_start": "datetime64[ns]", "belief_time": "datetime64[ns]", "source": object}
+)
 
 
 def _dynamic_maps(plot: Any) -> list[hv.DynamicMap]:
