@@ -53,7 +53,15 @@ def test_help_lists_every_command_and_group() -> None:
     for name in ["init", "tree", "demo", "definitions", "models", "accounts", "users"]:
         assert name in text
     assert "WORKBENCH_URL" in text
-    assert [name for name, _ in GROUPS] == ["definitions", "models", "accounts", "users", "db"]
+    assert [name for name, _ in GROUPS] == [
+        "definitions",
+        "models",
+        "accounts",
+        "users",
+        "sensors",
+        "beliefs",
+        "db",
+    ]
     assert [c.__name__ for c in COMMANDS] == ["init", "tree", "demo", "serve", "report"]
     assert "export" in ok("definitions", "--help") and "import" in ok("models", "--help")
 

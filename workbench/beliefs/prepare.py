@@ -247,13 +247,14 @@ def _belief_times(
     moment = belief_time if belief_time is not None else now
     if moment is None:
         return np.full(len(starts), utc_instant(pd.Timestamp.now("UTC"), "now"))
+    instant = utc_instant(moment, "belief_time")  # InvalidValue for what is not a time
     if pd.Timestamp(moment).tzinfo is None:
         which = "belief_time" if belief_time is not None else "now"
         raise InvalidValue(
             f"{which}={moment!r} is naive; give a timezone-aware time such as "
             "'2025-01-01T12:00+01:00'"
         )
-    return np.full(len(starts), utc_instant(moment, "belief_time"))
+    return np.full(len(starts), instant)
 
 
 def _horizons(raw: RawBeliefs, horizon: Duration | None, size: int) -> NDArray[np.timedelta64]:

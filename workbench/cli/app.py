@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from workbench.cli import accounts, db, definitions, models, report, serve, store
+from workbench.cli import accounts, db, definitions, models, report, sensors, serve, store
 from workbench.cli.common import Settings, fail
 from workbench.errors import WorkbenchError
 
@@ -40,6 +40,8 @@ GROUPS: list[tuple[str, typer.Typer]] = [
     ("models", models.app),
     ("accounts", accounts.accounts_app),
     ("users", accounts.users_app),
+    ("sensors", sensors.sensors_app),
+    ("beliefs", sensors.beliefs_app),
     ("db", db.app),
 ]
 #: Top-level commands: ``workbench COMMAND ...``.
