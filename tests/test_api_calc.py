@@ -59,22 +59,29 @@ def build(ws: wb.Workspace, plants: int = 2, name: str = "Sys", account: Any = N
     system = md.create_object_definition("System")
     system.add_attribute("To_Plants", "ownership_many", target=plant)
     system.add_attribute("To_Areas", "ownership_many", target=area)
-    system.add_attribute("Total", "timeseries", unit="MW",
-                         template="@SUM(@T('.To_Plants/*.Production'))")  # fmt: skip
+    system.add_attribute(
+        "Total", "timeseries", unit="MW", template="@SUM(@T('.To_Plants/*.Production'))"
+    )
     model = ws.create_model(name, md, system, account=account)
     areas = model.add_children("To_Areas", ["NO1", "NO2"], area)
     for k, a in enumerate(areas):
         price = a.add_sensor("price", unit="EUR/MWh", resolution="1h", catalog_path="Prices")
-        price.ingest(pd.Series(np.full(24, 100.0 * (k + 1)), index=HOURS), source="market",
-                     belief_time="2024-12-31T12:00Z")  # fmt: skip
+        price.ingest(
+            pd.Series(np.full(24, 100.0 * (k + 1)), index=HOURS),
+            source="market",
+            belief_time="2024-12-31T12:00Z",
+        )
         a["Price"] = price
     names = [f"P{i}" for i in range(plants)]
     created = model.add_children("To_Plants", names, plant)
     with ws.transaction():
         for i, p in enumerate(created):
             sensor = p.add_sensor("inflow", unit="m^3/s", resolution="1h")
-            sensor.ingest(pd.Series(inflow_of(i), index=HOURS), source="meter",
-                          belief_time="2025-01-02T00:00Z")  # fmt: skip
+            sensor.ingest(
+                pd.Series(inflow_of(i), index=HOURS),
+                source="meter",
+                belief_time="2025-01-02T00:00Z",
+            )
             p["Inflow"] = sensor
             p["Head"] = 100.0 + i
     return Hydro(ws, md, model, created, areas, plant)
@@ -107,7 +114,7 @@ def test_a_template_is_evaluated_for_each_object(hydro: Hydro) -> None:
         assert ds["value"].attrs["units"] == "MW"
         assert (ds.attrs["origin"], ds.attrs["expression"]) == ("template", PRODUCTION)
         np.testing.assert_allclose(ds["value"].values[:, 0], production(i))
-        assert ds.sizes["event_start"] == 24 and ds.attrs["sensor"].endswith("P%d.Production" % i)
+        assert ds.sizes["event_start"] == 24 and ds.attrs["sensor"].endswith(f"P{i}.Production")
 
 
 def test_an_attribute_holding_a_sensor_reads_its_most_recent_beliefs(hydro: Hydro) -> None:
@@ -155,8 +162,10 @@ def test_a_template_calculation_serves_several_attribute_definitions(hydro: Hydr
     assert ds["value"].attrs["units"] == "kW"
     np.testing.assert_allclose(ds["value"].values[:, 0], production(0) * 1000)
     calc.set_expression(PRODUCTION + " * 0.5")
-    for attribute, factor in ((other.attribute("Output"), 1000 * 0.5),
-                              (hydro.plants[0].attribute("Production"), 0.5)):  # fmt: skip
+    for attribute, factor in (
+        (other.attribute("Output"), 1000 * 0.5),
+        (hydro.plants[0].attribute("Production"), 0.5),
+    ):
         changed = attribute.beliefs(*DAY)
         np.testing.assert_allclose(changed["value"].values[:, 0], production(0) * factor)
 
@@ -203,8 +212,10 @@ def test_absolute_paths_full_names_and_sensor_paths(hydro: Hydro) -> None:
     ws = hydro.ws
     for path in ("Model/Sys/P1.Inflow", "Model/Sys.To_Plants/P1.Inflow", "Model/Sys/P1:inflow"):
         np.testing.assert_allclose(values(ws.evaluate(f"@t('{path}')", *DAY)), inflow_of(1))
-    assert ws.evaluate("@d('Model/Sys/P0.Head') + @d('.Head')", *DAY,
-                       relative_to=hydro.plants[1]) == 201.0  # fmt: skip
+    assert (
+        ws.evaluate("@d('Model/Sys/P0.Head') + @d('.Head')", *DAY, relative_to=hydro.plants[1])
+        == 201.0
+    )
 
 
 def test_numbers_strings_rating_curves_and_xy_sets_on_objects(hydro: Hydro) -> None:
@@ -213,9 +224,15 @@ def test_numbers_strings_rating_curves_and_xy_sets_on_objects(hydro: Hydro) -> N
     owned = "IF @s('.Owner') = 'Acme' THEN @d('.Head') ELSE 0 [m] ENDIF"
     assert ws.evaluate(owned, *DAY, relative_to=plant) == 100.0
     assert ws.infer_unit(owned, relative_to=plant) == "m"
-    curve = RatingCurve((RatingCurveVersion(
-        pd.Timestamp("2020-01-01T00:00Z").to_pydatetime(), 0.0,
-        (RatingSegment(100.0, 0.5, 0.0, 1.0),)),))  # fmt: skip
+    curve = RatingCurve(
+        (
+            RatingCurveVersion(
+                pd.Timestamp("2020-01-01T00:00Z").to_pydatetime(),
+                0.0,
+                (RatingSegment(100.0, 0.5, 0.0, 1.0),),
+            ),
+        )
+    )
     plant["TailwaterCurve"] = curve
     tail = ws.evaluate("@RatingCurve(@t('.Inflow'))", *DAY, relative_to=plant)
     np.testing.assert_allclose(values(tail), inflow_of(0) * 0.5)
@@ -232,8 +249,7 @@ def test_nothing_found_names_the_path_unless_a_default_is_given(hydro: Hydro) ->
         ws.evaluate("@t('.Outflow')", *DAY, relative_to=plant)
     with pytest.raises(wb.ExpressionError, match=r"nothing found at 'Model/Sys/P9:inflow'"):
         ws.evaluate("@t('Model/Sys/P9:inflow')", *DAY)
-    fallback = ws.evaluate("@t('.Outflow', 5 [m^3/s]) + @t('.Inflow') * 0", *DAY,
-                           relative_to=plant)  # fmt: skip
+    fallback = ws.evaluate("@t('.Outflow', 5 [m^3/s]) + @t('.Inflow') * 0", *DAY, relative_to=plant)
     np.testing.assert_allclose(values(fallback), 5.0)
     assert ws.evaluate("@d('.Depth', 7)", *DAY, relative_to=plant) == 7.0
     with pytest.raises(wb.ExpressionError, match="relative"):
@@ -244,11 +260,15 @@ def test_nothing_found_names_the_path_unless_a_default_is_given(hydro: Hydro) ->
 
 def test_cycles_are_refused_naming_the_cycle(hydro: Hydro) -> None:
     plant = hydro.plants[0]
-    hydro.plant_type.add_attribute("Spill", "timeseries", unit="MW",
-                                   template="@t('.Production') * 0.1")  # fmt: skip
+    hydro.plant_type.add_attribute(
+        "Spill", "timeseries", unit="MW", template="@t('.Production') * 0.1"
+    )
     plant["Production"] = "@t('.Spill') * 2"
-    with pytest.raises(wb.ExpressionError, match=r"refers to itself: .*P0\.Production -> "
-                       r".*P0\.Spill -> .*P0\.Production"):  # fmt: skip
+    with pytest.raises(
+        wb.ExpressionError,
+        match=r"refers to itself: .*P0\.Production -> "
+        r".*P0\.Spill -> .*P0\.Production",
+    ):
         plant.attribute("Production").beliefs(*DAY)
     plant["Production"] = "@t('.Production')"
     with pytest.raises(wb.ExpressionError, match=r"refers to itself: .*P0\.Production"):
@@ -264,22 +284,29 @@ def test_cycles_are_refused_naming_the_cycle(hydro: Hydro) -> None:
 
 def test_virtual_series_are_stored_validated_and_usable_by_path(hydro: Hydro) -> None:
     ws = hydro.ws
-    total = ws.create_virtual_series("Total", "@SUM(@T('.To_Plants/*.Inflow'))",
-                                     catalog_path="Hydro/Sums", relative_to=hydro.system)  # fmt: skip
+    total = ws.create_virtual_series(
+        "Total",
+        "@SUM(@T('.To_Plants/*.Inflow'))",
+        catalog_path="Hydro/Sums",
+        relative_to=hydro.system,
+    )
     assert total.path == "Catalog/Hydro/Sums/Total" and same_unit(total.unit, "m^3/s")
     ds = total.beliefs(*DAY)
     np.testing.assert_allclose(ds["value"].values[:, 0], inflow_of(0) + inflow_of(1))
     doubled = ws.evaluate("@t('Catalog/Hydro/Sums/Total') * 2", *DAY)
     np.testing.assert_allclose(values(doubled), (inflow_of(0) + inflow_of(1)) * 2)
-    litres = ws.create_virtual_series("Litres", "@t('Catalog/Hydro/Sums/Total')",
-                                      catalog_path="Hydro", unit="l/s")  # fmt: skip
-    np.testing.assert_allclose(litres.beliefs(*DAY)["value"].values[:, 0],
-                               (inflow_of(0) + inflow_of(1)) * 1000)  # fmt: skip
+    litres = ws.create_virtual_series(
+        "Litres", "@t('Catalog/Hydro/Sums/Total')", catalog_path="Hydro", unit="l/s"
+    )
+    np.testing.assert_allclose(
+        litres.beliefs(*DAY)["value"].values[:, 0], (inflow_of(0) + inflow_of(1)) * 1000
+    )
     assert ws.virtual_series("Hydro/Sums/Total") == total == ws.virtual_series(total.id)
     assert [v.name for v in ws.virtual_series_list("Hydro")] == ["Litres", "Total"]
     assert [v.name for v in ws.virtual_series_list("Hydro/Sums")] == ["Total"]
     np.testing.assert_allclose(  # a sensor listed in the catalog, by path too
-        values(ws.evaluate("@SUM(@T('Catalog/Prices/price'))", *DAY)), 300.0)
+        values(ws.evaluate("@SUM(@T('Catalog/Prices/price'))", *DAY)), 300.0
+    )
     litres.delete()
     with pytest.raises(wb.NotFound):
         ws.virtual_series("Hydro/Litres")
@@ -287,19 +314,40 @@ def test_virtual_series_are_stored_validated_and_usable_by_path(hydro: Hydro) ->
 
 def test_virtual_series_are_refused_when_wrong(hydro: Hydro) -> None:
     ws, system = hydro.ws, hydro.system
-    refused(ws, wb.UnitError, r"'m \*\* 3 / s'.*'MW'", lambda: ws.create_virtual_series(
-        "Bad", "@t('.To_Plants/P0.Inflow')", unit="MW", relative_to=system))  # fmt: skip
+    refused(
+        ws,
+        wb.UnitError,
+        r"'m \*\* 3 / s'.*'MW'",
+        lambda: ws.create_virtual_series(
+            "Bad", "@t('.To_Plants/P0.Inflow')", unit="MW", relative_to=system
+        ),
+    )
     refused(ws, wb.ExpressionError, "line 1", lambda: ws.create_virtual_series("Bad", "* 2"))
-    refused(ws, wb.ExpressionError, "must give a series",
-            lambda: ws.create_virtual_series("Bad", "@d('Model/Sys/P0.Head')"))  # fmt: skip
-    refused(ws, wb.ExpressionError, r"nothing found at '\.Nope'",
-            lambda: ws.create_virtual_series("Bad", "@t('.Nope')", relative_to=system))
+    refused(
+        ws,
+        wb.ExpressionError,
+        "must give a series",
+        lambda: ws.create_virtual_series("Bad", "@d('Model/Sys/P0.Head')"),
+    )
+    refused(
+        ws,
+        wb.ExpressionError,
+        r"nothing found at '\.Nope'",
+        lambda: ws.create_virtual_series("Bad", "@t('.Nope')", relative_to=system),
+    )
     loop = ws.create_virtual_series("Loop", "@t('Model/Sys/P0.Inflow')", catalog_path="X")
-    refused(ws, wb.ExpressionError, "refers to itself: Catalog/X/Loop",
-            lambda: loop.set_expression("@t('Catalog/X/Loop') + @t('Model/Sys/P0.Inflow')"))
-    refused(ws, wb.InvalidValue, "already holds",
-            lambda: ws.create_virtual_series("Loop", "@t('Model/Sys/P0.Inflow')",
-                                             catalog_path="X"))  # fmt: skip
+    refused(
+        ws,
+        wb.ExpressionError,
+        "refers to itself: Catalog/X/Loop",
+        lambda: loop.set_expression("@t('Catalog/X/Loop') + @t('Model/Sys/P0.Inflow')"),
+    )
+    refused(
+        ws,
+        wb.InvalidValue,
+        "already holds",
+        lambda: ws.create_virtual_series("Loop", "@t('Model/Sys/P0.Inflow')", catalog_path="X"),
+    )
 
 
 # -- viewpoints: as_of, pins, forecasts -------------------------------------------------------
@@ -308,8 +356,9 @@ def test_virtual_series_are_refused_when_wrong(hydro: Hydro) -> None:
 def test_as_of_and_a_pinned_workspace_change_what_is_read(hydro: Hydro) -> None:
     ws, plant = hydro.ws, hydro.plants[0]
     sensor = ws.sensor(plant["Inflow"].sensor_id)
-    sensor.ingest(pd.Series(np.full(24, 999.0), index=HOURS), source="meter",
-                  belief_time="2025-01-03T00:00Z")  # fmt: skip
+    sensor.ingest(
+        pd.Series(np.full(24, 999.0), index=HOURS), source="meter", belief_time="2025-01-03T00:00Z"
+    )
     latest = plant.attribute("Production").beliefs(*DAY)
     np.testing.assert_allclose(latest["value"].values[:, 0], 999.0 * 100 * RHO_G / 1e6)
     before = plant.attribute("Production").beliefs(*DAY, as_of="2025-01-02T12:00Z")
@@ -323,23 +372,29 @@ def test_as_of_and_a_pinned_workspace_change_what_is_read(hydro: Hydro) -> None:
     late = ws.evaluate("@t('.Inflow')", *DAY, relative_to=plant, as_of="2025-01-05T00:00Z")
     np.testing.assert_allclose(values(late), inflow_of(0))  # capped at the pin
     ws.pin(None)
-    known = ws.evaluate("@GetTsAsOfTime(@t('.Inflow'), '2025-01-02T12:00Z')", *DAY,
-                        relative_to=plant)  # fmt: skip
+    known = ws.evaluate(
+        "@GetTsAsOfTime(@t('.Inflow'), '2025-01-02T12:00Z')", *DAY, relative_to=plant
+    )
     np.testing.assert_allclose(values(known), inflow_of(0))
     ahead = ws.evaluate("@GetForecast(@t('.Inflow'), 'PT12H')", *DAY, relative_to=plant)
     assert len(ahead) == 0  # nothing was known 12 hours ahead of its knowledge time
-    window = ws.evaluate("@GetForecast(@t('.Inflow'), '2025-01-02T12:00Z', '2025-01-04T00:00Z')",
-                         *DAY, relative_to=plant)  # fmt: skip
+    window = ws.evaluate(
+        "@GetForecast(@t('.Inflow'), '2025-01-02T12:00Z', '2025-01-04T00:00Z')",
+        *DAY,
+        relative_to=plant,
+    )
     np.testing.assert_allclose(values(window), 999.0)
 
 
 def test_an_irregular_step_series_holds_its_last_value_into_the_period(hydro: Hydro) -> None:
     plant = hydro.plants[0]
     gauge = plant.add_sensor("gauge", unit="m", resolution="0s")
-    gauge.ingest(pd.Series([5.0, 7.0], index=[T0 - pd.Timedelta("3D"), T0 + pd.Timedelta("6h")]),
-                 source="reader", belief_time="2025-01-02T00:00Z")  # fmt: skip
-    level = hydro.ws.evaluate("@t(':gauge') + @t('.Inflow') * 0 [m*s/m^3]", *DAY,
-                              relative_to=plant)  # fmt: skip
+    gauge.ingest(
+        pd.Series([5.0, 7.0], index=[T0 - pd.Timedelta("3D"), T0 + pd.Timedelta("6h")]),
+        source="reader",
+        belief_time="2025-01-02T00:00Z",
+    )
+    level = hydro.ws.evaluate("@t(':gauge') + @t('.Inflow') * 0 [m*s/m^3]", *DAY, relative_to=plant)
     np.testing.assert_allclose(values(level), [5.0] * 6 + [7.0] * 18)
 
 
@@ -357,8 +412,10 @@ def tenants(ws: wb.Workspace) -> Iterator[dict[str, Any]]:
     acme_sensor = acme.plants[0]["Inflow"].sensor_id
     public.plants[1]["Inflow"] = ws.sensor(acme_sensor)  # a public attribute, an Acme sensor
     url = ws.engine.url.render_as_string(hide_password=False)
-    users = {n: wb.connect(url, user=f"{n}@{d}.example", secret=SECRET)
-             for n, d in (("ana", "acme"), ("bob", "other"))}  # fmt: skip
+    users = {
+        n: wb.connect(url, user=f"{n}@{d}.example", secret=SECRET)
+        for n, d in (("ana", "acme"), ("bob", "other"))
+    }
     yield {"acme": acme, "public": public, **users}
     for w in users.values():
         w.engine.dispose()
@@ -418,13 +475,14 @@ def test_the_number_of_queries_does_not_grow_with_the_objects(ws: wb.Workspace) 
     counts = []
     for size, name in ((3, "Small"), (120, "Large")):
         hydro = build(ws, plants=size, name=name)
-        total = hydro.system.attribute("Total")
+        total, system = hydro.system.attribute("Total"), hydro.system
         count, ds = count_queries(ws, lambda: total.beliefs(*DAY))  # noqa: B023
         expected = sum(production(i) for i in range(size))
         np.testing.assert_allclose(ds["value"].values[:, 0], expected)
-        nested, _ = count_queries(ws, lambda: ws.evaluate(  # noqa: B023
-            "@SUM(@T('.To_Plants/*.Production')) - @SUM(@T('.To_Plants/*:inflow')) * 0 "
-            "[MW*s/m^3]", *DAY, relative_to=hydro.system))  # fmt: skip
+        expr = (
+            "@SUM(@T('.To_Plants/*.Production')) - @SUM(@T('.To_Plants/*:inflow')) * 0 [MW*s/m^3]"
+        )
+        nested, _ = count_queries(ws, lambda: ws.evaluate(expr, *DAY, relative_to=system))  # noqa: B023
         counts.append((count, nested))
     assert counts[0] == counts[1], counts  # 3 or 120 plants: the same queries
     assert max(counts[1]) <= 20, counts

@@ -106,8 +106,9 @@ class CalcOperations:
         seen = None if as_of is None else naive_utc(as_of, "as_of")
         with self._ws._tx():
             owner = object_id(self._ws, relative_to)
-            return evaluate(expression, StoreResolver(self._ws), t0, t1, relative_to=owner,
-                            as_of=seen)  # fmt: skip
+            return evaluate(
+                expression, StoreResolver(self._ws), t0, t1, relative_to=owner, as_of=seen
+            )
 
     def infer_unit(self, expression: str, *, relative_to: Object | int | str | None = None) -> str:
         """The unit of an expression's result, reading no data ("" for dimensionless)."""
@@ -135,9 +136,15 @@ class CalcOperations:
         from workbench.api.calc_virtual import create_virtual_series
 
         return create_virtual_series(
-            self._ws, name, expression, catalog_path=catalog_path, unit=unit,
-            relative_to=relative_to, account=account, timezone=timezone,
-        )  # fmt: skip
+            self._ws,
+            name,
+            expression,
+            catalog_path=catalog_path,
+            unit=unit,
+            relative_to=relative_to,
+            account=account,
+            timezone=timezone,
+        )
 
     def virtual_series(self, key: str | int) -> VirtualSeries:
         """A virtual series by id or by catalog path (``"Catalog/Folder/name"`` or
@@ -166,11 +173,17 @@ def calculated_dataset(data: xr.DataArray, name: str, origin: str, expression: s
         duration = pd.Timedelta(0)
     flags = data.coords["flags"].values if "flags" in data.coords else None
     ds = series_dataset(
-        data.get_index("event_start").values, np.asarray(data.values, dtype=np.float64),
-        source=CALCULATION_SOURCE, units=str(data.attrs.get("units", "")),
-        resolution=duration, timezone=str(data.attrs.get("timezone") or "UTC"), flags=flags,
-        probabilistic=False, sensor=name, curve_type=data.attrs.get("curve_type", "step"),
-    )  # fmt: skip
+        data.get_index("event_start").values,
+        np.asarray(data.values, dtype=np.float64),
+        source=CALCULATION_SOURCE,
+        units=str(data.attrs.get("units", "")),
+        resolution=duration,
+        timezone=str(data.attrs.get("timezone") or "UTC"),
+        flags=flags,
+        probabilistic=False,
+        sensor=name,
+        curve_type=data.attrs.get("curve_type", "step"),
+    )
     ds.attrs.update(resolution=resolution, origin=origin, expression=expression)
     return ds
 
@@ -210,8 +223,9 @@ def attribute_beliefs(
         if lookup not in resolver.describe([lookup]):
             raise NotFound("attribute", attribute.full_name)
         (data,) = resolver.series([lookup], t0, t1, viewpoint)[lookup]
-        return calculated_dataset(_crop(data, t0, t1), attribute.full_name, value.source,
-                                  value.expression)  # fmt: skip
+        return calculated_dataset(
+            _crop(data, t0, t1), attribute.full_name, value.source, value.expression
+        )
 
 
 def _crop(data: xr.DataArray, start: pd.Timestamp, end: pd.Timestamp) -> xr.DataArray:

@@ -284,8 +284,14 @@ class Walker:
                 self.nodes.setdefault(i, None)
 
     def _keep(self, row: Any) -> Node:
-        node = Node(int(row.id), row.name, row.definition_id, row.parent_id, row.account_id,
-                    row.values or {})  # fmt: skip
+        node = Node(
+            int(row.id),
+            row.name,
+            row.definition_id,
+            row.parent_id,
+            row.account_id,
+            row.values or {},
+        )
         self.nodes[node.id] = node
         return node
 

@@ -92,8 +92,10 @@ def _horizon_mask(
         horizon = belief_horizon(
             (arrays["event_start"][rows] * 1000).view("datetime64[ns]"),
             (arrays["belief_time"][rows] * 1000).view("datetime64[ns]"),
-            meta.knowledge_time, meta.resolution, meta.timezone,
-        )  # fmt: skip
+            meta.knowledge_time,
+            meta.resolution,
+            meta.timezone,
+        )
         keep[rows] = horizon >= at_least.to_timedelta64()
     return keep
 
@@ -190,12 +192,18 @@ def read_sensors(
         times = arrays["event_start"][lo:hi] * 1000
         out[sensor_id] = xr.DataArray(
             arrays["value"][lo:hi],
-            coords={"event_start": pool.index(times),
-                    "flags": ("event_start", arrays["flags"][lo:hi].astype(np.uint32))},
+            coords={
+                "event_start": pool.index(times),
+                "flags": ("event_start", arrays["flags"][lo:hi].astype(np.uint32)),
+            },
             dims=("event_start",),
-            attrs={"units": meta.unit, "timezone": meta.timezone,
-                   "resolution": meta.iso_resolution, "curve_type": meta.curve_type},
-        )  # fmt: skip
+            attrs={
+                "units": meta.unit,
+                "timezone": meta.timezone,
+                "resolution": meta.iso_resolution,
+                "curve_type": meta.curve_type,
+            },
+        )
     return out
 
 
@@ -239,10 +247,13 @@ def stitch(pieces: Sequence[tuple[xr.DataArray, Intervals | None]], unit: str) -
     if len(pieces) == 1 and pieces[0][1] is None:
         return in_unit(pieces[0][0], unit)
     spans = sorted(
-        ((lo, hi, in_unit(data, unit)) for data, validity in pieces
-         for lo, hi in (validity or ((-(2**63), 2**63 - 1),))),
+        (
+            (lo, hi, in_unit(data, unit))
+            for data, validity in pieces
+            for lo, hi in (validity or ((-(2**63), 2**63 - 1),))
+        ),
         key=lambda x: x[0],
-    )  # fmt: skip
+    )
     starts = {lo for lo, _, _ in spans}
     parts = [_piece(data, lo, hi, hi in starts) for lo, hi, data in spans]
     times = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
@@ -253,16 +264,20 @@ def stitch(pieces: Sequence[tuple[xr.DataArray, Intervals | None]], unit: str) -
     first = spans[0][2]
     return xr.DataArray(
         np.concatenate([p[1] for p in parts])[order][keep],
-        coords={"event_start": pd.DatetimeIndex(times[keep].view("datetime64[ns]")),
-                "flags": ("event_start", np.concatenate([p[2] for p in parts])[order][keep])},
+        coords={
+            "event_start": pd.DatetimeIndex(times[keep].view("datetime64[ns]")),
+            "flags": ("event_start", np.concatenate([p[2] for p in parts])[order][keep]),
+        },
         dims=("event_start",),
         attrs={**first.attrs, "units": unit},
-    )  # fmt: skip
+    )
 
 
 def empty_like(attrs: Mapping[str, Any]) -> xr.DataArray:
     """A series without points, with the given attrs."""
     return xr.DataArray(
-        np.zeros(0), coords={"event_start": pd.DatetimeIndex([], dtype="datetime64[ns]")},
-        dims=("event_start",), attrs=dict(attrs),
-    )  # fmt: skip
+        np.zeros(0),
+        coords={"event_start": pd.DatetimeIndex([], dtype="datetime64[ns]")},
+        dims=("event_start",),
+        attrs=dict(attrs),
+    )

@@ -280,11 +280,17 @@ class Finder:
 
 def _meta(row: SensorRow, account_id: int | None) -> SensorMeta:
     return SensorMeta(
-        id=row.id, object_id=row.object_id, account_id=account_id, name=row.name, unit=row.unit,
-        timezone=row.timezone, resolution=pd.Timedelta(row.resolution_us, unit="us"),
-        curve_type=row.curve_type, knowledge_time=parse_rule(row.knowledge_time or "ex_post"),
+        id=row.id,
+        object_id=row.object_id,
+        account_id=account_id,
+        name=row.name,
+        unit=row.unit,
+        timezone=row.timezone,
+        resolution=pd.Timedelta(row.resolution_us, unit="us"),
+        curve_type=row.curve_type,
+        knowledge_time=parse_rule(row.knowledge_time or "ex_post"),
         catalog_path=row.catalog_path,
-    )  # fmt: skip
+    )
 
 
 def found_of(path: str, members: Sequence[Member]) -> Found | None:
@@ -299,5 +305,10 @@ def found_of(path: str, members: Sequence[Member]) -> Found | None:
 
 
 def sensor_ids(members: Mapping[Any, Sequence[Member]]) -> set[int]:
-    return {p.source.sensor_id for ms in members.values() for m in ms for p in m
-            if isinstance(p.source, SensorSource)}  # fmt: skip
+    return {
+        p.source.sensor_id
+        for ms in members.values()
+        for m in ms
+        for p in m
+        if isinstance(p.source, SensorSource)
+    }

@@ -215,14 +215,23 @@ def create_virtual_series(
         owner = object_id(ws, relative_to)
         account_id = _account(ws, account, owner)
         ws._check(Action.CREATE, account_id, f"virtual series in {PREFIX}{folder}")
-        taken = s.scalar(select(VirtualSeriesRow.id).where(
-            VirtualSeriesRow.catalog_path == folder, VirtualSeriesRow.name == name))  # fmt: skip
+        taken = s.scalar(
+            select(VirtualSeriesRow.id).where(
+                VirtualSeriesRow.catalog_path == folder, VirtualSeriesRow.name == name
+            )
+        )
         if taken is not None:
             raise InvalidValue(f"the catalog folder {folder!r} already holds {name!r}")
         row = VirtualSeriesRow(
-            account_id=account_id, relative_to_id=owner, name=name, catalog_path=folder,
-            expression=expression, unit=declared or "", timezone=zone, resolution_us=0,
-        )  # fmt: skip
+            account_id=account_id,
+            relative_to_id=owner,
+            name=name,
+            catalog_path=folder,
+            expression=expression,
+            unit=declared or "",
+            timezone=zone,
+            resolution_us=0,
+        )
         s.add(row)
         s.flush()
         _validate(ws, row, declared is not None)
@@ -248,8 +257,11 @@ def get_virtual_series(ws: Workspace, key: str | int) -> VirtualSeries:
             raise InvalidValue(f"look up a virtual series by id or catalog path, got {key!r}")
         text = key[len(PREFIX) :] if key.startswith(PREFIX) else key
         folder, _, name = text.strip("/").rpartition("/")
-        row = s.scalar(select(VirtualSeriesRow).where(
-            VirtualSeriesRow.catalog_path == folder, VirtualSeriesRow.name == name))  # fmt: skip
+        row = s.scalar(
+            select(VirtualSeriesRow).where(
+                VirtualSeriesRow.catalog_path == folder, VirtualSeriesRow.name == name
+            )
+        )
         if row is None or not _visible(ws, row.account_id):
             raise NotFound("virtual series", key)
         return VirtualSeries(ws, row)

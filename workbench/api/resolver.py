@@ -160,8 +160,12 @@ class StoreResolver:
             self._infos[lk] = self._info(lk)
 
     def _calcs(self, lookup: Lookup) -> list[CalcSource]:
-        return [p.source for m in self._members.get(lookup, []) for p in m
-                if isinstance(p.source, CalcSource)]  # fmt: skip
+        return [
+            p.source
+            for m in self._members.get(lookup, [])
+            for p in m
+            if isinstance(p.source, CalcSource)
+        ]
 
     def _compiled(self, source: CalcSource) -> Any:
         try:
@@ -227,8 +231,12 @@ class StoreResolver:
         assert isinstance(first, ValueSource)
         spec = first.attribute.spec
         if found == "number":
-            count = sum(len(numbers_of(p.source)) for m in members for p in m[:1]
-                        if isinstance(p.source, ValueSource))  # fmt: skip
+            count = sum(
+                len(numbers_of(p.source))
+                for m in members
+                for p in m[:1]
+                if isinstance(p.source, ValueSource)
+            )
             return LookupInfo("number", count, spec.unit)
         if found == "string":
             return LookupInfo("string", len(members))
@@ -266,9 +274,13 @@ class StoreResolver:
             finder = self._finder_for()
             wanted = {i: finder.sensors[i] for i in sensor_ids(members)}
             sensors = read_sensors(
-                self.ws, s, {i: m for i, m in wanted.items() if m is not None}, *window,
-                viewpoint, self._pool,
-            )  # fmt: skip
+                self.ws,
+                s,
+                {i: m for i, m in wanted.items() if m is not None},
+                *window,
+                viewpoint,
+                self._pool,
+            )
             calculated = self._calculate(members, start, end, viewpoint)
         out: dict[Lookup, list[xr.DataArray]] = {}
         for lk, ms in members.items():

@@ -27,8 +27,14 @@ __all__ = ["CHUNK", "read_all_many", "read_as_of_many", "read_latest_many", "sta
 CHUNK = 10_000
 """At most this many sensors per statement (SQLite caps the number of bound parameters)."""
 
-_ROW = [("sensor_id", "i8"), ("event_start", "i8"), ("source_id", "i8"),
-        ("belief_time", "i8"), ("value", "f8"), ("flags", "i8")]  # fmt: skip
+_ROW = [
+    ("sensor_id", "i8"),
+    ("event_start", "i8"),
+    ("source_id", "i8"),
+    ("belief_time", "i8"),
+    ("value", "f8"),
+    ("flags", "i8"),
+]
 _PG = np.dtype(_ROW)
 _SQLITE = np.dtype([*_ROW, ("missing", "?")])
 _ORDER = "ORDER BY sensor_id, event_start, source_id"
