@@ -2,9 +2,11 @@
 
 from workbench.api.attributes import AttributeDefinition, AttributeType, ObjectDefinition
 from workbench.api.base import Namespace, Tag, TemplateCalculation
+from workbench.api.calc_virtual import VirtualSeries
 from workbench.api.definitions import ModelDefinition
 from workbench.api.identity import init_store
 from workbench.api.objects import Attribute, Object
+from workbench.api.resolver import StoreResolver
 from workbench.api.security import secure_store
 from workbench.api.sensors import Sensor
 from workbench.api.sources import Source
@@ -21,9 +23,11 @@ __all__ = [
     "ObjectDefinition",
     "Sensor",
     "Source",
+    "StoreResolver",
     "Tag",
     "TemplateCalculation",
     "TimeseriesValue",
+    "VirtualSeries",
     "Workspace",
     "connect",
     "init_store",

@@ -213,9 +213,8 @@ def in_unit(data: xr.DataArray, unit: str) -> xr.DataArray:
     convert = converter(unit_of(source), unit_of(unit))
     if convert is None:
         return data
-    return data.copy(data=convert(np.asarray(data.values, dtype=np.float64))).assign_attrs(
-        units=unit
-    )
+    values = convert(np.asarray(data.values, dtype=np.float64))
+    return data.copy(deep=False, data=values).assign_attrs(units=unit)
 
 
 def _piece(

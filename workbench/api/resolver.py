@@ -225,17 +225,16 @@ class StoreResolver:
         found, members = self._found.get(lookup), self._members.get(lookup, [])
         if found is None or not members:
             return None
-        first = members[0][0].source
+        first = latest(members[0])
         if found == "series":
             return self._series_info(first, len(members))
         assert isinstance(first, ValueSource)
         spec = first.attribute.spec
         if found == "number":
             count = sum(
-                len(numbers_of(p.source))
+                len(numbers_of(source))
                 for m in members
-                for p in m[:1]
-                if isinstance(p.source, ValueSource)
+                if isinstance(source := latest(m), ValueSource)
             )
             return LookupInfo("number", count, spec.unit)
         if found == "string":
@@ -354,7 +353,7 @@ class StoreResolver:
             target = unit_of(self._infos[lk].unit)  # type: ignore[union-attr]
             values: list[float] = []
             for m in members:
-                source = m[0].source
+                source = latest(m)
                 assert isinstance(source, ValueSource)
                 convert = converter(unit_of(source.attribute.spec.unit), target)
                 found = numbers_of(source)
@@ -365,21 +364,27 @@ class StoreResolver:
     def strings(self, lookups: Collection[Lookup]) -> dict[Lookup, list[str]]:
         """String attributes."""
         found = self._values(lookups, "strings", ("string",))
-        return {lk: [str(m[0].source.value) for m in ms] for lk, ms in found.items()}  # type: ignore[union-attr]
+        return {lk: [str(latest(m).value) for m in ms] for lk, ms in found.items()}  # type: ignore[union-attr]
 
     def xy_sets(self, lookups: Collection[Lookup]) -> dict[Lookup, XYSet | VersionedXYSet]:
         """XY-sets and versioned XY-sets (the first, where a path names several)."""
         found = self._values(lookups, "xy_sets", ("xy_set", "versioned_xy_set"))
-        return {lk: _curve(ms[0][0].source) for lk, ms in found.items()}  # type: ignore[misc]
+        return {lk: _curve(latest(ms[0])) for lk, ms in found.items()}
 
     def rating_curves(self, lookups: Collection[Lookup]) -> dict[Lookup, RatingCurve]:
         """Rating curves; ``@`` (or a path ending at an object) is the object's one curve."""
         found = self._values(lookups, "rating_curves", ("rating_curve",))
-        return {lk: _curve(ms[0][0].source) for lk, ms in found.items()}  # type: ignore[misc]
+        return {lk: _curve(latest(ms[0])) for lk, ms in found.items()}
 
     def count(self, method: str | None = None) -> int:
         """How many calls were made (to ``method``, or in all)."""
         return sum(1 for name, _ in self.calls if method is None or name == method)
+
+
+def latest(member: Member) -> Any:
+    """The source of a member's piece valid last: a stored value has no time, so through a
+    versioned link it is read from the target the link points at last."""
+    return max(member, key=lambda p: p.validity[-1][0] if p.validity else 2**63).source
 
 
 def _object_id(relative_to: Any) -> int | None:
@@ -413,5 +418,5 @@ def _relabel(data: xr.DataArray, unit: str) -> xr.DataArray:
     own = str(data.attrs.get("units", ""))
     convert = converter(unit_of(own), unit_of(unit))
     if convert is not None:
-        data = data.copy(data=convert(data.values))
+        data = data.copy(deep=False, data=convert(data.values))
     return data.assign_attrs(units=unit)
