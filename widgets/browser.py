@@ -42,20 +42,12 @@ def same(a: object, b: object) -> bool:
 
 def list_sensors(ws: wb.Workspace, folder: str | None = None) -> list[wb.Sensor]:
     """The sensors the user may read in the catalog folder ``folder`` and below (all for None)."""
-    if hasattr(ws, "sensors"):
-        return list(ws.sensors(folder))
-    from workbench.api.sensors import list_sensors as listed
-
-    return listed(ws, folder)
+    return ws.sensors(folder)
 
 
 def get_sensor(ws: wb.Workspace, sensor_id: int) -> wb.Sensor:
     """The sensor ``sensor_id`` as ``ws``'s user sees it (NotFound if they may not)."""
-    if hasattr(ws, "sensor"):
-        return ws.sensor(sensor_id)  # type: ignore[no-any-return]
-    from workbench.api.sensors import get_sensor as got
-
-    return got(ws, sensor_id)
+    return ws.sensor(sensor_id)
 
 
 def reread(ws: wb.Workspace, handle: Handle) -> Handle:
