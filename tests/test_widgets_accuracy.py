@@ -167,3 +167,25 @@ def test_only_the_reference_or_no_overlap(plant: wb.Object) -> None:
     assert view.message == "No forecast concerns an event the reference 'meter' has a value for."
     empty = AccuracyView(sensor=sensor, start="2026-01-01T00:00Z")
     assert empty.message == f"{sensor.full_name} holds no beliefs in this period."
+
+
+def test_many_horizons_are_scored_in_round_bins(plant: wb.Object) -> None:
+    """30 hours forecast once at 12:00 the day before: horizons of 13 to 42 h, more than
+    MAX_HORIZONS, so they are scored in 3-hour bins (12-15 h, 15-18 h, ...)."""
+    sensor = plant.add_sensor("load", unit="MW", resolution="1h")
+    hours = pd.date_range("2025-01-01", periods=30, freq="1h", tz="UTC")
+    sensor.ingest(
+        pd.Series(100.0, index=hours), source="meter", source_type="meter", horizon="PT0H"
+    )
+    errors = np.arange(30.0)  # the forecast misses hour i by i MW
+    sensor.ingest(pd.Series(100.0 + errors, index=hours), source="model", belief_time=DAY_AHEAD)
+    view = AccuracyView(sensor=sensor, metrics=["MAE"])
+    table = view.table().set_index("horizon")
+    assert list(table.index[:2]) == ["12 h to 15 h", "15 h to 18 h"]
+    # Horizons 13 and 14 h (hours 0 and 1) in the first bin; 15, 16, 17 h in the second.
+    assert table.loc["12 h to 15 h", "MAE"] == pytest.approx(0.5)
+    assert table.loc["15 h to 18 h", "MAE"] == pytest.approx(3.0)
+    assert table["count"].drop("all").sum() == 30 and len(table) == 11 + 1
+    assert table.loc["all", "MAE"] == pytest.approx(errors.mean())
+    view.horizon_bins = ["PT0H", "P2D"]  # given bins win
+    assert view.table()["horizon"].tolist() == ["0 h to 48 h", "all"]

@@ -2,7 +2,8 @@
 
 The scores come from the ``beliefs`` accessor (``ds.beliefs.accuracy(reference=...)``): every
 other source's median beliefs are compared with the reference's most recent ones, per belief
-horizon (each distinct horizon, or bins of ``horizon_bins``). The view shows one panel per
+horizon (each distinct horizon, bins of ``horizon_bins``, or, when there are more than
+:data:`MAX_HORIZONS` horizons, bins of a round width). The view shows one panel per
 metric (error against horizon, a line per source) and a table with an "all horizons" row per
 source::
 
@@ -34,6 +35,24 @@ __all__ = ["METRICS", "AccuracyView"]
 
 METRICS = ("MAE", "MAPE", "WAPE", "RMSE")
 HOUR = pd.Timedelta(hours=1)
+#: More distinct horizons than this are scored in bins of a round width (unless bins are given).
+MAX_HORIZONS = 24
+_WIDTHS = [pd.Timedelta(w) for w in ("1h", "3h", "6h", "12h", "1D", "2D", "7D", "30D")]
+
+
+def round_bins(horizons: np.ndarray[Any, Any]) -> list[pd.Timedelta]:
+    """Edges of at most :data:`MAX_HORIZONS` bins of a round width covering ``horizons``.
+
+    >>> [e / HOUR for e in round_bins(np.array([1, 5], "timedelta64[h]"))]
+    [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    """
+    low, high = pd.Timedelta(horizons.min()), pd.Timedelta(horizons.max())
+    for width in _WIDTHS:
+        first, last = (low // width) * width, (high // width + 1) * width
+        if (last - first) / width <= MAX_HORIZONS:
+            break
+    count = int((last - first) / width)
+    return [first + i * width for i in range(count + 1)]
 
 
 def _hours(value: Any) -> str:
@@ -46,7 +65,8 @@ class AccuracyView(Viewer):
     Parameters are the state: ``sensor``, ``reference`` (the source taken as the truth; by
     default the sensor's only source of type "meter"), ``metrics`` (a subset of MAE, MAPE, WAPE,
     RMSE), ``start``/``end`` (the events scored; naive times are UTC; None: all) and
-    ``horizon_bins`` (edges such as ["PT0H", "PT12H", "P2D"]; empty: every distinct horizon).
+    ``horizon_bins`` (edges such as ["PT0H", "PT12H", "P2D"]; empty: every distinct horizon,
+    or bins of a round width when there are more than :data:`MAX_HORIZONS`).
     ``scores`` holds the accessor's result, :meth:`table` the numbers shown, ``plot`` the
     HoloViews object; problems are shown and kept in ``message``.
     """
@@ -70,7 +90,9 @@ class AccuracyView(Viewer):
     start = param.Date(default=None, allow_None=True, doc="First event scored (naive: UTC).")
     end = param.Date(default=None, allow_None=True, doc="Events before this are scored.")
     horizon_bins = param.List(
-        default=[], doc="Horizon bin edges (durations, increasing); empty: each horizon."
+        default=[],
+        doc="Horizon bin edges (durations, increasing); empty: each horizon, or round bins "
+        "when there are many.",
     )
     sources = param.List(default=[], constant=True, doc="The sources in the sensor's data.")
     message = param.String(default="", constant=True, doc="What went wrong, for the user.")
@@ -169,6 +191,9 @@ class AccuracyView(Viewer):
         self.used_reference = reference
         bins = list(self.horizon_bins) or None
         self.scores = beliefs.beliefs.accuracy(reference, horizon_bins=bins)
+        if bins is None and self.scores.sizes.get("horizon", 0) > MAX_HORIZONS:
+            edges = round_bins(self.scores["horizon"].values)
+            self.scores = beliefs.beliefs.accuracy(reference, horizon_bins=edges)
         self.overall = beliefs.beliefs.accuracy(reference, by_horizon=False)
         if not self.scores.sizes.get("source", 0):
             return f"There is no source other than the reference {reference!r} to score."
@@ -257,6 +282,7 @@ class AccuracyView(Viewer):
                     title=metric,
                     responsive=True,
                     height=260,
+                    padding=0.05,
                     show_grid=True,
                     legend_position="right",
                     backend="bokeh",
