@@ -15,6 +15,7 @@ import sqlalchemy as sa
 import xarray as xr
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from argon2 import PasswordHasher
 from conftest import ADMIN, SECRET, store_state
 from typer.testing import CliRunner, Result
@@ -300,6 +301,32 @@ def test_a_failed_upgrade_changes_nothing(
     assert migrate.current(engine) == "0001"
     assert "store_info" not in _tables(engine) and not NEW_INDEXES & _indexes(engine, "objects")
     assert store_state(ws) == before
+
+
+def _rebuild(conn: sa.Connection, *tables: str) -> None:
+    """What a revision altering a SQLite table does: copy it, drop the old one, rename."""
+    ops = Operations(MigrationContext.configure(conn))
+    for table in tables:
+        with ops.batch_alter_table(table, recreate="always"):
+            pass
+
+
+def test_sqlite_table_rebuilds_during_an_upgrade_keep_the_rows_referring_to_them(
+    sqlite_url: str,
+) -> None:
+    engine = create_store_engine(sqlite_url)
+    migrate.upgrade(engine)
+    ws = wb.Workspace(engine)
+    _fill(ws)
+    before = _rows(ws)
+    with migrate._migration(engine, "a rebuild") as conn:
+        _rebuild(conn, "accounts", "objects", "attribute_definitions")
+    assert _rows(ws) == before and _drift(engine) == []
+    with engine.begin() as conn:  # what the migration transaction spares: with keys on,
+        _rebuild(conn, "accounts")  # dropping the old accounts table deletes every user
+        assert conn.execute(sa.text("SELECT count(*) FROM users")).scalar() == 0
+        conn.rollback()
+    engine.dispose()
 
 
 def test_stores_opened_at_once_are_set_up_once(store_url: str) -> None:
