@@ -232,6 +232,20 @@ def test_attribute_type_is_inherited(md: wb.ModelDefinition, plant: wb.ObjectDef
     assert md.attribute_type("Kind") == kind
 
 
+def test_attribute_type_readers(md: wb.ModelDefinition) -> None:
+    kind = md.create_attribute_type("Kind", "string", allowed=["a", "b"], default="b")
+    assert (kind.default, kind.allowed) == ("b", ("a", "b"))
+    power = md.create_attribute_type("Power", "double", unit="MW")
+    assert (power.default, power.allowed) == (None, None)
+    level = md.create_attribute_type("Level", "double", default=2, allowed=[1.5, 2.0])
+    assert level.default == 2.0 and isinstance(level.default, float)
+    assert level.allowed == (1.5, 2.0)
+    since = md.create_attribute_type("Since", "utc_time", default="UTC20220510072415")
+    assert since.default == md.attribute_type("Since").default is not None
+    level.rename("Height")  # readers read the store, not a copy
+    assert md.attribute_type("Height").default == 2.0
+
+
 def test_attribute_type_refusals(
     ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition
 ) -> None:
@@ -429,6 +443,22 @@ def test_template_calculations(
     assert own.spec.template == "@t('.Flow') - 6"
     capacity = plant.add_attribute("Capacity", "double")
     refused(ws, InvalidDefinition, "only timeseries", lambda: capacity.set_template("1"))
+
+
+def test_attribute_definition_readers(md: wb.ModelDefinition, plant: wb.ObjectDefinition) -> None:
+    calc = md.create_template_calculation("Production", "@t('.Inflow') * 0.9")
+    shared = plant.add_attribute("Production", "timeseries", template_calculation=calc)
+    own = plant.add_attribute("Spill", "timeseries", template="@t('.Flow') - 5")
+    plain = plant.add_attribute("Capacity", "double", namespace="Hydro.Ratings")
+    assert (shared.template, shared.template_calculation) == (None, calc)
+    assert shared.spec.template == "@t('.Inflow') * 0.9"  # the effective one
+    assert (own.template, own.template_calculation) == ("@t('.Flow') - 5", None)
+    assert (plain.template, plain.template_calculation) == (None, None)
+    assert (plain.namespace, own.namespace) == ("Hydro.Ratings", None)
+    shared.set_template("@t('.Inflow') * 0.5")  # a text of its own replaces the shared one
+    assert (shared.template, shared.template_calculation) == ("@t('.Inflow') * 0.5", None)
+    shared.set_template(None)
+    assert (shared.template, shared.spec.template) == (None, None)
 
 
 def test_timeseries_attribute_uses_the_template_unless_set_locally(

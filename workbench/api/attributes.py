@@ -35,14 +35,20 @@ __all__ = ["AttributeDefinition", "AttributeType", "ObjectDefinition"]
 _LOCAL = ("name", "description", "unit")
 
 
+def _unbox(box: Any) -> Any:
+    return None if box is None else box.get("value")
+
+
 def _ensure_unique(s: Session, od_id: int, name: str, except_id: int | None = None) -> None:
     q = select(AttributeDefinitionRow.id).where(
-        AttributeDefinitionRow.object_definition_id == od_id, AttributeDefinitionRow.name == name)
+        AttributeDefinitionRow.object_definition_id == od_id, AttributeDefinitionRow.name == name
+    )
     clash = [i for i in s.scalars(q) if i != except_id]
     if clash:
         od = s.get(ObjectDefinitionRow, od_id)
         raise InvalidDefinition(
-            f"object definition {od.name if od else od_id!r} already has an attribute {name!r}")
+            f"object definition {od.name if od else od_id!r} already has an attribute {name!r}"
+        )
 
 
 class AttributeType(_Handle):
@@ -59,9 +65,23 @@ class AttributeType(_Handle):
     def unit(self) -> str:
         return str(self._get("unit"))
 
+    @property
+    def default(self) -> Any:
+        """The default that definitions built on this type inherit (None: no default)."""
+        return _unbox(self._get("default"))
+
+    @property
+    def allowed(self) -> tuple[Any, ...] | None:
+        """The allowed values (an enumeration), or None when any value of the type is allowed."""
+        allowed = self._get("allowed")
+        return None if allowed is None else tuple(allowed)
+
     def _followers(self, s: Session, field: str) -> list[AttributeDefinitionRow]:
-        rows = s.scalars(select(AttributeDefinitionRow).where(
-            AttributeDefinitionRow.attribute_type_id == self.id)).all()
+        rows = s.scalars(
+            select(AttributeDefinitionRow).where(
+                AttributeDefinitionRow.attribute_type_id == self.id
+            )
+        ).all()
         return [r for r in rows if field not in (r.overrides or [])]
 
     def rename(self, new_name: str) -> None:
@@ -70,9 +90,13 @@ class AttributeType(_Handle):
         new_name = _name(new_name, "attribute type name")
         with self.ws._tx() as s:
             row = self._row(s)
-            if s.scalars(select(AttributeTypeRow.id).where(
+            if s.scalars(
+                select(AttributeTypeRow.id).where(
                     AttributeTypeRow.definition_id == row.definition_id,
-                    AttributeTypeRow.name == new_name, AttributeTypeRow.id != self.id)).first():
+                    AttributeTypeRow.name == new_name,
+                    AttributeTypeRow.id != self.id,
+                )
+            ).first():
                 raise InvalidDefinition(f"attribute type {new_name!r} already exists")
             row.name = new_name
             for ad in self._followers(s, "name"):
@@ -98,8 +122,11 @@ class AttributeType(_Handle):
 
     def definitions(self) -> list[AttributeDefinition]:
         with self.ws._tx() as s:
-            ids = s.scalars(select(AttributeDefinitionRow.id).where(
-                AttributeDefinitionRow.attribute_type_id == self.id))
+            ids = s.scalars(
+                select(AttributeDefinitionRow.id).where(
+                    AttributeDefinitionRow.attribute_type_id == self.id
+                )
+            )
             return [AttributeDefinition(self.ws, i) for i in ids]
 
 
@@ -137,22 +164,36 @@ class ObjectDefinition(_WithMetadata):
         new_name = _name(new_name, "object definition name")
         with self.ws._tx() as s:
             row = self._row(s)
-            if s.scalars(select(ObjectDefinitionRow.id).where(
+            if s.scalars(
+                select(ObjectDefinitionRow.id).where(
                     ObjectDefinitionRow.definition_id == row.definition_id,
-                    ObjectDefinitionRow.name == new_name)).first():
+                    ObjectDefinitionRow.name == new_name,
+                )
+            ).first():
                 raise InvalidDefinition(f"object definition {new_name!r} already exists")
             row.name = new_name
             self.ws._forget_catalogs()
 
     def add_attribute(
-        self, name: str | None = None, value_type: str | ValueType | None = None, *,
-        attribute_type: AttributeType | str | None = None, array: bool = False,
-        min_count: int = 0, max_count: int | None = None, default: Any = None,
-        minimum: Any = None, maximum: Any = None, allowed: Iterable[Any] | None = None,
-        unit: str | None = None, description: str | None = None,
-        target: ObjectDefinition | str | None = None, template: str | None = None,
+        self,
+        name: str | None = None,
+        value_type: str | ValueType | None = None,
+        *,
+        attribute_type: AttributeType | str | None = None,
+        array: bool = False,
+        min_count: int = 0,
+        max_count: int | None = None,
+        default: Any = None,
+        minimum: Any = None,
+        maximum: Any = None,
+        allowed: Iterable[Any] | None = None,
+        unit: str | None = None,
+        description: str | None = None,
+        target: ObjectDefinition | str | None = None,
+        template: str | None = None,
         template_calculation: TemplateCalculation | str | None = None,
-        namespace: Namespace | str | None = None, tags: Iterable[str] = (),
+        namespace: Namespace | str | None = None,
+        tags: Iterable[str] = (),
         metadata: dict[str, Any] | None = None,
     ) -> AttributeDefinition:
         """Add an attribute definition; see DESIGN.md for the value types.
@@ -167,16 +208,22 @@ class ObjectDefinition(_WithMetadata):
         with self.ws._tx() as s:
             row = self._row(s)
             at = self._resolve_type(md, attribute_type)
-            vt = ValueType.parse(value_type if value_type is not None
-                                 else (at.value_type if at else "double"))
+            vt = ValueType.parse(
+                value_type if value_type is not None else (at.value_type if at else "double")
+            )
             if at is not None and at.value_type != vt:
                 raise InvalidDefinition(
                     f"attribute {name!r}: value type {vt.value} differs from its attribute "
-                    f"type {at.name!r} ({at.value_type})")
-            overrides = [f for f, v in (("name", name), ("description", description),
-                                        ("unit", unit)) if v is not None or at is None]
-            eff_name = _name(name if name is not None else (at.name if at else ""),
-                             "attribute name")
+                    f"type {at.name!r} ({at.value_type})"
+                )
+            overrides = [
+                f
+                for f, v in (("name", name), ("description", description), ("unit", unit))
+                if v is not None or at is None
+            ]
+            eff_name = _name(
+                name if name is not None else (at.name if at else ""), "attribute name"
+            )
             if default is None and at is not None and at.default is not None:
                 default = at.default["value"]
             if allowed is None and at is not None and at.allowed is not None:
@@ -185,26 +232,54 @@ class ObjectDefinition(_WithMetadata):
             calc_id, calc_text = self._resolve_calc(md, template_calculation)
             _validate_expression(template)
             spec = AttributeSpec(
-                eff_name, vt, array=array, min_count=min_count, max_count=max_count,
-                default=default, minimum=minimum, maximum=maximum,
+                eff_name,
+                vt,
+                array=array,
+                min_count=min_count,
+                max_count=max_count,
+                default=default,
+                minimum=minimum,
+                maximum=maximum,
                 allowed=None if allowed is None else tuple(allowed),
                 unit=unit if unit is not None else (at.unit if at else ""),
-                target=target_name, template=template if template is not None else calc_text,
-                description=description if description is not None
-                else (at.description if at else ""))
+                target=target_name,
+                template=template if template is not None else calc_text,
+                description=description
+                if description is not None
+                else (at.description if at else ""),
+            )
             _ensure_unique(s, self.id, eff_name)
-            position = s.scalar(select(func.count()).where(
-                AttributeDefinitionRow.object_definition_id == self.id)) or 0
+            position = (
+                s.scalar(
+                    select(func.count()).where(
+                        AttributeDefinitionRow.object_definition_id == self.id
+                    )
+                )
+                or 0
+            )
             ad = AttributeDefinitionRow(
-                object_definition_id=self.id, attribute_type_id=None if at is None else at.id,
+                object_definition_id=self.id,
+                attribute_type_id=None if at is None else at.id,
                 namespace_id=None if namespace is None else md._namespace_id(s, namespace),
-                position=position, name=eff_name, description=spec.description, unit=spec.unit,
-                overrides=overrides, value_type=vt.value, is_array=array, min_count=min_count,
-                max_count=max_count, default=_box(spec.default), minimum=_box(spec.minimum),
+                position=position,
+                name=eff_name,
+                description=spec.description,
+                unit=spec.unit,
+                overrides=overrides,
+                value_type=vt.value,
+                is_array=array,
+                min_count=min_count,
+                max_count=max_count,
+                default=_box(spec.default),
+                minimum=_box(spec.minimum),
                 maximum=_box(spec.maximum),
-                allowed=None if spec.allowed is None else list(spec.allowed), target_id=target_id,
-                template=template, template_calculation_id=calc_id,
-                tags=md._check_tags(s, tags), ext_metadata=check_metadata(metadata))
+                allowed=None if spec.allowed is None else list(spec.allowed),
+                target_id=target_id,
+                template=template,
+                template_calculation_id=calc_id,
+                tags=md._check_tags(s, tags),
+                ext_metadata=check_metadata(metadata),
+            )
             s.add(ad)
             s.flush()
             _ = row
@@ -218,19 +293,20 @@ class ObjectDefinition(_WithMetadata):
         with self.ws._tx() as s:
             return s.get(AttributeTypeRow, handle.id)
 
-    def _resolve_target(self, s: Session, md: Any, target: ObjectDefinition | str | None
-                        ) -> tuple[int | None, str | None]:
+    def _resolve_target(
+        self, s: Session, md: Any, target: ObjectDefinition | str | None
+    ) -> tuple[int | None, str | None]:
         if target is None:
             return None, None
         handle = target if isinstance(target, ObjectDefinition) else md.object_definition(target)
         row = s.get(ObjectDefinitionRow, handle.id)
         if row is None or row.definition_id != md.id:
-            raise InvalidDefinition(
-                f"target {target!r} is not an object definition of {md.name!r}")
+            raise InvalidDefinition(f"target {target!r} is not an object definition of {md.name!r}")
         return row.id, row.name
 
-    def _resolve_calc(self, md: Any, calc: TemplateCalculation | str | None
-                      ) -> tuple[int | None, str | None]:
+    def _resolve_calc(
+        self, md: Any, calc: TemplateCalculation | str | None
+    ) -> tuple[int | None, str | None]:
         if calc is None:
             return None, None
         handle = calc if isinstance(calc, TemplateCalculation) else md.template_calculation(calc)
@@ -238,16 +314,21 @@ class ObjectDefinition(_WithMetadata):
 
     def attributes(self) -> list[AttributeDefinition]:
         with self.ws._tx() as s:
-            ids = s.scalars(select(AttributeDefinitionRow.id).where(
-                AttributeDefinitionRow.object_definition_id == self.id).order_by(
-                AttributeDefinitionRow.position, AttributeDefinitionRow.id))
+            ids = s.scalars(
+                select(AttributeDefinitionRow.id)
+                .where(AttributeDefinitionRow.object_definition_id == self.id)
+                .order_by(AttributeDefinitionRow.position, AttributeDefinitionRow.id)
+            )
             return [AttributeDefinition(self.ws, i) for i in ids]
 
     def attribute(self, name: str) -> AttributeDefinition:
         with self.ws._tx() as s:
-            found = s.scalars(select(AttributeDefinitionRow.id).where(
-                AttributeDefinitionRow.object_definition_id == self.id,
-                AttributeDefinitionRow.name == name)).first()
+            found = s.scalars(
+                select(AttributeDefinitionRow.id).where(
+                    AttributeDefinitionRow.object_definition_id == self.id,
+                    AttributeDefinitionRow.name == name,
+                )
+            ).first()
             if found is None:
                 names = [a.name for a in self.attributes()]
                 raise NotFound("attribute definition", name, f"{self.name} has: {names}")
@@ -265,11 +346,14 @@ class AttributeDefinition(_WithMetadata):
         """The effective definition (own fields merged with the attribute type's)."""
         with self.ws._tx() as s:
             row = self._row(s)
-            targets = {} if row.target_id is None else {
-                row.target_id: s.get(ObjectDefinitionRow, row.target_id).name}  # type: ignore[union-attr]
-            calcs = {} if row.template_calculation_id is None else {
-                row.template_calculation_id: s.get(
-                    TemplateCalculationRow, row.template_calculation_id).expression}  # type: ignore[union-attr]
+            targets: dict[int, str] = {}
+            if row.target_id is not None:
+                target = s.get(ObjectDefinitionRow, row.target_id)
+                targets = {} if target is None else {row.target_id: target.name}
+            calcs: dict[int, str] = {}
+            if row.template_calculation_id is not None:
+                calc = s.get(TemplateCalculationRow, row.template_calculation_id)
+                calcs = {} if calc is None else {row.template_calculation_id: calc.expression}
             return spec_of(row, targets, calcs)
 
     @property
@@ -294,6 +378,31 @@ class AttributeDefinition(_WithMetadata):
     @property
     def object_definition(self) -> ObjectDefinition:
         return ObjectDefinition(self.ws, int(self._get("object_definition_id")))
+
+    @property
+    def template(self) -> str | None:
+        """The template expression written on this definition itself (None: none).
+
+        ``spec.template`` is the effective one: this text, or else the expression of the shared
+        :attr:`template_calculation`.
+        """
+        text = self._get("template")
+        return None if text is None else str(text)
+
+    @property
+    def template_calculation(self) -> TemplateCalculation | None:
+        """The model definition's named template calculation this definition uses, if any."""
+        calc_id = self._get("template_calculation_id")
+        return None if calc_id is None else TemplateCalculation(self.ws, int(calc_id))
+
+    @property
+    def namespace(self) -> str | None:
+        """The dotted path of the namespace the definition was put in (None: none given)."""
+        with self.ws._tx() as s:
+            row = self._row(s)
+            if row.namespace_id is None:
+                return None
+            return Namespace(self.ws, row.namespace_id).path
 
     def _set_local(self, field: str, value: str) -> None:
         self.ws._check_definitions_writable()
@@ -326,7 +435,8 @@ class AttributeDefinition(_WithMetadata):
             if row.value_type != ValueType.TIMESERIES.value:
                 raise InvalidDefinition(
                     f"attribute {row.name!r} is {row.value_type}; only timeseries attributes "
-                    "carry a template expression")
+                    "carry a template expression"
+                )
             _validate_expression(expression)
             row.template = expression
             row.template_calculation_id = None
@@ -340,6 +450,7 @@ class AttributeDefinition(_WithMetadata):
             owned = s.scalar(select(func.count()).where(ObjectRow.owner_attribute_id == row.id))
             if owned:
                 raise InvalidDefinition(
-                    f"attribute {row.name!r} owns {owned} objects; delete or move them first")
+                    f"attribute {row.name!r} owns {owned} objects; delete or move them first"
+                )
             s.delete(row)
             self.ws._forget_catalogs()

@@ -112,26 +112,38 @@ class Namespace(_WithMetadata):
     _row_type = NamespaceRow
     _what = "namespace"
 
-    def create_namespace(self, name: str, description: str = "",
-                         metadata: dict[str, Any] | None = None) -> Namespace:
+    def create_namespace(
+        self, name: str, description: str = "", metadata: dict[str, Any] | None = None
+    ) -> Namespace:
         self.ws._check_definitions_writable()
         with self.ws._tx() as s:
             row = self._row(s)
             definition_id = row.definition_id or row.id
             name = _name(name, "namespace name")
-            if s.scalars(select(NamespaceRow.id).where(
-                    NamespaceRow.parent_id == self.id, NamespaceRow.name == name)).first():
+            if s.scalars(
+                select(NamespaceRow.id).where(
+                    NamespaceRow.parent_id == self.id, NamespaceRow.name == name
+                )
+            ).first():
                 raise InvalidDefinition(f"namespace {name!r} already exists in {row.name!r}")
-            new = NamespaceRow(definition_id=definition_id, parent_id=self.id, name=name,
-                               description=description, ext_metadata=check_metadata(metadata))
+            new = NamespaceRow(
+                definition_id=definition_id,
+                parent_id=self.id,
+                name=name,
+                description=description,
+                ext_metadata=check_metadata(metadata),
+            )
             s.add(new)
             s.flush()
             return Namespace(self.ws, new.id)
 
     def namespaces(self) -> list[Namespace]:
         with self.ws._tx() as s:
-            ids = s.scalars(select(NamespaceRow.id).where(NamespaceRow.parent_id == self.id)
-                            .order_by(NamespaceRow.id))
+            ids = s.scalars(
+                select(NamespaceRow.id)
+                .where(NamespaceRow.parent_id == self.id)
+                .order_by(NamespaceRow.id)
+            )
             return [Namespace(self.ws, i) for i in ids]
 
     @property
@@ -165,5 +177,3 @@ class TemplateCalculation(_Handle):
         with self.ws._tx() as s:
             self._row(s).expression = expression
             self.ws._forget_catalogs()
-
-

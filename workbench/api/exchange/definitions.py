@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from workbench.api.attributes import AttributeDefinition, AttributeType, ObjectDefinition
-from workbench.api.base import Namespace, TemplateCalculation
+from workbench.api.base import Namespace
 from workbench.api.definitions import ModelDefinition
 from workbench.api.exchange.data import (
     DEFINITION_KIND,
@@ -23,7 +23,6 @@ from workbench.api.exchange.data import (
     located,
     put,
     typed,
-    unbox,
 )
 from workbench.errors import InvalidDefinition
 
@@ -149,9 +148,8 @@ def _export_type(at: AttributeType) -> Data:
     d: Data = {"name": at.name, "value_type": vt.value}
     put(d, "unit", at.unit, "")
     put(d, "description", at.description, "")
-    # No public reader for these yet; the export sits in the api package beside the handles.
-    put(d, "default", typed(vt, unbox(at._get("default"))))
-    put(d, "allowed", typed(vt, at._get("allowed")))
+    put(d, "default", typed(vt, at.default))
+    put(d, "allowed", None if at.allowed is None else typed(vt, list(at.allowed)))
     return d
 
 
@@ -181,13 +179,11 @@ def _export_attribute(ad: AttributeDefinition) -> Data:
     put(d, "allowed", None if spec.allowed is None else typed(vt, list(spec.allowed)))
     put(d, "target", spec.target)
     # The template text and the shared template calculation are kept apart (spec merges them).
-    put(d, "template", ad._get("template"))
-    calc_id = ad._get("template_calculation_id")
-    if calc_id is not None:
-        d["template_calculation"] = TemplateCalculation(ad.ws, calc_id).name
-    namespace_id = ad._get("namespace_id")
-    if namespace_id is not None:
-        d["namespace"] = Namespace(ad.ws, namespace_id).path
+    put(d, "template", ad.template)
+    calc = ad.template_calculation
+    if calc is not None:
+        d["template_calculation"] = calc.name
+    put(d, "namespace", ad.namespace)
     put(d, "tags", list(spec.tags), [])
     put(d, "metadata", json_data(ad.metadata), {})
     return d
