@@ -144,3 +144,24 @@ def test_is_extensive_tells_sums_from_means(unit: str, extensive: bool) -> None:
 def test_format_unit_is_compact_and_parsable(unit: str, text: str) -> None:
     assert format_unit(unit) == text
     assert parse_signed_unit(text) == parse_signed_unit(unit)
+
+
+def test_hydropower_units() -> None:
+    np.testing.assert_allclose(convert([1.5], "Mm3", "m^3"), [1.5e6])
+    np.testing.assert_allclose(convert([1.0], "km^3", "Mm3"), [1000.0])
+    np.testing.assert_allclose(convert([2.0], "million_cubic_metre", "Mm3"), [2.0])
+    # a volume per day is a flow: 86,400 m^3 in a day is 1 m^3/s
+    np.testing.assert_allclose(convert([0.0864], "Mm3", "m^3/s", resolution="1D"), [1.0])
+    np.testing.assert_allclose(convert([1.0], "m^3/s", "Mm3", resolution="1D"), [0.0864])
+    assert is_extensive("Mm3") and not is_extensive("Mm3/day")
+    assert format_unit("Mm3") == "Mm3" and format_unit("Mm3 / s") == "Mm3/s"
+    np.testing.assert_allclose(convert([101.5], "masl", "m"), [101.5])
+    np.testing.assert_allclose(convert([1.0], "km", "masl"), [1000.0])
+    assert not is_extensive("masl")  # a level averages on resampling
+    assert format_unit("metre_above_sea_level") == "masl"
+    with pytest.raises(UnitError, match="'Mm3' .* to 'MW'"):
+        convert([1.0], "Mm3", "MW")
+    with pytest.raises(UnitError, match="'masl'"):
+        convert([1.0], "masl", "m^3")
+    with pytest.raises(UnitError, match="'m3'"):
+        parse_unit("m3")  # left undefined: with prefixes, "mm3" would be 0.001 m^3

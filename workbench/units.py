@@ -35,6 +35,11 @@ ureg.define("SEK = [currency_sek]")
 ureg.define("DKK = [currency_dkk]")
 ureg.define("GBP = [currency_gbp]")
 ureg.define("ct = 0.01 EUR = EURct")
+# Hydropower units: reservoir volumes in million cubic metres, water levels in metres above sea
+# level (a length: levels convert to m, and average on resampling). "m3" is left undefined on
+# purpose: with SI prefixes "mm3" would then read as 0.001 m^3.
+ureg.define("Mm3 = 1e6 * meter ** 3 = Mm3 = million_cubic_metre = million_cubic_meter")
+ureg.define("masl = meter = masl = metre_above_sea_level = meter_above_sea_level")
 pint.set_application_registry(ureg)  # type: ignore[no-untyped-call]
 
 #: What a duration may be given as: a timedelta, a pandas or numpy duration, a text pandas reads
