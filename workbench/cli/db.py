@@ -6,15 +6,12 @@ need no workbench user. Every URL printed has its password removed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from workbench.cli.common import say, settings
 from workbench.cli.security import secure
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
 
 __all__ = ["app", "current", "history", "upgrade"]
 
@@ -22,15 +19,6 @@ app = typer.Typer(
     help="The store's schema: create or upgrade it, show its revision and the revisions.",
     no_args_is_help=True,
 )
-
-
-def _engine(ctx: typer.Context) -> Engine:
-    """An engine on the store of the global options, disposed of when the command ends."""
-    from workbench.store import create_store_engine
-
-    engine = create_store_engine(settings(ctx).url)
-    ctx.call_on_close(engine.dispose)
-    return engine
 
 
 @app.command()
@@ -45,9 +33,10 @@ def upgrade(
     The upgrade is one transaction: it takes effect whole or not at all. A shared store is
     upgraded once, by its administrator, before the new workbench version is used on it.
     """
-    from workbench.store import migrate
+    from workbench.store import create_store_engine, migrate
 
-    engine = _engine(ctx)
+    engine = create_store_engine(settings(ctx).url)
+    ctx.call_on_close(engine.dispose)
     before = migrate.status(engine)
     reached = migrate.upgrade(engine, revision)
     if before.revision == reached and before.versioned:
@@ -65,9 +54,11 @@ def upgrade(
 @app.command()
 def current(ctx: typer.Context) -> None:
     """Show the store's revision, and which workbench version last upgraded it."""
-    from workbench.store import migrate
+    from workbench.store import create_store_engine, migrate
 
-    say(migrate.status(_engine(ctx)).describe())
+    engine = create_store_engine(settings(ctx).url)
+    ctx.call_on_close(engine.dispose)
+    say(migrate.status(engine).describe())
 
 
 @app.command()
