@@ -6,6 +6,9 @@ JavaScript when the notebook calls ``hv.extension('bokeh', inline=True)`` and
 ``pn.extension(inline=True)``, so their plots stay interactive offline. LaTeX in Markdown is
 shown as written, and ipywidgets (which need a running kernel) are not rendered.
 
+Panel's stylesheets are referenced by CDN address inside its models; they are inlined as
+``data:`` URIs from the installed Panel package (``panel/dist``), which holds the same files.
+
 Links and resources on other hosts are neutralised, so that opening a report never reaches
 out: an ``<a href="https://...">`` keeps its text and shows the address as a tooltip (and in
 ``data-href``); any other element loading from another host (``<script src>``, ``<img src>``,
@@ -19,14 +22,18 @@ out: an ``<a href="https://...">`` keeps its text and shows the address as a too
 
 from __future__ import annotations
 
+import base64
 import html
+import importlib.util
 import re
 import warnings
+from functools import cache
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["export_html", "is_local", "neutralise_links"]
+__all__ = ["export_html", "inline_panel_assets", "is_local", "neutralise_links"]
 
 _TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
@@ -41,6 +48,19 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 """
 _TEMPLATE_NAME = "workbench-report.html.j2"
 _URL_ATTRIBUTES = ("src", "href")
+_CSS_URL = re.compile(r"url\((['\"]?)(?!data:|https?:|//|#)([^'\")]+)\1\)")
+_MIME = {
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".ttf": "font/ttf",
+}
+_PANEL_CDN = re.compile(
+    r"https://cdn\.holoviz\.org/panel/[0-9][^/\"'\s]*/dist/([\w./-]+?\.css)(\?v=[\w.+-]*)?"
+)
 
 
 def is_local(url: str) -> bool:
@@ -106,6 +126,47 @@ def neutralise_links(page: str) -> str:
     return "".join(pieces)
 
 
+@cache
+def _panel_dist() -> Path | None:
+    """The ``dist`` folder of the installed Panel package (found, not imported)."""
+    spec = importlib.util.find_spec("panel")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "dist"
+
+
+def inline_panel_assets(page: str) -> str:
+    """Panel's CDN stylesheet addresses replaced by ``data:`` URIs of the installed files.
+
+    Addresses whose file is not installed are left as they are.
+    """
+    dist = _panel_dist()
+    if dist is None:
+        return page
+
+    def inline(match: re.Match[str]) -> str:
+        css = _data_uri(dist, dist / match.group(1))
+        return match.group(0) if css is None else css
+
+    return _PANEL_CDN.sub(inline, page)
+
+
+def _data_uri(root: Path, path: Path) -> str | None:
+    """A file under ``root`` as a data: URI (a stylesheet with its relative urls inlined)."""
+    path, root = path.resolve(), root.resolve()
+    if root not in path.parents or not path.is_file() or path.suffix not in _MIME:
+        return None
+    data = path.read_bytes()
+    if path.suffix == ".css":
+
+        def nested(match: re.Match[str]) -> str:
+            inner = _data_uri(root, path.parent / match.group(2))
+            return match.group(0) if inner is None else f"url('{inner}')"
+
+        data = _CSS_URL.sub(nested, data.decode("utf-8")).encode("utf-8")
+    return f"data:{_MIME[path.suffix]};base64," + base64.b64encode(data).decode("ascii")
+
+
 def _drop_empty_outputs(nb: Any) -> None:
     """Outputs with no data at all (a Bokeh comm handle) have nothing to show."""
     for cell in nb.cells:
@@ -143,4 +204,4 @@ def export_html(nb: Any, provenance_block: str) -> str:
         page, _ = exporter.from_notebook_node(
             nb, resources={"workbench_provenance": provenance_block}
         )
-    return neutralise_links(page)
+    return neutralise_links(inline_panel_assets(page))

@@ -28,10 +28,11 @@ import pandas as pd
 
 from workbench.api import connect
 from workbench.api.provenance import AS_OF_ENV, PROVENANCE_ENV, parse_pin
-from workbench.errors import InvalidValue, NotFound, WorkbenchError
+from workbench.errors import InvalidValue, NotFound, StoreError, WorkbenchError
 from workbench.reports.html import export_html
 from workbench.reports.params import coerce_parameters, declared_parameters
 from workbench.reports.provenance import Provenance, render_block, text_outputs
+from workbench.store import DEFAULT_URL, redact_url
 
 __all__ = ["Report", "ReportFailed", "run_report"]
 
@@ -82,7 +83,15 @@ def _notebook(path: str | os.PathLike[str]) -> Path:
 
 def _store(store: str | None, user: str | None, secret: str | None) -> tuple[str, str, str]:
     """The store's full URL for the kernel, its redacted URL and the user, checked by connecting."""
-    ws = connect(store, user=user, secret=secret, create=False)
+    try:
+        ws = connect(store, user=user, secret=secret, create=False)
+    except WorkbenchError:
+        raise
+    except Exception as exc:  # the driver's own errors: a store without tables, a refused login
+        raise StoreError(
+            f"cannot open the store at {redact_url(store or DEFAULT_URL)} as {user}: "
+            f"{str(exc).splitlines()[0]}"
+        ) from None
     try:
         url = ws.engine.url
         if url.get_backend_name() == "sqlite":
