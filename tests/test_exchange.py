@@ -176,6 +176,21 @@ def test_export_names_what_it_holds(sqlite_ws: wb.Workspace) -> None:
     assert "description: |-\n          who\n          owns it\n" in dump_yaml(export_definition(md))
 
 
+def test_exchange_functions_are_public(sqlite_ws: wb.Workspace) -> None:
+    import workbench.api as api
+
+    for name in ("export_definition", "import_definition", "export_model", "import_model"):
+        assert getattr(wb, name) is getattr(api, name) is globals()[name]
+        assert name in wb.__all__ and name in api.__all__
+    assert wb.dump_yaml is dump_yaml and wb.load_yaml is load_yaml
+    md = full_definition(sqlite_ws)
+    text = wb.dump_yaml(wb.export_model(full_model(sqlite_ws, md)))
+    other = fresh()
+    wb.import_definition(other, wb.load_yaml(wb.dump_yaml(wb.export_definition(md))))
+    assert wb.dump_yaml(wb.export_model(wb.import_model(other, wb.load_yaml(text)))) == text
+    other.engine.dispose()
+
+
 def test_yaml_keeps_times_as_text_and_multiline_text_as_blocks() -> None:
     text = dump_yaml({"when": "2024-01-01T00:00:00Z", "note": "two\nlines", "n": 1.0})
     assert text == "when: '2024-01-01T00:00:00Z'\nnote: |-\n  two\n  lines\nn: 1.0\n"

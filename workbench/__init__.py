@@ -18,7 +18,13 @@ from workbench.api import (
     VirtualSeries,
     Workspace,
     connect,
+    dump_yaml,
+    export_definition,
+    export_model,
+    import_definition,
+    import_model,
     init_store,
+    load_yaml,
 )
 from workbench.errors import (
     AccessDenied,
@@ -69,6 +75,12 @@ __all__ = [
     "Workspace",
     "__version__",
     "connect",
+    "dump_yaml",
+    "export_definition",
+    "export_model",
+    "import_definition",
+    "import_model",
     "init_store",
+    "load_yaml",
     "parse_path",
 ]

@@ -4,6 +4,14 @@ from workbench.api.attributes import AttributeDefinition, AttributeType, ObjectD
 from workbench.api.base import Namespace, Tag, TemplateCalculation
 from workbench.api.calc_virtual import VirtualSeries
 from workbench.api.definitions import ModelDefinition
+from workbench.api.exchange import (
+    dump_yaml,
+    export_definition,
+    export_model,
+    import_definition,
+    import_model,
+    load_yaml,
+)
 from workbench.api.identity import init_store
 from workbench.api.objects import Attribute, Object
 from workbench.api.resolver import StoreResolver
@@ -30,6 +38,12 @@ __all__ = [
     "VirtualSeries",
     "Workspace",
     "connect",
+    "dump_yaml",
+    "export_definition",
+    "export_model",
+    "import_definition",
+    "import_model",
     "init_store",
+    "load_yaml",
     "secure_store",
 ]
