@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
 from workbench.calc import Result, evaluate, infer_unit
 from workbench.calc.protocol import Lookup, Viewpoint
+from workbench.calc.values import Series
 from workbench.errors import InvalidValue, NotFound
 from workbench.metamodel import ValueType
 from workbench.xr import series_dataset
@@ -163,28 +163,28 @@ class CalcOperations:
 # -- reading calculated attributes ---------------------------------------------------------
 
 
-def calculated_dataset(data: xr.DataArray, name: str, origin: str, expression: str) -> xr.Dataset:
+def calculated_dataset(
+    series: Series, units: str, name: str, origin: str, expression: str, timezone: str = ""
+) -> xr.Dataset:
     """A calculated series in the "series" layout of a sensor's most recent beliefs: dimensions
     ``event_start`` x ``source`` (one source, ``"calculation"``), no belief times."""
-    resolution = str(data.attrs.get("resolution") or "PT0S")
     try:
-        duration = pd.Timedelta(resolution)
+        duration = pd.Timedelta(series.resolution)
     except ValueError:  # calendar durations (P1M) have no fixed length
         duration = pd.Timedelta(0)
-    flags = data.coords["flags"].values if "flags" in data.coords else None
     ds = series_dataset(
-        data.get_index("event_start").values,
-        np.asarray(data.values, dtype=np.float64),
+        series.times.view("datetime64[ns]"),
+        series.values,
         source=CALCULATION_SOURCE,
-        units=str(data.attrs.get("units", "")),
+        units=units,
         resolution=duration,
-        timezone=str(data.attrs.get("timezone") or "UTC"),
-        flags=flags,
+        timezone=timezone or series.timezone,
+        flags=series.flags,
         probabilistic=False,
         sensor=name,
-        curve_type=data.attrs.get("curve_type", "step"),
+        curve_type=series.curve_type,
     )
-    ds.attrs.update(resolution=resolution, origin=origin, expression=expression)
+    ds.attrs.update(resolution=series.resolution, origin=origin, expression=expression)
     return ds
 
 
@@ -222,13 +222,11 @@ def attribute_beliefs(
         lookup = Lookup(f".{attribute.name}", attribute.object.id)
         if lookup not in resolver.describe([lookup]):
             raise NotFound("attribute", attribute.full_name)
-        (data,) = resolver.series([lookup], t0, t1, viewpoint)[lookup]
+        (series,) = resolver.series([lookup], t0, t1, viewpoint)[lookup]
         return calculated_dataset(
-            _crop(data, t0, t1), attribute.full_name, value.source, value.expression
+            series.crop(int(t0.value), int(t1.value)),
+            resolver.describe([lookup])[lookup].unit,
+            attribute.full_name,
+            value.source,
+            value.expression,
         )
-
-
-def _crop(data: xr.DataArray, start: pd.Timestamp, end: pd.Timestamp) -> xr.DataArray:
-    index = data.get_index("event_start")
-    lo, hi = (int(i) for i in index.searchsorted([start, end]))
-    return data if (lo, hi) == (0, index.size) else data.isel(event_start=slice(lo, hi))

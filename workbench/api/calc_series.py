@@ -5,27 +5,28 @@ deterministic (median, ``cumulative_probability`` 0.5) ones and of those the mos
 several sources are equally recent, the source with the lowest id. Every read is capped by the
 workspace's pinned belief time and recorded for provenance (see :mod:`workbench.api.queries`).
 
-Series of one batch that have the same event starts share one time index object, so the
-evaluator lines them up without comparing times. A member reached through a versioned link is
+Series are handed to the evaluator as its own :class:`~workbench.calc.values.Series` (no
+DataArray per series); series of one batch that have the same event starts share one array of
+times, so the evaluator lines them up without comparing times. A member reached through a versioned link is
 stitched from the series of the targets valid in each period (:func:`stitch`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import xarray as xr
 
-from workbench.api.calc_paths import Intervals
+from workbench.api.calc_paths import ALWAYS, NEVER_ENDS, Intervals
 from workbench.beliefs import belief_horizon
 from workbench.beliefs.rules import KnowledgeTimeRule
 from workbench.calc.protocol import Viewpoint
 from workbench.calc.quantities import converter, unit_of
+from workbench.calc.values import Series
 from workbench.store import series as store
 from workbench.store.beliefs import BeliefArrays, take
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
     from workbench.api.workspace import Workspace
 
-__all__ = ["IndexPool", "SensorMeta", "in_unit", "read_sensors", "stitch"]
+__all__ = ["SensorMeta", "TimesPool", "converted", "empty_series", "read_sensors", "stitch"]
 
 
 @dataclass(frozen=True)
@@ -61,21 +62,21 @@ class SensorMeta:
         return self.resolution == pd.Timedelta(0) and self.curve_type == "step"
 
 
-class IndexPool:
-    """Hands out one ``DatetimeIndex`` per distinct array of times (compared by value)."""
+class TimesPool:
+    """Hands out one array per distinct array of times (compared by value), so that series of
+    one batch with the same event starts share their times and line up without comparing."""
 
     def __init__(self) -> None:
-        self._known: dict[tuple[int, int, int], list[tuple[npt.NDArray[np.int64], pd.Index]]] = {}
+        self._known: dict[tuple[int, int, int], list[npt.NDArray[np.int64]]] = {}
 
-    def index(self, times: npt.NDArray[np.int64]) -> pd.DatetimeIndex:
+    def times(self, times: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         key = (times.size, int(times[0]) if times.size else 0, int(times[-1]) if times.size else 0)
         candidates = self._known.setdefault(key, [])
-        for known, index in candidates:
+        for known in candidates:
             if np.array_equal(known, times):
-                return index  # type: ignore[return-value]
-        index = pd.DatetimeIndex(times.view("datetime64[ns]"), copy=False)
-        candidates.append((times, index))
-        return index
+                return known
+        candidates.append(times)
+        return times
 
 
 def _us(ns: int, up: bool = False) -> int:
@@ -174,109 +175,84 @@ def read_sensors(
     start: int,
     end: int,
     viewpoint: Viewpoint,
-    pool: IndexPool,
-) -> dict[int, xr.DataArray]:
-    """Each sensor's series over [start, end) (naive UTC ns) seen from ``viewpoint``, read in one
-    statement (a few for irregular step series, which also get their point before start)."""
+    pool: TimesPool,
+) -> dict[int, Series]:
+    """Each sensor's series over [start, end) (naive UTC ns) seen from ``viewpoint``, in its
+    own unit, read in one statement (a few for irregular step series, which also get their
+    point before start)."""
     if not metas:
         return {}
     arrays, cutoff = _fetch(ws, s, metas, start, end, viewpoint)
     ws._record(_describe(metas, start, end, viewpoint), arrays, cutoff)
     arrays = one_per_event(arrays)
-    sensor = arrays["sensor_id"]
-    bounds = np.searchsorted(sensor, np.asarray(sorted(metas), dtype=np.int64))
-    ends = np.searchsorted(sensor, np.asarray(sorted(metas), dtype=np.int64), side="right")
+    ids = np.asarray(sorted(metas), dtype=np.int64)
+    bounds = np.searchsorted(arrays["sensor_id"], ids)
+    ends = np.searchsorted(arrays["sensor_id"], ids, side="right")
+    flags = arrays["flags"].astype(np.uint32)
     out = {}
-    for sensor_id, lo, hi in zip(sorted(metas), bounds, ends, strict=True):
+    for sensor_id, lo, hi in zip(ids.tolist(), bounds, ends, strict=True):
         meta = metas[sensor_id]
-        times = arrays["event_start"][lo:hi] * 1000
-        out[sensor_id] = xr.DataArray(
+        out[sensor_id] = Series(
+            pool.times(arrays["event_start"][lo:hi] * 1000),
             arrays["value"][lo:hi],
-            coords={
-                "event_start": pool.index(times),
-                "flags": ("event_start", arrays["flags"][lo:hi].astype(np.uint32)),
-            },
-            dims=("event_start",),
-            attrs={
-                "units": meta.unit,
-                "timezone": meta.timezone,
-                "resolution": meta.iso_resolution,
-                "curve_type": meta.curve_type,
-            },
+            timezone=meta.timezone,
+            resolution=meta.iso_resolution,
+            curve_type="linear" if meta.curve_type == "linear" else "step",
+            flags=flags[lo:hi],
         )
     return out
 
 
-def in_unit(data: xr.DataArray, unit: str) -> xr.DataArray:
-    """``data`` with its values converted to ``unit`` (itself when already in it)."""
-    source = str(data.attrs.get("units", ""))
-    convert = converter(unit_of(source), unit_of(unit))
-    if convert is None:
-        return data
-    values = convert(np.asarray(data.values, dtype=np.float64))
-    return data.copy(deep=False, data=values).assign_attrs(units=unit)
-
-
-def _piece(
-    data: xr.DataArray, lo: int, hi: int, follows: bool
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.uint32]]:
-    times = np.asarray(data.get_index("event_start").values, dtype="datetime64[ns]").view(np.int64)
-    values = np.asarray(data.values, dtype=np.float64)
-    flags = (
-        np.asarray(data.coords["flags"].values, dtype=np.uint32)
-        if "flags" in data.coords
-        else np.zeros(times.size, dtype=np.uint32)
+def converted(series: Series, source: str, target: str) -> Series:
+    """``series`` (in ``source``) in the unit ``target`` (itself when they are the same)."""
+    convert = converter(unit_of(source), unit_of(target))
+    return (
+        series if convert is None else series.with_values(convert(series.values), keep_flags=True)
     )
-    a, b = np.searchsorted(times, [lo, hi])
-    irregular = str(data.attrs.get("resolution", "PT0S")) in ("PT0S", "P0D", "")
-    step = data.attrs.get("curve_type", "step") == "step"
+
+
+def _piece(series: Series, lo: int, hi: int, follows: bool) -> Series:
+    """The points of ``series`` in [lo, hi); an irregular step series also holds its value from
+    ``lo`` and, unless another piece ``follows``, ends with a missing point at ``hi``."""
+    times, values = series.times, series.values
+    flags = series.flags if series.flags is not None else np.zeros(times.size, dtype=np.uint32)
+    a, b = (int(i) for i in np.searchsorted(times, [lo, hi]))
     t, v, f = times[a:b], values[a:b], flags[a:b]
-    if irregular and step and a > 0 and (a == times.size or times[a] != lo):
-        t = np.concatenate([[lo], t])  # the value held into the interval
-        v, f = np.concatenate([[values[a - 1]], v]), np.concatenate([[flags[a - 1]], f])
-    if irregular and step and not follows and hi < 2**62:
-        t, v, f = np.append(t, hi), np.append(v, np.nan), np.append(f, np.uint32(0))
-    return t, v, f
+    if series.step == 0 and series.curve_type == "step":
+        if a > 0 and (a == times.size or times[a] != lo):
+            t = np.concatenate([[lo], t])  # the value held into the interval
+            v, f = np.concatenate([[values[a - 1]], v]), np.concatenate([[flags[a - 1]], f])
+        if not follows and hi < NEVER_ENDS:
+            t, v, f = np.append(t, hi), np.append(v, np.nan), np.append(f, np.uint32(0))
+    return replace(series, times=t, values=v, flags=f)
 
 
-def stitch(pieces: Sequence[tuple[xr.DataArray, Intervals | None]], unit: str) -> xr.DataArray:
-    """One series from pieces each valid in some intervals: the points of each piece in its
-    intervals, in ``unit``. An irregular step piece holds its value from the interval's start
+def stitch(pieces: Sequence[tuple[Series, Intervals | None]]) -> Series:
+    """One series from pieces (in one unit) each valid in some intervals: the points of each
+    piece in its intervals. An irregular step piece holds its value from the interval's start
     and stops (a missing point) at its end unless another piece takes over there."""
     if len(pieces) == 1 and pieces[0][1] is None:
-        return in_unit(pieces[0][0], unit)
+        return pieces[0][0]
     spans = sorted(
-        (
-            (lo, hi, in_unit(data, unit))
-            for data, validity in pieces
-            for lo, hi in (validity or ((-(2**63), 2**63 - 1),))
-        ),
-        key=lambda x: x[0],
+        ((lo, hi, series) for series, validity in pieces for lo, hi in (validity or ALWAYS)),
+        key=lambda span: span[0],
     )
     starts = {lo for lo, _, _ in spans}
-    parts = [_piece(data, lo, hi, hi in starts) for lo, hi, data in spans]
-    times = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+    parts = [_piece(series, lo, hi, hi in starts) for lo, hi, series in spans]
+    times = np.concatenate([p.times for p in parts])
     order = np.argsort(times, kind="stable")
-    times = times[order]
     keep = np.ones(times.size, dtype=bool)
-    keep[1:] = times[1:] != times[:-1]
-    first = spans[0][2]
-    return xr.DataArray(
-        np.concatenate([p[1] for p in parts])[order][keep],
-        coords={
-            "event_start": pd.DatetimeIndex(times[keep].view("datetime64[ns]")),
-            "flags": ("event_start", np.concatenate([p[2] for p in parts])[order][keep]),
-        },
-        dims=("event_start",),
-        attrs={**first.attrs, "units": unit},
+    keep[1:] = times[order][1:] != times[order][:-1]
+    take_ = order[keep]
+    flags = np.concatenate([p.flags for p in parts if p.flags is not None]).astype(np.uint32)
+    return replace(
+        parts[0],
+        times=times[take_],
+        values=np.concatenate([p.values for p in parts])[take_],
+        flags=flags[take_],
     )
 
 
-def empty_like(attrs: Mapping[str, Any]) -> xr.DataArray:
-    """A series without points, with the given attrs."""
-    return xr.DataArray(
-        np.zeros(0),
-        coords={"event_start": pd.DatetimeIndex([], dtype="datetime64[ns]")},
-        dims=("event_start",),
-        attrs=dict(attrs),
-    )
+def empty_series() -> Series:
+    """A series without points."""
+    return Series(np.zeros(0, dtype=np.int64), np.zeros(0))

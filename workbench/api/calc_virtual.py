@@ -97,11 +97,13 @@ class VirtualSeries:
             resolver = StoreResolver(self.ws)
             lookup = Lookup(self.path, None)
             members = resolver.series([lookup], t0, t1, viewpoint).get(lookup, [])
-        if not members:  # its relative object was deleted, say
-            raise NotFound("virtual series", self.path)
-        data = members[0].sel(event_start=slice(t0, t1 - pd.Timedelta(1, "ns")))
-        data.attrs["timezone"] = self.timezone
-        return calculated_dataset(data, self.path, "virtual", self.expression)
+            if not members:
+                raise NotFound("virtual series", self.path)
+            unit = resolver.describe([lookup])[lookup].unit
+        series = members[0].crop(int(t0.value), int(t1.value))
+        return calculated_dataset(
+            series, unit, self.path, "virtual", self.expression, self.timezone
+        )
 
     def set_expression(self, expression: str, unit: str | None = None) -> None:
         """Replace the expression (and the unit, when given), validated like a new one."""

@@ -28,10 +28,9 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import xarray as xr
 
 from workbench.api.calc_paths import LookupPath, Walker, parse_lookup_path
-from workbench.api.calc_series import IndexPool, empty_like, read_sensors, stitch
+from workbench.api.calc_series import TimesPool, converted, empty_series, read_sensors, stitch
 from workbench.api.calc_sources import (
     CalcSource,
     Finder,
@@ -46,7 +45,7 @@ from workbench.calc import compile_expression, evaluate_many
 from workbench.calc.check import Checker
 from workbench.calc.protocol import CurveType, Found, Lookup, LookupInfo, Viewpoint
 from workbench.calc.quantities import compatible, converter, show, unit_of, unit_text
-from workbench.calc.values import ValueType
+from workbench.calc.values import Series, ValueType
 from workbench.curves import RatingCurve, VersionedXYSet, XYSet
 from workbench.errors import ExpressionError, UnitError
 
@@ -81,9 +80,10 @@ class StoreResolver:
         self._found: dict[Lookup, Found | None] = {}
         self._infos: dict[Lookup, LookupInfo | None] = {}
         self._types: dict[tuple[str, int, int], LookupInfo] = {}
+        self._inferred: dict[tuple[str, int, int], str] = {}
         self._checked: dict[tuple[str, tuple[LookupInfo | None, ...]], ValueType] = {}
         self._finder: Finder | None = None
-        self._pool = IndexPool()
+        self._pool = TimesPool()
 
     # -- resolving paths --------------------------------------------------------------------
 
@@ -209,7 +209,7 @@ class StoreResolver:
                 f"the {source.origin} expression of {self._name(source)} gives {own.name}; "
                 "a time series needs an expression that gives a series"
             )
-        unit = unit_text(own.unit)
+        unit = self._inferred[source.key] = unit_text(own.unit)
         if source.unit and own.unit is not None:
             declared = unit_of(source.unit)
             if not compatible(declared, own.unit):
@@ -262,29 +262,26 @@ class StoreResolver:
         start: pd.Timestamp,
         end: pd.Timestamp,
         viewpoint: Viewpoint,
-    ) -> dict[Lookup, list[xr.DataArray]]:
-        """Each lookup's series over [start, end) seen from ``viewpoint``: the sensors of all
-        lookups in one read, each distinct calculation evaluated once for all its objects."""
+    ) -> dict[Lookup, list[Series]]:
+        """Each lookup's series over [start, end) seen from ``viewpoint``, in the unit
+        :meth:`describe` gave: the sensors of all lookups in one read, each distinct calculation
+        evaluated once for all its objects."""
         self.calls.append(("series", len(lookups)))
         window = (int(start.as_unit("ns").value), int(end.as_unit("ns").value))
         with self.ws._tx() as s:
             self._describe({lk: () for lk in lookups}, 0)
             members = {lk: self._members[lk] for lk in lookups if self._found.get(lk) == "series"}
             finder = self._finder_for()
-            wanted = {i: finder.sensors[i] for i in sensor_ids(members)}
-            sensors = read_sensors(
-                self.ws,
-                s,
-                {i: m for i, m in wanted.items() if m is not None},
-                *window,
-                viewpoint,
-                self._pool,
-            )
-            calculated = self._calculate(members, start, end, viewpoint)
-        out: dict[Lookup, list[xr.DataArray]] = {}
+            metas = {i: m for i in sensor_ids(members) if (m := finder.sensors[i]) is not None}
+            read = read_sensors(self.ws, s, metas, *window, viewpoint, self._pool)
+            found: dict[Any, tuple[Series, str]] = {
+                i: (series, metas[i].unit) for i, series in read.items()
+            }
+            found.update(self._calculate(members, start, end, viewpoint))
+        out: dict[Lookup, list[Series]] = {}
         for lk, ms in members.items():
             unit = self._infos[lk].unit  # type: ignore[union-attr]
-            out[lk] = [self._member(m, sensors, calculated, unit) for m in ms]
+            out[lk] = [self._member(m, found, unit) for m in ms]
         return out
 
     def _calculate(
@@ -293,50 +290,41 @@ class StoreResolver:
         start: pd.Timestamp,
         end: pd.Timestamp,
         viewpoint: Viewpoint,
-    ) -> dict[Any, xr.DataArray]:
-        """Evaluate every calculation among the members: once per expression text."""
+    ) -> dict[Any, tuple[Series, str]]:
+        """Evaluate every calculation among the members: once per expression text, for all
+        the objects that use it; each result in the unit it was inferred in."""
         groups: dict[str, dict[tuple[str, int, int], CalcSource]] = {}
         for ms in members.values():
             for m in ms:
                 for piece in m:
                     if isinstance(piece.source, CalcSource):
                         groups.setdefault(piece.source.text, {})[piece.source.key] = piece.source
-        results: dict[Any, xr.DataArray] = {}
+        results: dict[Any, tuple[Series, str]] = {}
         for text, sources in groups.items():
             owners = list(dict.fromkeys(s.owner for s in sources.values()))
             try:
-                values = evaluate_many(text, self, owners, start, end, viewpoint=viewpoint)
+                values = evaluate_many(
+                    text, self, owners, start, end, viewpoint=viewpoint, raw=True
+                )
             except ExpressionError as exc:
                 raise self._within(exc, next(iter(sources.values()))) from None
             for key, source in sources.items():
-                data = values[source.owner]
-                assert isinstance(data, xr.DataArray)
-                results[key] = _relabel(data, self._types[key].unit)
+                series = values[source.owner]
+                assert isinstance(series, Series)
+                results[key] = (series, self._inferred[key])
         return results
 
     @staticmethod
-    def _member(
-        member: Member,
-        sensors: Mapping[int, xr.DataArray],
-        calculated: Mapping[Any, xr.DataArray],
-        unit: str,
-    ) -> xr.DataArray:
+    def _member(member: Member, found: Mapping[Any, tuple[Series, str]], unit: str) -> Series:
+        """One member's series in ``unit``, stitched from its pieces."""
         pieces = []
         for piece in member:
             source = piece.source
-            data = (
-                sensors.get(source.sensor_id)
-                if isinstance(source, SensorSource)
-                else calculated.get(source.key)
-                if isinstance(source, CalcSource)
-                else None
-            )
-            if data is not None:
-                pieces.append((data, piece.validity))
-        if not pieces:
-            return empty_like({"units": unit})
-        own = str(pieces[0][0].attrs.get("units", unit))
-        return stitch(pieces, own)
+            key = source.sensor_id if isinstance(source, SensorSource) else source.key  # type: ignore[union-attr]
+            if key in found:
+                series, own = found[key]
+                pieces.append((converted(series, own, unit), piece.validity))
+        return stitch(pieces) if pieces else empty_series()
 
     def _values(
         self, lookups: Collection[Lookup], method: str, found: Collection[str]
@@ -411,12 +399,3 @@ def _curve(source: Any) -> Any:
         "versioned_xy_set": VersionedXYSet,
     }
     return kind[source.attribute.value_type.value].from_dict(source.value)
-
-
-def _relabel(data: xr.DataArray, unit: str) -> xr.DataArray:
-    """A calculation's result in the unit its attribute declares."""
-    own = str(data.attrs.get("units", ""))
-    convert = converter(unit_of(own), unit_of(unit))
-    if convert is not None:
-        data = data.copy(deep=False, data=convert(data.values))
-    return data.assign_attrs(units=unit)

@@ -185,6 +185,7 @@ def evaluate_many(
     *,
     as_of: Any = None,
     viewpoint: Viewpoint | None = None,
+    raw: bool = False,
 ) -> dict[ObjectId | None, Result]:
     """Evaluate for each object, loading all their data in a bounded number of resolver calls.
 
@@ -192,7 +193,9 @@ def evaluate_many(
     expression uses), whatever the number of objects and lookups. ``viewpoint`` reads the
     series from another viewpoint than the most recent beliefs (a resolver evaluating a
     calculation nested in another passes its own on); ``as_of`` is the short form of
-    ``Viewpoint(as_of=...)``.
+    ``Viewpoint(as_of=...)``. With ``raw`` a series result is handed back as the evaluator's
+    :class:`~workbench.calc.values.Series` (cropped to the period, in the inferred unit) rather
+    than a DataArray: the fast path for resolvers that evaluate calculations nested in others.
     """
     expr = _compiled(expression)
     owners = list(dict.fromkeys(objects))
@@ -219,7 +222,10 @@ def evaluate_many(
             value = interpreter.value(expr.root, window, base)
         except ExpressionError as exc:
             raise _for_object(exc, owner, len(owners)) from None
-        results[owner] = _result(value, checker.types[id(expr.root)], window)
+        if raw and isinstance(value, Series):
+            results[owner] = value.crop(*window)  # type: ignore[assignment]
+        else:
+            results[owner] = _result(value, checker.types[id(expr.root)], window)
     return results
 
 
@@ -284,8 +290,11 @@ def _load(resolver: Resolver, requests: Requests, infos: Mapping[Lookup, LookupI
     return loaded
 
 
-def _series(lookup: Lookup, data: xr.DataArray, info: LookupInfo) -> Series:
-    """One loaded DataArray as a Series in the unit its lookup was described with."""
+def _series(lookup: Lookup, data: xr.DataArray | Series, info: LookupInfo) -> Series:
+    """One loaded DataArray as a Series in the unit its lookup was described with (a Series
+    handed over by the resolver is in that unit already)."""
+    if isinstance(data, Series):
+        return data
     try:
         series = from_dataarray(data)
         convert = converter(unit_of(str(data.attrs.get("units", info.unit))), unit_of(info.unit))

@@ -24,12 +24,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, runtime_checkable
 
 import pandas as pd
 import xarray as xr
 
 from workbench.curves import RatingCurve, VersionedXYSet, XYSet
+
+if TYPE_CHECKING:
+    from workbench.calc.values import Series
 
 __all__ = [
     "CurveType",
@@ -147,7 +150,7 @@ class Resolver(Protocol):
         start: pd.Timestamp,
         end: pd.Timestamp,
         viewpoint: Viewpoint,
-    ) -> Mapping[Lookup, Sequence[xr.DataArray]]:
+    ) -> Mapping[Lookup, Sequence[xr.DataArray | Series]]:
         """Read the series each lookup names over [start, end) (naive UTC), as seen from
         ``viewpoint``.
 
@@ -156,6 +159,10 @@ class Resolver(Protocol):
         ``flags`` coordinate (uint32 quality bits) along ``event_start``. Values in another unit
         than :attr:`LookupInfo.unit` are converted by the evaluator. A step series should include
         the last point before ``start`` when there is no point at ``start``.
+
+        A resolver that builds series itself may hand back the evaluator's own
+        :class:`~workbench.calc.values.Series` instead, in the unit :meth:`describe` gave: that
+        spares building a DataArray per series.
         """
         ...
 
