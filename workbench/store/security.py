@@ -496,6 +496,8 @@ def _secure(conn: Connection, names: RoleNames, passwords: Mapping[int, str]) ->
     )
     tables = [t.name for t in Base.metadata.sorted_tables if t.name in present]
     _grant(conn, schema, names.group, [t for t in tables if t in POLICIES])
+    if "alembic_version" in present:  # connect() checks the schema's revision
+        _run(conn, f"GRANT SELECT ON {_ident(schema)}.alembic_version TO {_ident(names.group)}")
     policies = {t: _install_policies(conn, schema, names.group, t) for t in tables}
     created, kept, with_password = _user_roles(conn, schema, names, passwords)
     dropped, disabled = _retire_roles(conn, names.group)
