@@ -36,12 +36,18 @@ def names() -> list[str]:
 def reference() -> str:
     """Every function with its overloads and what it does, as Markdown, for documentation.
 
+    Pipes inside cells are escaped (``\\|``), so the table renders as one.
+
     >>> print(reference().splitlines()[2])
-    | `@ABS` | `ABS(d|t|D|T)` | The absolute value. |
+    | `@ABS` | `ABS(d\\|t\\|D\\|T)` | The absolute value. |
     """
     rows = ["| function | takes | does |", "| --- | --- | --- |"]
     for key in sorted(FUNCTIONS):
         function = FUNCTIONS[key]
         takes = "<br>".join(f"`{o.signature(function.name)}`" for o in function.overloads)
-        rows.append(f"| `@{function.name}` | {takes} | {function.doc} |")
+        rows.append(f"| `@{function.name}` | {_cell(takes)} | {_cell(function.doc)} |")
     return "\n".join(rows)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
