@@ -246,6 +246,8 @@ def test_following_a_browser_selection(power: wb.Sensor, plant: wb.Object) -> No
     assert set(view.data()["series"]) == {"PlantA.Output"}
     browser.selected = plant.attribute("Capacity")
     assert "plots sensors and timeseries attributes" in view.message
+    view.select(None)  # what the dashboard calls; Panel's own view.show() stays as it is
+    assert view.series == [] and view.message == ""
 
 
 # -- errors are shown, not raised -------------------------------------------------------------

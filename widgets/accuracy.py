@@ -167,18 +167,16 @@ class AccuracyView(Viewer):
             problem = str(exc)
         self._show(problem)
 
-    def _beliefs(self) -> xr.Dataset:
-        assert self.sensor is not None
+    def _beliefs(self, sensor: wb.Sensor) -> xr.Dataset:
         start, end = utc(self.start, "start"), utc(self.end, "end")
-        key = (self.sensor.id, start, end)
-        return self._cache.get(key, lambda: self.sensor.beliefs(start, end))  # type: ignore[no-any-return]
+        return self._cache.get((sensor.id, start, end), lambda: sensor.beliefs(start, end))  # type: ignore[no-any-return]
 
     def _score(self) -> str:
         """Compute the scores; return a message when there is nothing to score."""
         if self.sensor is None:
             self._set_sources([])
             return "Choose a sensor to score its forecasts."
-        beliefs = self._beliefs()
+        beliefs = self._beliefs(self.sensor)
         names = sorted({str(s) for s in np.asarray(beliefs["source"].values)})
         self._set_sources(names)
         reference = self.reference or self._default_reference(names)

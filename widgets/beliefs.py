@@ -144,15 +144,15 @@ class BeliefView(Viewer):
             return pd.DataFrame(columns=list(COLUMNS))
         return pd.concat(list(frames.values()), ignore_index=True)
 
-    def show(self, item: Any) -> None:
+    def select(self, item: Any) -> None:
         """Plot what a browser selected: a sensor or timeseries attribute, an object's sensors
         (and its sensor-backed timeseries attributes), or nothing."""
         self.series = _series_of(item)
 
     def follow(self, browser: param.Parameterized, name: str = "selected") -> BeliefView:
         """Show whatever ``browser.<name>`` selects, now and whenever it changes."""
-        browser.param.watch(lambda event: self.show(event.new), name)
-        self.show(getattr(browser, name))
+        browser.param.watch(lambda event: self.select(event.new), name)
+        self.select(getattr(browser, name))
         return self
 
     def refresh(self) -> None:
@@ -349,6 +349,7 @@ class BeliefView(Viewer):
         self._source_choice.options = known
         steps: dict[str, Any] = {_label(t): t for t in self.belief_times}
         self._player.options = {**steps, "latest": "latest"}
+        self._player.param.trigger("value")  # "latest" moved to a new index: resend it
 
 
 def _nearest(times: list[pd.Timestamp], moment: pd.Timestamp | None) -> Any:

@@ -216,7 +216,7 @@ class Dashboard(Viewer):
             self.browser.selected = chosen
         if not same(self.inspector.obj, chosen):
             self.inspector.obj = chosen
-        self.beliefs.show(chosen)
+        self.beliefs.select(chosen)
         sensor = _sensor_of(chosen)
         if sensor is not None and not same(self.accuracy.sensor, sensor):
             self.accuracy.sensor = sensor
