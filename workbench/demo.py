@@ -417,5 +417,8 @@ def render_tree(obj: Object, depth: int | None = None, width: int = 160) -> str:
     from rich.console import Console
 
     out = io.StringIO()
-    Console(file=out, width=width, color_system=None, highlight=False).print(build_tree(obj, depth))
+    console = Console(
+        file=out, width=width, color_system=None, highlight=False, force_jupyter=False
+    )  # in a notebook, rich would display the tree instead of writing it to ``out``
+    console.print(build_tree(obj, depth))
     return out.getvalue()
