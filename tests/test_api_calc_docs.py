@@ -41,8 +41,12 @@ def test_the_readme_function_table_is_the_generated_reference() -> None:
 
 def test_every_path_in_the_readme_lookup_table_parses() -> None:
     table = _section().split("### Lookups", 1)[1].split("###", 1)[0]
-    paths = [p for row in table.splitlines() if row.startswith("| `")
-             for p in re.findall(r"`([^`]+)`", row.split("|")[1])]  # fmt: skip
+    paths = [
+        p
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for p in re.findall(r"`([^`]+)`", row.split("|")[1])
+    ]
     assert len(paths) >= 12
     for path in paths:
         parsed = parse_lookup_path(path)
@@ -56,14 +60,18 @@ def test_every_path_in_the_readme_lookup_table_parses() -> None:
         (":power", (), "sensor", "power"),
         ("...Level", (Hop("parent"),), "attribute", "Level"),
         ("../..:power", (Hop("parent"), Hop("parent")), "sensor", "power"),
-        (".To_Plants/*.Production", (Hop("relation", "To_Plants", "*"),), "attribute",
-         "Production"),
+        (
+            ".To_Plants/*.Production",
+            (Hop("relation", "To_Plants", "*"),),
+            "attribute",
+            "Production",
+        ),
         (".Area.Price", (Hop("relation", "Area"),), "attribute", "Price"),
         (".A.B/x?.C", (Hop("relation", "A"), Hop("relation", "B", "x?")), "attribute", "C"),
         ("/PlantA", (Hop("child", name="PlantA"),), "object", None),
         ("@", (), "object", None),
     ],
-)  # fmt: skip
+)
 def test_relative_paths(path: str, hops: tuple[Hop, ...], final: str, name: str | None) -> None:
     parsed = parse_lookup_path(path)
     assert (parsed.hops, parsed.final, parsed.name, parsed.root) == (hops, final, name, None)
