@@ -95,7 +95,12 @@ def main() -> None:
     parser.add_argument("--url", help="a store URL (default: a temporary SQLite file)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        ws = wb.connect(args.url or f"sqlite:///{folder}/bench.db")
+        url = args.url or f"sqlite:///{folder}/bench.db"
+        ws = (
+            wb.connect(url)
+            if url.startswith("sqlite")
+            else wb.init_store(url, admin="bench@operators.example", secret="benchmark only")
+        )
         t0 = time.perf_counter()
         sensor = build(ws)
         print(f"built in {time.perf_counter() - t0:.1f} s on {ws.url}")

@@ -279,52 +279,62 @@ def _empty() -> pd.DataFrame:
     return frame
 
 
-def _quantiles(
-    value: xr.DataArray, believed: xr.DataArray
-) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray, xr.DataArray]:
-    """Median, lowest and highest quantile, and belief time per (event, source).
+Grid = np.ndarray[Any, Any]
+
+
+def _quantiles(value: Grid, believed: Grid, levels: Grid) -> tuple[Grid, Grid, Grid, Grid]:
+    """Median, lowest and highest quantile, and belief time per (source, event), from grids
+    whose last axis is the cumulative probability.
 
     The band belongs to the belief drawn: only quantiles formed at the median's belief time
     count (a later median alone, say a revision without quantiles, has no band).
     """
-    levels = value["cumulative_probability"].values
-    middle = levels[np.argmin(np.abs(levels - 0.5))]
-    median = value.sel(cumulative_probability=middle)
-    when = believed.sel(cumulative_probability=middle)
-    same = (believed == when) & value.notnull()
-    grid = value.where(same).transpose(..., "cumulative_probability").values
+    middle = int(np.argmin(np.abs(levels - 0.5)))
+    median, when = value[..., middle], believed[..., middle]
+    grid = np.where((believed == when[..., None]) & ~np.isnan(value), value, np.nan)
     present = ~np.isnan(grid)
-    count = present.sum(axis=-1)
     first = np.argmax(present, axis=-1)
     last = grid.shape[-1] - 1 - np.argmax(present[..., ::-1], axis=-1)
     low = np.take_along_axis(grid, first[..., None], axis=-1)[..., 0]
     high = np.take_along_axis(grid, last[..., None], axis=-1)[..., 0]
-    band = count > 1
-    lower = median.copy(data=np.where(band, low, np.nan))
-    upper = median.copy(data=np.where(band, high, np.nan))
-    return median, lower, upper, when
+    band = present.sum(axis=-1) > 1
+    return median, np.where(band, low, np.nan), np.where(band, high, np.nan), when
 
 
 def _tidy(view: xr.Dataset, data: SeriesData, sources: Sequence[str]) -> pd.DataFrame:
-    """One row per (source, event) of a series layout: median, band edges, belief time."""
-    value = view["value"]
-    believed = view["belief_time"]
-    if "cumulative_probability" in value.dims:
-        value, lower, upper, believed = _quantiles(value, believed)
+    """One row per (source, event) of a series layout, by source and event: median, band
+    edges, belief time. Plain numpy on the grids: this runs at every replay step."""
+    order = ("source", "event_start", "cumulative_probability")
+    dims = [d for d in order if d in view["value"].dims]
+    value = view["value"].transpose(*dims).values.astype(float)
+    believed = view["belief_time"].transpose(*dims).values.astype("datetime64[ns]")
+    if "cumulative_probability" in dims:
+        levels = np.atleast_1d(view["cumulative_probability"].values)
+        value, lower, upper, believed = _quantiles(value, believed, levels)
     else:
-        lower = upper = xr.full_like(value, np.nan)
-    columns = {"value": value, "lower": lower, "upper": upper, "belief_time": believed}
-    grid = xr.Dataset({k: v.transpose("event_start", "source") for k, v in columns.items()})
-    frame = grid.to_dataframe().reset_index()
-    frame = frame[frame["value"].notna() | frame["lower"].notna()]
-    frame["source"] = frame["source"].astype(str)
+        lower = upper = np.full(value.shape, np.nan)
+    names = np.asarray(view["source"].values).astype(str)
+    events = view["event_start"].values.astype("datetime64[ns]")
+    keep = ~np.isnan(value) | ~np.isnan(lower)
     if sources:
-        frame = frame[frame["source"].isin(list(sources))]
-    frame["series"] = data.label
-    frame["unit"] = data.unit
-    frame["event_start"] = frame["event_start"].astype("datetime64[ns]")
-    frame["belief_time"] = frame["belief_time"].astype("datetime64[ns]")
-    return frame.sort_values(["source", "event_start"])[list(COLUMNS)].reset_index(drop=True)
+        keep &= np.isin(names, list(sources))[:, None]
+    rows, cells = np.nonzero(keep)
+    frame = pd.DataFrame(
+        {
+            "series": data.label,
+            "source": names[rows],
+            "event_start": events[cells],
+            "value": value[keep],
+            "lower": lower[keep],
+            "upper": upper[keep],
+            "belief_time": believed[keep],
+            "unit": data.unit,
+        },
+        columns=list(COLUMNS),
+    )
+    if np.all(names[:-1] <= names[1:]):
+        return frame  # rows come source by source in the grid's order, events in order
+    return frame.sort_values("source", kind="stable", ignore_index=True)
 
 
 def viewpoint_frame(
