@@ -37,7 +37,7 @@ CHROMIUM_ARGS = [
 ]
 #: The first day of the sample beliefs (UTC); three days of hourly events follow.
 DAY = pd.Timestamp("2025-03-03", tz="UTC")
-FORECAST_TIMES = (DAY - pd.Timedelta("12h"), DAY - pd.Timedelta("6h"), DAY + pd.Timedelta("6h"))
+FORECAST_TIMES = (DAY - pd.Timedelta("36h"), DAY - pd.Timedelta("12h"), DAY - pd.Timedelta("1h"))
 QUANTILES = (0.1, 0.5, 0.9)
 
 

@@ -355,9 +355,12 @@ def test_classic_jupyter_gets_ipywidgets(ws: wb.Workspace, demo: wb.Object) -> N
     assert "Demo" in str(tree.render_bundle)
 
 
-def test_panel_is_left_unconfigured_by_the_ipywidgets_entry_point(ws: wb.Workspace) -> None:
+def test_the_ipywidgets_entry_point_renders_inline_and_keeps_panels_comms(
+    ws: wb.Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from widgets import ipy
 
+    monkeypatch.setattr(pn.config, "inline", False)
     before = pn.config.comms
     ipy.browser(ws)
-    assert pn.config.comms == before
+    assert pn.config.comms == before and pn.config.inline

@@ -185,7 +185,7 @@ class Dashboard(Viewer):
             ("Beliefs", self.beliefs), ("Accuracy", self.accuracy), sizing_mode="stretch_both"
         )
         self.main = pn.Row(
-            pn.Column(self.inspector, width=440, margin=(0, 10)),
+            pn.Column(self.inspector, width=400, margin=(0, 10)),
             self.tabs,
             sizing_mode="stretch_both",
         )
@@ -254,6 +254,8 @@ class App(Viewer):
 
     def __init__(self, user: str | None = None, secret: str | None = None, **params: Any) -> None:
         super().__init__(**params)
+        # The page may start as a login form: load what the dashboard shows later up front.
+        pn.extension("tabulator")
         self.page = pmui.Page(title="workbench", sidebar_width=340)
         if (user is None and is_shared(self.url)) or (user is not None and secret is None):
             self.login = Login(url=self.url)

@@ -5,8 +5,10 @@ without ``pn.extension()``: each view is wrapped by Panel's own ipywidgets bridg
 (``pn.ipywidget``, which needs the ``jupyter_bokeh`` package and its front-end extension, both
 installed with the ``views`` extra). They are the same components, driven by the same Python
 callbacks through the widget comm, so the tree still loads children when a node opens and the
-belief view still replays. The bridge would ask the Panel CDN for a few stylesheets; here
-every stylesheet is inlined instead, so nothing is fetched from outside.
+belief view still replays. Left alone, the bridge would have the browser fetch Panel's
+stylesheets and the Material UI bundle from a CDN; here Panel's ``inline`` mode is switched on
+(for the kernel: later updates render inline too) and every stylesheet is inlined, so nothing is
+fetched from outside and the views work offline.
 
 Examples
 --------
@@ -45,6 +47,7 @@ def _inline_stylesheets(viewable: Any, root: Any, changed: Any = None, _old: Any
 
 def as_ipywidget(obj: Any) -> ipywidgets.DOMWidget:
     """Any Panel object (or component) as an ipywidget whose stylesheets are all inline."""
+    pn.config.inline = True  # the Material UI bundle and Panel's CSS travel with the models
     root = pn.panel(obj)
     if _inline_stylesheets not in root._hooks:
         root._hooks = [*root._hooks, _inline_stylesheets]
