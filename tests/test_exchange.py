@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -111,6 +112,19 @@ def full_model(ws: wb.Workspace, md: wb.ModelDefinition) -> wb.Object:
     a.add_link_version("Market", main, "2023-01-01T00:00:00Z")
     c.add_link_version("Markets", south, "2020-01-01T00:00:00Z")
     c.add_link_version("Markets", north, "2020-01-01T00:00:00Z")
+    power = a.add_sensor(
+        "power",
+        unit="MW",
+        timezone="Europe/Oslo",
+        resolution="15min",
+        catalog_path="Hydro/Plants",
+        attributes={"meter": "M-1", "phases": [1, 2, 3]},
+    )
+    a.add_sensor("flow", unit="m^3/s")
+    rule = {"type": "x_days_ago_at_y_oclock", "x": 1, "y": 12}
+    south.add_sensor("price", unit="EUR/MWh", resolution="1h", knowledge_time=rule)
+    c["Inflow"] = power  # a sensor on another object
+    a["Production"] = {"sensor": a.sensors()[0].id, "expression": "@t('.Inflow') * 9"}
     return m
 
 
@@ -172,6 +186,30 @@ def test_export_names_what_it_holds(sqlite_ws: wb.Workspace) -> None:
     assert a["Next"] == "Model/Sys.To_Areas/South.To_Plants/C"
     assert a["Market"][1] == {"valid_from": "2022-01-01T00:00:00Z", "target": None}
     assert a["Inflow"] == {"expression": "@t('.Production') / 9.81"}
+    a_name = "Model/Sys.To_Areas/North.To_Plants/A"
+    assert a["Production"] == {"sensor": f"{a_name}:flow", "expression": "@t('.Inflow') * 9"}
+    plant_c = model["root"]["children"]["To_Areas"][1]["children"]["To_Plants"][0]
+    assert plant_c["attributes"]["Inflow"] == {"sensor": f"{a_name}:power"}
+    assert north["children"]["To_Plants"][0]["sensors"] == [
+        {"name": "flow", "unit": "m^3/s", "timezone": "UTC", "resolution": "PT0S"},
+        {
+            "name": "power",
+            "unit": "MW",
+            "timezone": "Europe/Oslo",
+            "resolution": "PT15M",
+            "catalog_path": "Hydro/Plants",
+            "attributes": {"meter": "M-1", "phases": [1, 2, 3]},
+        },
+    ]
+    assert model["root"]["children"]["To_Areas"][1]["sensors"] == [
+        {
+            "name": "price",
+            "unit": "EUR/MWh",
+            "timezone": "UTC",
+            "resolution": "PT1H",
+            "knowledge_time": {"type": "x_days_ago_at_y_oclock", "x": 1, "y": 12},
+        }
+    ]
     assert north["children"]["To_Plants"][1]["attributes"] == {"Kind": None}
     assert "description: |-\n          who\n          owns it\n" in dump_yaml(export_definition(md))
 
@@ -342,7 +380,59 @@ def _plant(data: dict[str, Any], area: int, plant: int) -> dict[str, Any]:
         (
             lambda d: _plant(d, 0, 0)["attributes"].update(Inflow={"sensor": 5}),
             wb.InvalidValue,
-            "unknown key 'sensor'",
+            "A.Inflow.sensor must be a str, got 5",
+        ),
+        (
+            lambda d: _plant(d, 0, 0)["attributes"].update(Inflow={"colour": "red"}),
+            wb.InvalidValue,
+            "A.Inflow: unknown key 'colour'",
+        ),
+        (
+            lambda d: _plant(d, 0, 0)["attributes"].update(Inflow={}),
+            wb.InvalidValue,
+            "A.Inflow takes a sensor",
+        ),
+        (
+            lambda d: _plant(d, 0, 0)["attributes"].update(Inflow={"sensor": "Model/Sys/X:power"}),
+            wb.NotFound,
+            r"object not found: 'Model/Sys/X'.*at Model/Sys.To_Areas/North.To_Plants/A.Inflow",
+        ),
+        (
+            lambda d: _plant(d, 0, 0)["attributes"].update(
+                Inflow={"sensor": "Model/Sys.To_Areas/North.To_Plants/A:nothing"}
+            ),
+            wb.NotFound,
+            r"sensor not found: .*A:nothing.*has the sensors: \['flow', 'power'\]",
+        ),
+        (
+            lambda d: _plant(d, 0, 0)["attributes"].update(Inflow={"sensor": "power"}),
+            wb.InvalidValue,
+            r"A.Inflow: look up a sensor by id .* got 'power'",
+        ),
+        (
+            lambda d: _plant(d, 0, 0)["sensors"].append({"name": "power"}),
+            wb.InvalidValue,
+            r"A.sensors\[2\]: .*A already has a sensor named 'power'",
+        ),
+        (
+            lambda d: _plant(d, 0, 0)["sensors"][0].update(unit="bananas"),
+            wb.UnitError,
+            r"A.sensors\[0\]: unit 'bananas' is not understood",
+        ),
+        (
+            lambda d: _plant(d, 0, 0)["sensors"][0].update(resolution="soon"),
+            wb.InvalidValue,
+            r"A.sensors\[0\]: .*'soon'",
+        ),
+        (
+            lambda d: _plant(d, 0, 0)["sensors"][0].update(colour="red"),
+            wb.InvalidValue,
+            r"A.sensors\[0\]: unknown key 'colour'",
+        ),
+        (
+            lambda d: _plant(d, 0, 0).update(sensors={"name": "x"}),
+            wb.InvalidValue,
+            r"To_Plants\[0\].sensors must be a list",
         ),
         (
             lambda d: _plant(d, 0, 0)["attributes"].update(Efficiency={"curves": 1}),
@@ -424,6 +514,82 @@ def test_export_refuses_what_it_cannot_name(sqlite_ws: wb.Workspace) -> None:
     plant["Inflow"] = {"sensor": 7}
     with pytest.raises(wb.InvalidValue, match=r"A.Inflow refers to the sensor with id 7"):
         export_model(model)
+
+
+def test_sensor_of_another_model_is_named_and_resolved(ws: wb.Workspace) -> None:
+    md = full_definition(ws)
+    model = full_model(ws, md)
+    other = ws.create_model("Other", md, "System")
+    gauge = other.add_sensor("gauge", unit="m")
+    ws.object("Model/Sys/North/B")["Inflow"] = gauge
+    data = export_model(model)
+    assert _plant(data, 0, 1)["attributes"]["Inflow"] == {"sensor": "Model/Other:gauge"}
+    model.delete(recursive=True)
+    again = import_model(ws, data)
+    assert ws.object("Model/Sys/North/B")["Inflow"].sensor_id == gauge.id
+    assert export_model(again) == data
+
+    empty = fresh()  # the same data where the other model is missing
+    import_definition(empty, export_definition(md))
+    with pytest.raises(
+        wb.NotFound, match=r"'Model/Other'.*at Model/Sys.To_Areas/North.To_Plants/B"
+    ):
+        import_model(empty, data)
+    assert empty.models() == []
+    empty.engine.dispose()
+
+
+def test_export_refuses_a_sensor_the_user_may_not_read(ws: wb.Workspace) -> None:
+    md = full_definition(ws)
+    ws.create_account("Acme")
+    ws.create_account("Other")
+    ws.add_user("ana@acme.example", "Acme", "secret-of-ana", ["account-admin"])
+    acme = ws.create_model("Sys", md, "System", account="Acme")
+    plant = acme.add_child("To_Areas", "North", "Area").add_child("To_Plants", "A", "Plant")
+    hidden = ws.create_model("Hidden", md, "System", account="Other")
+    plant["Inflow"] = hidden.add_sensor("gauge", unit="m^3/s")
+    plant.set_links("Next", plant)
+    ana = wb.connect(ws.url, user="ana@acme.example", secret="secret-of-ana")
+    try:
+        with pytest.raises(
+            wb.InvalidValue, match=r"A.Inflow refers to the sensor with id \d+, which"
+        ):
+            export_model(ana.object("Model/Sys"))
+    finally:
+        ana.engine.dispose()
+    assert export_model(acme)["root"]["children"]["To_Areas"][0]["children"]["To_Plants"][0][
+        "attributes"
+    ]["Inflow"] == {"sensor": "Model/Hidden:gauge"}
+
+
+def test_export_reads_a_model_in_a_bounded_number_of_queries(ws: wb.Workspace) -> None:
+    md = full_definition(ws)
+    model = full_model(ws, md)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    def exported_with_queries() -> int:
+        statements.clear()
+        sa.event.listen(ws.engine, "before_cursor_execute", count)
+        try:
+            export_model(model)
+        finally:
+            sa.event.remove(ws.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    small = exported_with_queries()
+    north = ws.object("Model/Sys/North")
+    plants = north.add_children("To_Plants", [f"P{i}" for i in range(60)], "Plant")
+    with ws.transaction():
+        for i, p in enumerate(plants):
+            p["Power"], p["Heads"], p["Owner"] = float(i), [1.0, 2.0], f"owner {i}"
+            p.set_links("Next", plants[i - 1])
+            p.add_link_version("Market", north, "2020-01-01T00:00:00Z")
+            p.add_sensor("power", unit="MW")
+            p["Inflow"] = {"sensor": p.sensors()[0].id, "expression": "1"}
+    assert exported_with_queries() == small <= 20
 
 
 # -- Hypothesis: random small definitions and models round-trip exactly -----------------------

@@ -3,6 +3,7 @@
 from workbench.api.attributes import AttributeDefinition, AttributeType, ObjectDefinition
 from workbench.api.base import Namespace, Tag, TemplateCalculation
 from workbench.api.calc_virtual import VirtualSeries
+from workbench.api.checks import Finding, check_model
 from workbench.api.definitions import ModelDefinition
 from workbench.api.exchange import (
     dump_yaml,
@@ -25,6 +26,7 @@ __all__ = [
     "Attribute",
     "AttributeDefinition",
     "AttributeType",
+    "Finding",
     "ModelDefinition",
     "Namespace",
     "Object",
@@ -37,6 +39,7 @@ __all__ = [
     "TimeseriesValue",
     "VirtualSeries",
     "Workspace",
+    "check_model",
     "connect",
     "dump_yaml",
     "export_definition",

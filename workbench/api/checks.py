@@ -1,0 +1,108 @@
+"""Checking a model against its definition: values still missing, values no longer accepted.
+
+Creating an object never fails for want of values: every attribute starts with its default, or
+empty. An array attribute whose definition asks for at least ``min_count`` values and gives no
+default therefore starts with none (as in Volue Mesh, where a new object's attributes hold
+nothing until they are written). Writing a value is always validated in full; what is not yet
+written is reported by :func:`check_model` as *missing*, and a stored value that the definition
+does not accept (say, a sensor reference whose sensor was deleted) as *invalid*.
+
+>>> import workbench as wb
+>>> ws = wb.connect("sqlite://")
+>>> md = ws.create_model_definition("Hydro")
+>>> lake = md.create_object_definition("Reservoir")
+>>> _ = lake.add_attribute("Levels", "double", array=True, min_count=2)
+>>> model = ws.create_model("Lake", md, lake)
+>>> [f.message for f in check_model(model)]
+['Model/Lake.Levels holds 0 values; it takes at least 2']
+>>> model["Levels"] = [101.5, 102.0]
+>>> check_model(model)
+[]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from workbench.api.snapshot import ModelSnapshot, ObjectRecord, read_model
+from workbench.errors import InvalidValue
+from workbench.metamodel import ValueType
+from workbench.model import AttributeInfo
+
+if TYPE_CHECKING:
+    from workbench.api.objects import Object
+
+__all__ = ["Finding", "check_model"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One attribute that needs attention.
+
+    Attributes
+    ----------
+    attribute
+        The attribute's full name (``Model/M.To_Areas/A.Levels``).
+    kind
+        ``"missing"``: it holds fewer values than its definition asks for; ``"invalid"``: it
+        holds a value the definition (or the store) does not accept.
+    message
+        What is wrong, and what would be accepted.
+    """
+
+    attribute: str
+    kind: Literal["missing", "invalid"]
+    message: str
+
+
+def check_model(model: Object) -> list[Finding]:
+    """Every attribute of a model that misses values or holds refused ones, in tree order.
+
+    The model is read in a few queries (see :mod:`workbench.api.snapshot`); objects the user may
+    not read are not checked.
+    """
+    ws = model.ws
+    with ws.transaction() as s:
+        snapshot = read_model(ws, s, model.model)
+    return [f for obj in _walk(snapshot, snapshot.root) for f in _check(snapshot, obj)]
+
+
+def _walk(snapshot: ModelSnapshot, obj: ObjectRecord) -> Iterator[ObjectRecord]:
+    yield obj
+    for a in obj.definition.attributes:
+        if a.value_type.is_ownership:
+            for child in snapshot.owned(obj, a):
+                yield from _walk(snapshot, child)
+
+
+def _check(snapshot: ModelSnapshot, obj: ObjectRecord) -> Iterator[Finding]:
+    for a in obj.definition.attributes:
+        where = f"{obj.full_name}.{a.name}"
+        if a.value_type.is_simple:
+            yield from _check_simple(where, a, obj.stored(a))
+        elif a.value_type is ValueType.TIMESERIES:
+            sensor_id = (obj.stored(a) or {}).get("sensor")
+            if sensor_id is not None and snapshot.sensor_name(sensor_id) is None:
+                yield Finding(
+                    where,
+                    "invalid",
+                    f"{where} refers to the sensor with id {sensor_id}, which does not exist or "
+                    "which you may not read; point it at another sensor or set it to None",
+                )
+
+
+def _check_simple(where: str, a: AttributeInfo, stored: object) -> Iterator[Finding]:
+    spec = a.spec
+    if spec.array and isinstance(stored, list) and len(stored) < spec.min_count:
+        yield Finding(
+            where,
+            "missing",
+            f"{where} holds {len(stored)} values; it takes at least {spec.min_count}",
+        )
+        return
+    try:
+        spec.validate(stored)
+    except InvalidValue as exc:
+        yield Finding(where, "invalid", f"{where}: {exc}")
