@@ -18,3 +18,7 @@ echo "== import-linter (layers of DESIGN.md)"
 .venv/bin/lint-imports
 echo "== pytest"
 .venv/bin/python -m pytest -n 2 "$@"
+if [ "$#" -eq 0 ]; then  # a run narrowed by pytest arguments leaves the notebooks out
+  echo "== notebooks (nbval; the kernel is this venv's python3)"
+  .venv/bin/python -m pytest notebooks --nbval-lax --nbval-kernel-name python3 -n 2 --dist loadfile
+fi
