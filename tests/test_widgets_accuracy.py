@@ -8,6 +8,7 @@ from typing import Any
 import holoviews as hv
 import numpy as np
 import pandas as pd
+import param
 import pytest
 from bokeh.models import Line
 
@@ -189,3 +190,16 @@ def test_many_horizons_are_scored_in_round_bins(plant: wb.Object) -> None:
     assert table.loc["all", "MAE"] == pytest.approx(errors.mean())
     view.horizon_bins = ["PT0H", "P2D"]  # given bins win
     assert view.table()["horizon"].tolist() == ["0 h to 48 h", "all"]
+
+
+def test_following_a_browser_selection(power: wb.Sensor, plant: wb.Object) -> None:
+    class Browser(param.Parameterized):  # any object with a `selected` parameter
+        selected = param.Parameter(default=None)
+
+    browser = Browser(selected=plant)
+    view = AccuracyView().follow(browser)
+    assert view.sensor is None  # an object is not a sensor: nothing scored yet
+    browser.selected = power
+    assert view.sensor == power and view.used_reference == "meter"
+    browser.selected = plant
+    assert view.sensor == power  # the last sensor stays

@@ -234,9 +234,10 @@ def test_following_a_browser_selection(power: wb.Sensor, plant: wb.Object) -> No
 
     browser = Browser()
     view = BeliefView().follow(browser)
-    assert view.series == [] and view.data().empty
+    assert view.series == [] and view.data().empty and view._hint.visible
+    assert hv.render(view.plot, backend="bokeh").renderers  # empty axes, not an error
     browser.selected = power
-    assert view.series == [power]
+    assert view.series == [power] and not view._hint.visible
     browser.selected = plant
     assert view.series == [power]  # the object's sensors
     output = plant.attribute("Output")

@@ -128,6 +128,11 @@ class BeliefView(Viewer):
         self._build_controls()
         self._pane = pn.pane.HoloViews(self.plot, backend="bokeh", sizing_mode="stretch_width")
         self._alert = pn.pane.Alert("", alert_type="danger", visible=False)
+        self._hint = pn.pane.Markdown(
+            "Select a sensor, an object with sensors or a timeseries attribute to plot its "
+            "beliefs.",
+            styles={"color": "gray"},
+        )
         self._reload()
 
     # -- the public surface -----------------------------------------------------------------
@@ -170,7 +175,9 @@ class BeliefView(Viewer):
             sizing_mode="stretch_width",
         )
         replay = pn.Row(self._player, self._latest_button, sizing_mode="stretch_width")
-        return pn.Column(controls, replay, self._alert, self._pane, sizing_mode="stretch_width")
+        return pn.Column(
+            controls, replay, self._alert, self._hint, self._pane, sizing_mode="stretch_width"
+        )
 
     # -- loading (period, series and sources change the plot's structure) -------------------
 
@@ -199,6 +206,7 @@ class BeliefView(Viewer):
         self._update_controls()
         self.plot = self._make_plot()
         self._pane.object = self.plot
+        self._hint.visible = not self.series
         self._report()
 
     def _load(
