@@ -30,8 +30,15 @@ def _source(cell: dict[str, Any]) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
 
 
-def test_the_notebooks_are_there() -> None:
-    expected = {"01-quickstart", "02-modelling", "03-beliefs", "05-teams"}
+def test_the_six_notebooks_are_there() -> None:
+    expected = {
+        "01-quickstart",
+        "02-modelling",
+        "03-beliefs",
+        "04-calculations",
+        "05-teams",
+        "06-dashboard",
+    }
     assert expected <= {p.stem for p in PATHS}
 
 
