@@ -375,6 +375,7 @@ class Walker:
                 *(
                     n.parent_id
                     for w in walks
+                    if w.path.hops[w.hop].kind == "parent"
                     for r in w.reached
                     if (n := self.nodes.get(r.object_id)) is not None and n.parent_id
                 ),

@@ -297,7 +297,7 @@ def _series(lookup: Lookup, data: xr.DataArray | Series, info: LookupInfo) -> Se
         return data
     try:
         series = from_dataarray(data)
-        convert = converter(unit_of(str(data.attrs.get("units", info.unit))), unit_of(info.unit))
+        convert = _converter(str(data.attrs.get("units", info.unit)), info.unit)
     except (ValueError, UnitError) as exc:
         raise ExpressionError(f"the series read for {lookup.path!r} is not usable: {exc}") from None
     if info.curve_type is not None and "curve_type" not in data.attrs:
@@ -312,6 +312,12 @@ def _series(lookup: Lookup, data: xr.DataArray | Series, info: LookupInfo) -> Se
     return (
         series if convert is None else series.with_values(convert(series.values), keep_flags=True)
     )
+
+
+@lru_cache(maxsize=256)
+def _converter(source: str, target: str) -> Any:
+    """The conversion between two unit texts (cached by text: hashing pint units costs more)."""
+    return converter(unit_of(source), unit_of(target))
 
 
 def _result(value: Value, own: ValueType, window: tuple[int, int]) -> Result:

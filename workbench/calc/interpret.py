@@ -83,7 +83,10 @@ def window_view(series: Series, window: Window) -> Series:
     """The points of ``series`` in the window; an irregular step series also keeps its value at
     the window's start (the last point before it, moved to the start)."""
     start, end = window
-    lo, _hi = np.searchsorted(series.times, [start, end])
+    times = series.times
+    if times.size and times[0] >= start and times[-1] < end:
+        return series  # all of it is in the window
+    lo, _hi = np.searchsorted(times, [start, end])
     if (
         lo > 0
         and series.step == 0

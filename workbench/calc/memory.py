@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 import pandas as pd
 import xarray as xr
@@ -154,7 +154,13 @@ class MemoryResolver:
     ) -> xr.DataArray:
         data = source if isinstance(source, xr.DataArray) else source(start, end, viewpoint)
         index = data.get_index("event_start")
-        if index.size == 0 or (index[0] >= start and index[-1] < end):
+        if index.size == 0:
+            return data
+        # compared as integers: boxing the first and last times as Timestamps costs more
+        stamps = cast(pd.DatetimeIndex, index)
+        times = stamps.asi8 if stamps.unit == "ns" else stamps.as_unit("ns").asi8
+        first, last = int(times[0]), int(times[-1])
+        if first >= start.as_unit("ns").value and last < end.as_unit("ns").value:
             return data  # all of it is in the period
         lo, hi = (int(i) for i in index.searchsorted([start, end]))
         if lo > 0 and (lo == index.size or index[lo] != start):

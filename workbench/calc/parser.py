@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, cast
@@ -173,6 +174,91 @@ def _exprs(children: list[Any]) -> tuple[Node, ...]:
     return tuple(c for c in children if isinstance(c, Node))
 
 
+@dataclass(frozen=True)
+class _Prefixed:
+    """An operand with its prefix operators (signs, NOT), outermost first."""
+
+    ops: tuple[Token, ...]
+    operand: Node
+
+
+class _Misplaced(Exception):
+    """An operator where the precedence rules allow none (raised while parsing)."""
+
+    def __init__(self, token: Token, why: str) -> None:
+        super().__init__(why)
+        self.token = token
+        self.why = why
+
+
+# Binding power of binary operators (higher binds tighter) and of the prefix operators.
+_BINARY = {"OR": 1, "AND": 2, "COMPARE": 4, "ADD": 5, "MUL": 6, "POW": 8}
+_NOT, _SIGN = 3, 7
+
+
+class _Operators:
+    """Builds the tree of ``operand (operator operand)+`` by precedence climbing.
+
+    The result is the one the layered grammar of precedence levels gave: ``^`` is
+    right-associative and takes a signed operand (``2 ^ -1``), a sign binds looser than ``^``
+    (``-a ^ 2`` is ``-(a ^ 2)``), NOT looser than comparisons, and a comparison takes no
+    comparison as operand (``1 < 2 < 3`` is refused).
+    """
+
+    def __init__(self, children: list[Any]) -> None:
+        self.items: list[Any] = []
+        for child in children:
+            if isinstance(child, _Prefixed):
+                self.items.extend(child.ops)
+                self.items.append(child.operand)
+            else:
+                self.items.append(child)
+        self.at = 0
+
+    def expression(self) -> Node:
+        return self._climb(0)
+
+    def _climb(self, least: int) -> Node:
+        left = self._operand(least)
+        while self.at < len(self.items):
+            op: Token = self.items[self.at]
+            power = _BINARY[op.type]
+            if power < least:
+                break
+            self.at += 1
+            # ^ takes a signed operand and groups to the right; the others group to the left
+            right = self._climb(_SIGN if op.type == "POW" else power + 1)
+            left = _binary(op, left, right)
+            following = self.items[self.at] if self.at < len(self.items) else None
+            if op.type == "COMPARE" and isinstance(following, Token):
+                self._refuse_chained(following)
+        return left
+
+    @staticmethod
+    def _refuse_chained(following: Token) -> None:
+        if following.type == "COMPARE":
+            raise _Misplaced(following, "a comparison cannot compare a comparison")
+
+    def _operand(self, least: int) -> Node:
+        item = self.items[self.at]
+        self.at += 1
+        if not isinstance(item, Token):
+            return cast(Node, item)
+        if item.type == "NOT":
+            if least > _NOT:
+                raise _Misplaced(item, "NOT applies to a comparison or a condition here")
+            return Unary(*_at(item), "NOT", self._climb(_NOT))
+        return Unary(*_at(item), str(item), self._climb(_SIGN))  # type: ignore[arg-type]
+
+
+def _binary(op: Token, left: Node, right: Node) -> Node:
+    if op.type == "COMPARE":
+        return Compare(*_at(op), _COMPARE_OPS[str(op)], left, right)  # type: ignore[arg-type]
+    if op.type in {"AND", "OR"}:
+        return Logical(*_at(op), str(op).upper(), left, right)  # type: ignore[arg-type]
+    return Binary(*_at(op), cast(BinaryOp, str(op)), left, right)
+
+
 class _ToSyntax(Transformer[Token, Any]):
     """Builds syntax nodes bottom-up while the LALR parser reduces."""
 
@@ -194,24 +280,16 @@ class _ToSyntax(Transformer[Token, Any]):
     def array(self, children: list[Any]) -> Array:
         return Array(*_at(children[0]), _exprs(children[1:]))
 
-    def binary(self, children: list[Any]) -> Binary:
-        left, op, right = children
-        return Binary(*_at(op), cast(BinaryOp, str(op)), left, right)
+    def prefix(self, children: list[Any]) -> _Prefixed:
+        op, term = children
+        if isinstance(term, _Prefixed):
+            return _Prefixed((op, *term.ops), term.operand)
+        return _Prefixed((op,), term)
 
-    def unary(self, children: list[Any]) -> Node:
-        op, operand = children
-        return Unary(*_at(op), str(op), operand)  # type: ignore[arg-type]
-
-    def negation(self, children: list[Any]) -> Unary:
-        return Unary(*_at(children[0]), "NOT", children[1])
-
-    def compare(self, children: list[Any]) -> Compare:
-        left, op, right = children
-        return Compare(*_at(op), _COMPARE_OPS[str(op)], left, right)  # type: ignore[arg-type]
-
-    def logical(self, children: list[Any]) -> Logical:
-        left, op, right = children
-        return Logical(*_at(op), str(op).upper(), left, right)  # type: ignore[arg-type]
+    def expr(self, children: list[Any]) -> Node:
+        if len(children) == 1 and isinstance(children[0], Node):
+            return children[0]
+        return _Operators(children).expression()
 
     def if_expr(self, children: list[Any]) -> If:
         parts = _exprs(children)
@@ -264,6 +342,10 @@ def parse(text: str) -> Script:
         statements = cast(list[tuple[str, Token | None, Node]], _parser().parse(text))
     except UnexpectedInput as exc:
         raise _syntax_error(text, exc) from None
+    except _Misplaced as exc:
+        raise ExpressionError(
+            f"unexpected {str(exc.token)!r}: {exc.why}", text, *_at(exc.token)
+        ) from None
     return _script(text, statements)
 
 

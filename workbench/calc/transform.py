@@ -48,6 +48,9 @@ def positions(times: IntArray, bounds: IntArray, step: int = 0) -> IntArray:
     n = times.size
     if step <= 0 or n == 0:
         return np.searchsorted(times, bounds)
+    aligned = _aligned(times, bounds, step)
+    if aligned is not None:
+        return aligned
     guess = np.clip(-(-(bounds - times[0]) // step), 0, n)
     at = times[np.minimum(guess, n - 1)]
     before = times[np.maximum(guess - 1, 0)]
@@ -56,6 +59,25 @@ def positions(times: IntArray, bounds: IntArray, step: int = 0) -> IntArray:
         wrong = ~right
         guess[wrong] = np.searchsorted(times, bounds[wrong])
     return np.asarray(guess, dtype=np.int64)
+
+
+def _aligned(times: IntArray, bounds: IntArray, step: int) -> IntArray | None:
+    """The positions of bounds that fall on points of a regular series (the common case), or
+    None. Bounds before the first point go to 0, after the last to ``len(times)``; for the
+    others the position is guessed from ``step`` and holds when the point there is the bound
+    itself (times are unique, so that is exactly where a search would put it)."""
+    n = times.size
+    lo = int(np.searchsorted(bounds, times[0]))
+    hi = int(np.searchsorted(bounds, times[-1], side="right"))
+    inner = bounds[lo:hi]
+    guess = (inner - times[0]) // step
+    if guess.size and (guess[-1] >= n or not np.array_equal(times[guess], inner)):
+        return None
+    out = np.empty(bounds.size, dtype=np.int64)
+    out[:lo] = 0
+    out[lo:hi] = guess
+    out[hi:] = n
+    return out
 
 
 def reduce_intervals(
@@ -67,18 +89,34 @@ def reduce_intervals(
     ``step`` is the series' nominal resolution in ns, a hint that speeds up regular series.
     """
     found = positions(times, bounds, step)
-    starts, ends = found[:-1], found[1:]
-    filled = ends > starts
-    if filled.all():  # the common case: no empty interval, no masking needed
-        first, last = int(starts[0]), int(ends[-1])
-        offsets, lasts, counts = starts - first, ends - first - 1, ends - starts
-    elif filled.any():
-        first, last = int(starts[filled][0]), int(ends[filled][-1])
-        offsets, lasts = starts[filled] - first, ends[filled] - first - 1
-        counts = (ends - starts)[filled]
+    counts = np.diff(found)
+    filled = counts > 0
+    # Empty intervals before the first point and after the last are common (the period is
+    # wider than the data); they are cut off rather than masked.
+    i0 = int(np.argmax(filled))
+    i1 = counts.size - int(np.argmax(filled[::-1]))
+    if not filled[i0]:
+        return np.full(counts.size, np.nan)
+    inner = filled[i0:i1]
+    dense = bool(inner.all())
+    starts = found[i0:i1] if dense else found[i0:i1][inner]
+    counts = counts[i0:i1] if dense else counts[i0:i1][inner]
+    first = int(starts[0])
+    segment = values[first : int(found[i1])]
+    offsets = starts - first
+    result = _reduce(segment, offsets, counts, method)
+    if dense and i0 == 0 and i1 == found.size - 1:
+        return result
+    out = np.full(found.size - 1, np.nan)
+    if dense:
+        out[i0:i1] = result
     else:
-        return np.full(starts.size, np.nan)
-    segment = values[first:last]
+        out[i0:i1][inner] = result
+    return out
+
+
+def _reduce(segment: FloatArray, offsets: IntArray, counts: IntArray, method: Method) -> FloatArray:
+    """Reduce consecutive non-empty segments starting at ``offsets`` with ``counts`` points."""
     # Reduce as if nothing were missing; a NaN in a result shows that its segment held one
     # (sums and the NaN-propagating min/max keep them), and only then are segments redone.
     if method in {"SUM", "AVG"}:
@@ -88,14 +126,10 @@ def reduce_intervals(
     elif method in {"MIN", "MAX"}:
         result = (np.minimum if method == "MIN" else np.maximum).reduceat(segment, offsets)
     else:
-        result = segment[offsets if method == "FIRST" else lasts]
+        result = segment[offsets if method == "FIRST" else offsets + counts - 1]
     if np.isnan(result).any():
-        result = _reduce_missing(segment, offsets, lasts + 1, method)
-    if filled.all():
-        return np.asarray(result, dtype=np.float64)
-    out = np.full(starts.size, np.nan)
-    out[filled] = result
-    return out
+        result = _reduce_missing(segment, offsets, offsets + counts, method)
+    return np.asarray(result, dtype=np.float64)
 
 
 def _reduce_missing(

@@ -98,7 +98,10 @@ class Series:
 
     def crop(self, start: int, end: int) -> Series:
         """The points with ``start <= time < end`` (a view, no copy)."""
-        lo, hi = np.searchsorted(self.times, [start, end])
+        times = self.times
+        if times.size == 0 or (times[0] >= start and times[-1] < end):
+            return self
+        lo, hi = np.searchsorted(times, [start, end])
         if lo == 0 and hi == self.times.size:
             return self
         flags = None if self.flags is None else self.flags[lo:hi]
@@ -188,24 +191,21 @@ def _times(index: pd.DatetimeIndex) -> IntArray:
 
 
 def to_dataarray(series: Series, units: str, name: str | None = None) -> xr.DataArray:
-    """Build the DataArray of the series contract from a :class:`Series`."""
-    # A ready DatetimeIndex spares xarray a conversion and validation pass over the times.
+    """Build the DataArray of the series contract from a :class:`Series` (sharing its arrays)."""
+    # A ready DatetimeIndex spares xarray a conversion and validation pass over the times, and
+    # going through a Dataset spares the deep copy of the index the DataArray constructor makes.
     index = pd.DatetimeIndex(series.times.view("datetime64[ns]"), copy=False)
     coords: dict[str, Any] = {"event_start": index}
     if series.flags is not None:
         coords["flags"] = ("event_start", series.flags)
-    return xr.DataArray(
-        series.values,
-        coords=coords,
-        dims=("event_start",),
-        name=name,
-        attrs={
-            "units": units,
-            "timezone": series.timezone,
-            "resolution": series.resolution,
-            "curve_type": series.curve_type,
-        },
-    )
+    attrs = {
+        "units": units,
+        "timezone": series.timezone,
+        "resolution": series.resolution,
+        "curve_type": series.curve_type,
+    }
+    dataset = xr.Dataset({"value": ("event_start", series.values, attrs)}, coords=coords)
+    return dataset["value"].rename(name)
 
 
 def constant_series(value: float, start: int, timezone: str = "UTC") -> Series:
