@@ -163,7 +163,10 @@ def _rows(p: Provenance) -> list[tuple[str, str]]:
 def render_block(p: Provenance) -> str:
     """The provenance as an HTML section (a table, the data hashes, the JSON copy)."""
     e = html.escape
-    facts = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _rows(p))
+    facts = "".join(
+        f'<tr><th style="text-align:left;padding-right:1em">{e(k)}</th><td>{e(v)}</td></tr>'
+        for k, v in _rows(p)
+    )
     reads = "".join(
         f"<tr><td>{i}</td><td>{e(str(q.get('what')))}</td><td>{e(str(q.get('rows')))}</td>"
         f"<td><code>{e(str(q.get('sha256')))}</code></td><td>{e(str(q.get('as_of')))}</td></tr>"
