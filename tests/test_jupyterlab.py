@@ -1,0 +1,198 @@
+"""JupyterLab on 127.0.0.1 runs a notebook showing the tree and a belief plot, in Chromium.
+
+The notebook connects to a temporary SQLite store holding the demo with beliefs, shows a
+HierarchyBrowser and a BeliefView the Panel way (``pn.extension(inline=True)``) and the tree
+again through the ipywidgets entry point (no Panel extension needed). Every output must render
+(no blank output, no error) and no request may leave the machine. JupyterLab runs with
+configuration, data and runtime folders of its own, so no user setting leaks in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_support import chromium_page, demo_with_beliefs, free_port, require_chromium, shot
+
+import workbench as wb
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SENSOR = "Model/Demo/East/Glomma/Kuraas:discharge"
+CELLS = [
+    "import panel as pn, holoviews as hv\n"
+    "import workbench as wb\n"
+    "from widgets import BeliefView, HierarchyBrowser\n"
+    "pn.extension(inline=True)\n"
+    "hv.extension('bokeh', inline=True)\n"
+    "ws = wb.connect({url!r})",
+    "HierarchyBrowser(workspace=ws)",
+    "BeliefView(workspace=ws, series=[ws.sensor({sensor!r})])",
+    "from widgets import ipy\nipy.browser(ws)",
+]
+DEADLINE = 110.0  # seconds for the whole test, JupyterLab's start included
+
+
+def notebook(url: str) -> dict[str, Any]:
+    return {
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": f"cell-{i}",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+                "source": source.format(url=url, sensor=SENSOR),
+            }
+            for i, source in enumerate(CELLS)
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """JupyterLab serving ``tmp_path/root`` on a free port of 127.0.0.1; killed afterwards."""
+    require_chromium()
+    root, home = tmp_path / "root", tmp_path / "jupyter"
+    root.mkdir()
+    port, token = free_port(), secrets.token_hex(16)
+    env = {
+        **os.environ,
+        **{
+            name: str(home / part)
+            for name, part in (
+                ("JUPYTER_CONFIG_DIR", "config"),
+                ("JUPYTER_DATA_DIR", "data"),
+                ("JUPYTER_RUNTIME_DIR", "runtime"),
+                ("IPYTHONDIR", "ipython"),
+                ("JUPYTERLAB_SETTINGS_DIR", "settings"),
+                ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
+            )
+        },
+    }
+    command = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
+        f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        "--allow-root", "--LabApp.extension_manager=readonly", "--LabApp.news_url=",
+    ]  # fmt: skip
+    log = (tmp_path / "jupyterlab.log").open("w")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(f"{base}/api/status?token={token}", server, tmp_path / "jupyterlab.log")
+        yield f"{base}/lab/tree/{{}}?token={token}", root
+    finally:
+        server.terminate()
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(5)
+        log.close()
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"JupyterLab ended at start:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"JupyterLab did not answer within 40 s:\n{log.read_text()[-3000:]}")
+
+
+def cells(page: Any) -> list[dict[str, Any]]:
+    """Per code cell: its outputs' MIME types, visible size and text, and its canvases."""
+    return list(
+        page.evaluate(
+            """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell')).map(c => ({
+                 outputs: Array.from(c.querySelectorAll('.jp-OutputArea-output')).map(o => ({
+                   mime: o.getAttribute('data-mime-type') || '',
+                   height: o.getBoundingClientRect().height,
+                   text: o.innerText.slice(0, 300)})),
+                 prompt: (c.querySelector('.jp-InputPrompt') || {}).innerText || ''}))"""
+        )
+    )
+
+
+def test_a_notebook_shows_the_tree_and_a_belief_plot(lab: tuple[str, Path], tmp_path: Path) -> None:
+    started = time.monotonic()
+    link, root = lab
+    store = f"sqlite:///{tmp_path}/store.db"
+    ws = wb.connect(store)
+    demo_with_beliefs(ws)
+    ws.engine.dispose()
+    (root / "views.ipynb").write_text(json.dumps(notebook(store)))
+    with chromium_page(tmp_path) as page:
+        page.goto(link.format("views.ipynb"))
+        page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=60_000)
+        _kernel_ready(page, started)
+        page.locator(".jp-Notebook .jp-InputPrompt").first.click()  # the notebook has focus
+        page.keyboard.press("Escape")
+        page.get_by_role("menuitem", name="Run").click()
+        page.get_by_text("Run All Cells", exact=True).click()
+        done = f"[{len(CELLS)}]:"
+        while time.monotonic() - started < DEADLINE:
+            _accept_dialogs(page)
+            prompts = [c["prompt"] for c in cells(page)]
+            if prompts and prompts[-1] == done and "[*]:" not in prompts:
+                break
+            page.wait_for_timeout(500)
+        code = page.locator(".jp-Notebook .jp-CodeCell")
+        left = max(1.0, DEADLINE - (time.monotonic() - started)) * 1000
+        code.nth(2).locator(".jp-OutputArea-output canvas").first.wait_for(timeout=left)
+        for tree in (1, 3):  # Panel's own display, then the ipywidgets entry point
+            model = code.nth(tree).locator("[role=treeitem] p").filter(has_text="Demo")
+            model.first.wait_for(timeout=20_000)
+        page.wait_for_timeout(1000)  # let the last output settle before looking
+        shot(page, "notebook")
+        code.nth(2).scroll_into_view_if_needed()
+        shot(page, "notebook-plot")
+        code.nth(3).scroll_into_view_if_needed()
+        shot(page, "notebook-ipywidgets")
+        found = cells(page)
+        assert [c["prompt"] for c in found] == [f"[{i + 1}]:" for i in range(len(CELLS))], found
+        for number, cell in enumerate(found[1:], start=2):
+            assert cell["outputs"], f"cell {number} shows nothing"
+            for output in cell["outputs"]:
+                assert "error" not in output["mime"], f"cell {number} failed: {output['text']}"
+            assert max(o["height"] for o in cell["outputs"]) > 40, f"cell {number} is blank"
+        assert page.outside == [], f"requests left this machine: {page.outside}"
+    assert time.monotonic() - started < DEADLINE + 10
+
+
+def _accept_dialogs(page: Any) -> None:
+    """Accept what JupyterLab may ask (the kernel to start: the notebook's own python3)."""
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count() and dialog.first.is_visible():
+        dialog.first.locator(".jp-mod-accept").first.click()
+
+
+def _kernel_ready(page: Any, started: float) -> None:
+    """Wait until the notebook's kernel is idle, accepting the kernel JupyterLab proposes."""
+    while time.monotonic() - started < DEADLINE / 2:
+        _accept_dialogs(page)
+        status = page.locator(".jp-Notebook-ExecutionIndicator")
+        idle = status.count() and status.first.get_attribute("data-status") == "idle"
+        if idle and not page.locator(".jp-Dialog").count():
+            return
+        page.wait_for_timeout(300)
+    shot(page, "kernel-not-ready")
+    pytest.fail("the notebook's kernel did not start")
