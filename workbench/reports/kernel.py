@@ -34,7 +34,9 @@ class ReportKernelManager(AsyncKernelManager):
 def kernel_config(env: dict[str, str]) -> Config:
     """The traitlets configuration that hands ``env`` to :class:`ReportKernelManager`.
 
+    The kernel talks over local sockets (``ipc``), which other machines cannot reach.
+
     >>> kernel_config({"A": "1"}).ReportKernelManager.extra_env
     {'A': '1'}
     """
-    return Config({"ReportKernelManager": {"extra_env": dict(env)}})
+    return Config({"ReportKernelManager": {"extra_env": dict(env), "transport": "ipc"}})
