@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import numpy as np
-import pandas as pd
 import pytest
 
 import workbench as wb
+from workbench.demo_data import add_sample_beliefs
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -35,10 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-#: The first day of the sample beliefs (UTC); three days of hourly events follow.
-DAY = pd.Timestamp("2025-03-03", tz="UTC")
-FORECAST_TIMES = (DAY - pd.Timedelta("36h"), DAY - pd.Timedelta("12h"), DAY - pd.Timedelta("1h"))
-QUANTILES = (0.1, 0.5, 0.9)
 
 
 def require_chromium() -> None:
@@ -60,77 +55,12 @@ def free_port() -> int:
 # -- data ---------------------------------------------------------------------------------------
 
 
-def _hours(days: int = 3) -> pd.DatetimeIndex:
-    return pd.date_range(DAY, periods=24 * days, freq="1h")
-
-
-def add_discharge(plant: wb.Object, seed: int = 0) -> wb.Sensor:
-    """A discharge sensor on ``plant``: metered flows and three day-ahead forecasts.
-
-    The meter's beliefs are formed an hour after each event; the forecaster's at each of
-    :data:`FORECAST_TIMES`, each issue different from the last, with 10/50/90 % quantiles.
-    """
-    rng = np.random.default_rng(seed)
-    hours = _hours()
-    base = 40 + 25 * np.sin(np.arange(len(hours)) * 2 * np.pi / 24)
-    sensor = plant.add_sensor(
-        "discharge",
-        unit="m^3/s",
-        resolution="1h",
-        timezone="Europe/Oslo",
-        catalog_path=f"Hydro/{plant.name}",
-    )
-    measured = pd.Series(base + rng.normal(0, 2, len(hours)), index=hours)
-    sensor.ingest(measured, source="meter", source_type="meter", horizon="-PT1H")
-    frames = []
-    for issue, bias in zip(FORECAST_TIMES, (8.0, 4.0, 1.0), strict=True):
-        for q, spread in zip(QUANTILES, (-1.28, 0.0, 1.28), strict=True):
-            values = base + bias + spread * (bias + 2)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "event_start": hours,
-                        "value": values,
-                        "belief_time": issue,
-                        "cumulative_probability": q,
-                    }
-                )
-            )
-    sensor.ingest(pd.concat(frames), source="forecaster", source_type="forecaster")
-    plant["Discharge"] = sensor
-    return sensor
-
-
-def add_level(reservoir: wb.Object) -> wb.Sensor:
-    """A water level sensor (linear between readings) with metered levels."""
-    hours = _hours()
-    sensor = reservoir.add_sensor(
-        "level",
-        unit="m",
-        resolution="0s",
-        timezone="Europe/Oslo",
-        curve_type="linear",
-        catalog_path=f"Hydro/{reservoir.name}",
-    )
-    mid = (reservoir["HRWL"] + reservoir["LRWL"]) / 2
-    values = mid + np.linspace(0, 0.5, len(hours))
-    sensor.ingest(
-        pd.Series(values, index=hours), source="meter", source_type="meter", horizon="PT0H"
-    )
-    reservoir["Level"] = sensor
-    return sensor
-
-
 def demo_with_beliefs(ws: wb.Workspace, name: str = "Demo") -> wb.Object:
-    """The demo model with discharge sensors on Kuraas and Rendalen and a level on Aursunden."""
+    """The demo model with its sample sensors and beliefs (:mod:`workbench.demo_data`)."""
     from workbench.demo import build_demo
 
     model = build_demo(ws, name)
-    with ws.transaction():
-        glomma = ws.get(f"Model/{name}/East/Glomma")
-        add_discharge(glomma.child("Kuraas"), seed=1)
-        add_discharge(glomma.child("Rendalen"), seed=2)
-        add_level(glomma.child("Aursunden"))
+    add_sample_beliefs(model)
     return model
 
 

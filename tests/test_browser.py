@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pytest
 from browser_support import (
-    FORECAST_TIMES,
     chromium_page,
     demo_with_beliefs,
     require_chromium,
@@ -26,6 +25,7 @@ from browser_support import (
 from conftest import ADMIN, SECRET, store_state
 
 import workbench as wb
+from workbench.demo_data import FORECAST_TIMES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

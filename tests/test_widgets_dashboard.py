@@ -3,6 +3,7 @@ all driven through parameters and calls (no browser; tests/test_browser.py has t
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -166,6 +167,19 @@ def test_a_refused_login_shows_why_and_never_the_secret(
     assert login.alert.visible
     assert login.secret_input.value == "" and login.secret_input.value_input == ""
     assert store_state(ws) == before
+
+
+def test_the_secret_is_never_logged_even_at_debug_level(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    login = Login(url=sqlite_url)
+    login.user_input._process_events({"value_input": "ana@example.org"})  # as a browser sends
+    login.secret_input._process_events(
+        {"value_input": "a secret 0xC0FFEE", "value": "a secret 0xC0FFEE"}
+    )
+    assert "ana@example.org" in caplog.text, "the user's events are logged as usual"
+    assert "0xC0FFEE" not in caplog.text
 
 
 def test_enter_in_the_secret_field_signs_in(sqlite_url: str) -> None:

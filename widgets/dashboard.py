@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -43,6 +44,13 @@ __all__ = [
 ]
 
 DEFAULT_URL = "sqlite:///workbench.db"
+
+#: Panel logs every value a widget receives at debug level; the secret field logs to here
+#: instead, a logger that drops everything, so no logging setup can ever record a secret.
+_SILENT = logging.getLogger("widgets.dashboard.secret")
+_SILENT.setLevel(logging.CRITICAL + 1)
+_SILENT.propagate = False
+_SILENT.addHandler(logging.NullHandler())
 
 
 def store_url(url: str | None = None) -> str:
@@ -102,6 +110,7 @@ class Login(Viewer):
         super().__init__(**params)
         self.user_input = pmui.TextInput(label="User (e-mail)", width=320)
         self.secret_input = pmui.PasswordInput(label="Secret", width=320)
+        self.secret_input._logger = _SILENT
         self.button = pmui.Button(label="Sign in", color="primary", width=320)
         self.button.on_click(lambda _event: self.submit())
         self.secret_input.param.watch(lambda _event: self.submit(), "enter_pressed")
@@ -182,7 +191,10 @@ class Dashboard(Viewer):
         self.browser.param.watch(self._picked, "selected")
         self.inspector.param.watch(self._picked, "selected")
         self.tabs = pn.Tabs(
-            ("Beliefs", self.beliefs), ("Accuracy", self.accuracy), sizing_mode="stretch_both"
+            ("Beliefs", self.beliefs),
+            ("Accuracy", self.accuracy),
+            dynamic=True,  # the accuracy view is drawn when its tab is first shown
+            sizing_mode="stretch_both",
         )
         self.main = pn.Row(
             pn.Column(self.inspector, width=400, margin=(0, 10)),
