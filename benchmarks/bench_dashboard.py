@@ -3,7 +3,7 @@
 Builds the demo (with its sensors and beliefs) in a temporary SQLite store, serves the dashboard
 in this process on 127.0.0.1 (as ``workbench serve`` does) and opens it in Debian's Chromium
 through Playwright. "First view" runs from asking for the page until the model tree shows its
-first level and the belief plot's canvas is drawn. The first load after the server starts is
+first level and the inspector is drawn (the plots join the page with the first selection). The first load after the server starts is
 reported apart (cold); then the median and worst of ``--runs`` loads, each in a fresh browser
 context. It also times picking a sensor in the tree until its values are in the plot.
 
@@ -37,7 +37,7 @@ TREE = "[role=treeitem] p"
 
 
 def first_view(browser: Any, url: str) -> tuple[float, list[str]]:
-    """Seconds from the request to a drawn tree and plot; the requests that left the machine."""
+    """Seconds from the request to a drawn tree and inspector; requests that left the machine."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     outside: list[str] = []
@@ -45,7 +45,7 @@ def first_view(browser: Any, url: str) -> tuple[float, list[str]]:
     start = time.perf_counter()
     page.goto(url)
     page.locator(TREE).filter(has_text="East").first.wait_for(timeout=30_000)
-    page.locator("canvas").first.wait_for(timeout=30_000)
+    page.get_by_text("Nothing selected.").wait_for(timeout=30_000)
     elapsed = time.perf_counter() - start
     context.close()
     return elapsed, outside

@@ -104,9 +104,14 @@ def test_the_layout_holds_every_view(board: Dashboard) -> None:
     layout = board.__panel__()
     assert layout.objects[0].objects == [board.browser.__panel__()]
     assert layout.objects[1] is board.main
-    inspector_column, tabs = board.main.objects
+    inspector_column, plots = board.main.objects
     assert inspector_column.objects == [board.inspector.__panel__()]
-    assert tabs is board.tabs and board.tabs._names == ["Beliefs", "Accuracy"]
+    assert plots is board.plots and board.tabs not in plots.objects, "no plot before a selection"
+    assert "Select a sensor" in plots.objects[0].object
+    board.selected = board.browser.model
+    assert plots.objects == [board.tabs] and board.tabs._names == ["Beliefs", "Accuracy"]
+    board.selected = None
+    assert plots.objects == [board.tabs], "once shown, the plots stay"
 
 
 def test_a_user_of_another_account_sees_none_of_it(

@@ -196,9 +196,15 @@ class Dashboard(Viewer):
             dynamic=True,  # the accuracy view is drawn when its tab is first shown
             sizing_mode="stretch_both",
         )
+        # The plots join the page with the first selection: until then there is nothing to plot,
+        # and the page shows (and serves) sooner without them.
+        self.plots = pn.Column(
+            pn.pane.Markdown("*Select a sensor or an object to plot its beliefs.*"),
+            sizing_mode="stretch_both",
+        )
         self.main = pn.Row(
             pn.Column(self.inspector, width=400, margin=(0, 10)),
-            self.tabs,
+            self.plots,
             sizing_mode="stretch_both",
         )
         if self.selected is not None:
@@ -224,6 +230,8 @@ class Dashboard(Viewer):
     @param.depends("selected", watch=True)
     def _follow(self) -> None:
         chosen = self.selected
+        if chosen is not None and self.tabs not in self.plots.objects:
+            self.plots.objects = [self.tabs]
         if not same(self.browser.selected, chosen):
             self.browser.selected = chosen
         if not same(self.inspector.obj, chosen):
