@@ -8,7 +8,10 @@ go to the test's temporary folder.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ import pytest
 from browser_support import (
     chromium_page,
     demo_with_beliefs,
+    free_port,
     require_chromium,
     served_dashboard,
     shot,
@@ -29,6 +33,7 @@ from workbench.demo_data import FORECAST_TIMES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+ROOT = Path(__file__).resolve().parents[1]
 KURAAS = "Model/Demo/East/Glomma/Kuraas"
 DISCHARGE = "Kuraas:discharge"  # the y-axis label of its plot starts so
 WAIT = 20_000  # ms
@@ -275,3 +280,31 @@ def test_a_shared_store_asks_who_the_user_is(
         assert page.outside == []
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert wrong not in logged and SECRET not in logged
+
+
+# -- Panel's own command line -------------------------------------------------------------------
+
+
+def test_panel_serve_runs_the_same_page(demo_store: str, tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "WORKBENCH_URL": demo_store}
+    command = [sys.executable, "-m", "panel", "serve", "widgets/app.py", "--port", str(port),
+               "--address", "127.0.0.1"]  # fmt: skip
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        with chromium_page(tmp_path) as page:
+            for _ in range(100):  # until the server listens
+                try:
+                    page.goto(f"http://127.0.0.1:{port}/app")
+                    break
+                except Exception:
+                    page.wait_for_timeout(300)
+            node(page, "East").wait_for(timeout=WAIT)
+            page.get_by_text("local admin").first.wait_for(timeout=WAIT)
+            shot(page, "panel-serve")
+            assert page.outside == []
+    finally:
+        server.terminate()
+        server.wait(20)
