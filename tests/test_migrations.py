@@ -17,7 +17,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from argon2 import PasswordHasher
-from conftest import ADMIN, SECRET, store_state
+from conftest import ADMIN, SECRET
 from typer.testing import CliRunner, Result
 
 import workbench as wb
@@ -32,6 +32,8 @@ NEW_INDEXES = {
     "ix_virtual_series_relative_to_id",
     "ix_sources_user_id",
 }
+#: Columns later revisions add to the tables of revision 0001 (left out when comparing rows).
+LATER_COLUMNS = {"namespaces": {"account_id"}}  # 0003
 DAY = pd.Timestamp("2025-01-01", tz="UTC")
 
 
@@ -81,9 +83,25 @@ def _fill(ws: wb.Workspace) -> wb.Sensor:
     return sensor
 
 
+def _filled_at_0001(engine: sa.Engine) -> wb.Sensor:
+    """A store at revision 0001 holding what :func:`_fill` makes (made at head, where the models
+    match the tables, then downgraded)."""
+    migrate.upgrade(engine)
+    sensor = _fill(wb.Workspace(engine))
+    migrate.downgrade(engine, "0001")
+    return sensor
+
+
 def _rows(ws: wb.Workspace) -> dict[str, list[str]]:
-    """Every row of the tables of revision 0001."""
-    return {t: rows for t, rows in store_state(ws).items() if t in migrate.BASE_TABLES}
+    """Every row of the tables of revision 0001, in the columns they had then."""
+    with ws.engine.connect() as conn:
+        out = {}
+        for table in sorted(migrate.BASE_TABLES):
+            columns = [c["name"] for c in sa.inspect(conn).get_columns(table)]
+            kept = [c for c in columns if c not in LATER_COLUMNS.get(table, set())]
+            query = sa.select(*(sa.column(c) for c in kept)).select_from(sa.table(table))
+            out[table] = sorted(repr(tuple(r)) for r in conn.execute(query))
+        return out
 
 
 def _beliefs(ws: wb.Workspace, sensor_id: int) -> xr.Dataset:
@@ -95,8 +113,8 @@ def _beliefs(ws: wb.Workspace, sensor_id: int) -> xr.Dataset:
 
 def test_the_revisions_form_one_line_and_head_is_known_without_alembic() -> None:
     revisions = migrate.history()
-    assert [r.id for r in revisions] == ["0001", "0002"]
-    assert [r.down for r in revisions] == [None, "0001"]
+    assert [r.id for r in revisions] == ["0001", "0002", "0003"]
+    assert [r.down for r in revisions] == [None, "0001", "0002"]
     assert migrate.head() == migrate.HEAD == revisions[-1].id
     assert all(r.title and "\n" not in r.title for r in revisions)
 
@@ -111,7 +129,7 @@ def test_the_models_match_the_newest_revision(engine: sa.Engine) -> None:
     migrate.upgrade(engine, "0001")
     behind = _drift(engine)  # the comparison does see what 0002 adds
     added = {d[1].name for d in behind if d[0] in ("add_table", "add_index")}
-    assert added == NEW_INDEXES | {"store_info"}, behind
+    assert added == NEW_INDEXES | {"store_info", "ix_namespaces_account_id"}, behind
     migrate.upgrade(engine)
     assert _drift(engine) == []
 
@@ -120,9 +138,8 @@ def test_the_models_match_the_newest_revision(engine: sa.Engine) -> None:
 
 
 def test_a_store_at_0001_with_data_reaches_head_with_nothing_lost(engine: sa.Engine) -> None:
-    migrate.upgrade(engine, "0001")
+    sensor = _filled_at_0001(engine)
     old = wb.Workspace(engine)  # the local admin, on tables of the first schema
-    sensor = _fill(old)
     before, beliefs = _rows(old), _beliefs(old, sensor.id)
     assert len(before["beliefs"]) == 192 and len(before["objects"]) == 18
 
@@ -138,7 +155,11 @@ def test_a_store_at_0001_with_data_reaches_head_with_nothing_lost(engine: sa.Eng
     finally:
         ws.engine.dispose()
     info = migrate.status(engine)
-    assert (info.revision, info.versioned, info.upgraded_with) == ("0002", True, wb.__version__)
+    assert (info.revision, info.versioned, info.upgraded_with) == (
+        migrate.HEAD,
+        True,
+        wb.__version__,
+    )
     assert info.upgraded_at is not None and info.describe().endswith("; the newest")
 
 
@@ -149,16 +170,15 @@ def test_downgrading_and_upgrading_again_keeps_the_data(engine: sa.Engine) -> No
     before = _rows(ws)
     assert migrate.downgrade(engine, "0001") == "0001"
     assert "store_info" not in _tables(engine) and _rows(ws) == before
-    assert migrate.upgrade(engine) == "0002" and _rows(ws) == before
+    assert migrate.upgrade(engine) == migrate.HEAD and _rows(ws) == before
     assert migrate.downgrade(engine, "base") is None
     assert _tables(engine) == {"alembic_version"}
     assert migrate.current(engine) is None
 
 
 def test_a_store_made_before_migrations_is_stamped_then_upgraded(engine: sa.Engine) -> None:
-    migrate.upgrade(engine, "0001")
+    sensor = _filled_at_0001(engine)
     ws = wb.Workspace(engine)
-    sensor = _fill(ws)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE alembic_version"))  # as create_all used to leave it
     before, beliefs = _rows(ws), _beliefs(ws, sensor.id)
@@ -176,8 +196,7 @@ def test_a_store_made_before_migrations_is_stamped_then_upgraded(engine: sa.Engi
 
 def test_the_embedded_store_upgrades_itself_on_connect(sqlite_url: str) -> None:
     engine = create_store_engine(sqlite_url)
-    migrate.upgrade(engine, "0001")
-    _fill(wb.Workspace(engine))
+    _filled_at_0001(engine)
     before = _rows(wb.Workspace(engine))
     engine.dispose()
 
@@ -226,12 +245,12 @@ def test_an_empty_postgres_store_is_created_and_one_behind_is_refused(pg_url: st
     migrate.downgrade(engine, "0001")
     message = (
         r"the store at postgresql\+psycopg://postgres:\*\*\*@127\.0\.0\.1:5432/test\?.* is at "
-        r"revision 0001, this workbench needs 0002: run `workbench db upgrade`"
+        r"revision 0001, this workbench needs 0003: run `workbench db upgrade`"
     )
     with pytest.raises(wb.StoreError, match=message) as refused:
         wb.connect(text, user=ADMIN, secret=SECRET)
     assert "pg-pass-0f-the-dba" not in str(refused.value)
-    with pytest.raises(wb.StoreError, match="needs 0002"):
+    with pytest.raises(wb.StoreError, match="needs 0003"):
         wb.init_store(text, admin="b@x.example", secret=SECRET)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE alembic_version"))
@@ -250,7 +269,8 @@ def test_a_store_from_a_newer_workbench_is_refused(engine: sa.Engine) -> None:
         ensure_schema(engine)
     with pytest.raises(wb.StoreError, match="a newer workbench upgraded it"):
         migrate.upgrade(engine)
-    assert "unknown to this workbench (it knows 0001, 0002)" in migrate.status(engine).describe()
+    known = "unknown to this workbench (it knows 0001, 0002, 0003)"
+    assert known in migrate.status(engine).describe()
 
 
 def test_a_store_with_only_some_tables_is_refused(engine: sa.Engine) -> None:
@@ -266,12 +286,12 @@ def test_a_store_with_only_some_tables_is_refused(engine: sa.Engine) -> None:
 
 def test_revisions_to_reach_are_checked(engine: sa.Engine) -> None:
     with pytest.raises(
-        wb.StoreError, match=r"revision '7' is not known; use one of 0001, 0002, head"
+        wb.StoreError, match=r"revision '7' is not known; use one of 0001, 0002, 0003, head"
     ):
         migrate.upgrade(engine, "7")
     migrate.upgrade(engine)
     with pytest.raises(
-        wb.StoreError, match="at revision 0002; reaching 0001 from there is a downgrade"
+        wb.StoreError, match="at revision 0003; reaching 0001 from there is a downgrade"
     ):
         migrate.upgrade(engine, "0001")
     migrate.downgrade(engine, "0001")
@@ -287,10 +307,9 @@ def test_revisions_to_reach_are_checked(engine: sa.Engine) -> None:
 def test_a_failed_upgrade_changes_nothing(
     engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    migrate.upgrade(engine, "0001")
+    _filled_at_0001(engine)
     ws = wb.Workspace(engine)
-    _fill(ws)
-    before = store_state(ws)
+    before = _rows(ws)
 
     def broken(conn: sa.Connection, revision: str) -> None:
         raise RuntimeError("the disk is full")
@@ -300,7 +319,7 @@ def test_a_failed_upgrade_changes_nothing(
         migrate.upgrade(engine)  # fails after 0002's tables and indexes were made
     assert migrate.current(engine) == "0001"
     assert "store_info" not in _tables(engine) and not NEW_INDEXES & _indexes(engine, "objects")
-    assert store_state(ws) == before
+    assert _rows(ws) == before
 
 
 def _rebuild(conn: sa.Connection, *tables: str) -> None:
@@ -347,7 +366,8 @@ def test_stores_opened_at_once_are_set_up_once(store_url: str) -> None:
         t.join()
     assert errors == []
     with engines[0].connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [("0002",)]
+        versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+        assert versions == [(migrate.HEAD,)]
         assert conn.execute(sa.text("SELECT count(*) FROM store_info")).scalar() == 1
     for e in engines:
         e.dispose()
@@ -376,21 +396,21 @@ def test_cli_db_upgrade_current_and_history(store_url: str) -> None:
 
     assert ok("current") == f"{shown}: no workbench tables yet; `workbench db upgrade` creates them"
     assert ok("upgrade", "--revision", "0001") == f"Created the store at {shown} at revision 0001."
-    assert ok("current") == f"{shown}: revision 0001; behind 0002: run `workbench db upgrade`"
-    assert ok("upgrade") == f"Upgraded the store at {shown} from revision 0001 to 0002."
-    assert ok("upgrade") == f"The store at {shown} is at revision 0002 already; nothing to do."
+    assert ok("current") == f"{shown}: revision 0001; behind 0003: run `workbench db upgrade`"
+    assert ok("upgrade") == f"Upgraded the store at {shown} from revision 0001 to 0003."
+    assert ok("upgrade") == f"The store at {shown} is at revision 0003 already; nothing to do."
     now = ok("current")
     assert now.startswith(
-        f"{shown}: revision 0002, last upgraded by workbench {wb.__version__} on "
+        f"{shown}: revision 0003, last upgraded by workbench {wb.__version__} on "
     )
     assert now.endswith("; the newest")
     history = ok("history").splitlines()
-    assert [line.split()[0] for line in history] == ["0001", "0002"]
-    assert history[1].endswith("(head)") and "store_info" not in history[1]
+    assert [line.split()[0] for line in history] == ["0001", "0002", "0003"]
+    assert history[-1].endswith("(head)") and "store_info" not in history[1]
 
     refused = _db(text, "upgrade", "--revision", "0001")
     assert refused.exit_code == 1 and "Traceback" not in refused.output
-    assert refused.stderr.startswith("error: the store is at revision 0002; reaching 0001")
+    assert refused.stderr.startswith("error: the store is at revision 0003; reaching 0001")
     outputs.append(refused.output)
     assert all("pg-pass-0f-the-dba" not in out for out in outputs)
 

@@ -9,6 +9,7 @@ Who may do what (see :mod:`workbench.access` for the table):
 - an account is read by its members, its consultancy's consultants, admin-readers and admins;
   renamed by its members, its consultancy's consultants and admins; deleted by admins only;
 - accounts are created by admins; the consultants of a consultancy create its client accounts;
+  only admins change an account's consultancy (:func:`set_consultancy`);
 - an account's users are managed (added, deleted, roles, secrets) by its account-admins, its
   consultancy's consultants and admins; only admins grant or revoke ``admin`` and
   ``admin-reader`` or manage users holding them; a user may always change their own secret;
@@ -45,9 +46,9 @@ from workbench.access import (
     permits,
 )
 from workbench.api.identity import check_secret, hash_secret
-from workbench.errors import InvalidValue, NotFound
+from workbench.errors import AccessDenied, InvalidValue, NotFound
 from workbench.store.schema import Account as AccountRow
-from workbench.store.schema import ObjectRow
+from workbench.store.schema import NamespaceRow, ObjectRow
 from workbench.store.schema import User as UserRow
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ __all__ = [
     "list_accounts",
     "list_users",
     "rename_account",
+    "set_consultancy",
     "set_roles",
 ]
 
@@ -277,9 +279,48 @@ def delete_account(ws: Workspace, account: AccountRef) -> None:
             raise InvalidValue(
                 f"account {row.name!r} still owns {owned} model(s); delete them first"
             )
+        definitions = s.scalar(
+            select(func.count()).where(
+                NamespaceRow.account_id == row.id, NamespaceRow.parent_id.is_(None)
+            )
+        )
+        if definitions:
+            raise InvalidValue(
+                f"account {row.name!r} still owns {definitions} model definition(s); delete "
+                "them first"
+            )
         users = s.scalars(select(UserRow.id).where(UserRow.account_id == row.id)).all()
         _keep_an_admin(s, users)
         s.delete(row)
+
+
+def set_consultancy(
+    ws: Workspace, account: AccountRef, consultancy: AccountRef | None
+) -> AccountInfo:
+    """Make ``consultancy`` the account's consultancy, or (None) leave it without one.
+
+    Admins only: the consultants of a consultancy read and manage its clients' data, so
+    choosing one is a decision over the store. An account cannot consult for itself, and two
+    accounts cannot be each other's consultancy.
+    """
+    with ws._tx() as s:
+        row = _account_row(s, ws, account)
+        if not ws.principal.is_admin:
+            raise AccessDenied(
+                f"{ws.principal.name} may not change the consultancy of the account "
+                f"{row.name!r}; only admins do"
+            )
+        cons = None if consultancy is None else _account_row(s, ws, consultancy)
+        if cons is not None and cons.id == row.id:
+            raise InvalidValue(f"account {row.name!r} cannot be its own consultancy")
+        if cons is not None and cons.consultancy_id == row.id:
+            raise InvalidValue(
+                f"account {cons.name!r} is a client of {row.name!r}, so it cannot also be its "
+                "consultancy"
+            )
+        row.consultancy_id = None if cons is None else cons.id
+        s.flush()
+        return _account_info(s, row)
 
 
 # -- users ----------------------------------------------------------------------------------

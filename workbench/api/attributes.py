@@ -86,7 +86,7 @@ class AttributeType(_Handle):
 
     def rename(self, new_name: str) -> None:
         """Rename the type and every attribute definition (and attribute) that follows it."""
-        self.ws._check_definitions_writable()
+        self._check_writable()
         new_name = _name(new_name, "attribute type name")
         with self.ws._tx() as s:
             row = self._row(s)
@@ -106,7 +106,7 @@ class AttributeType(_Handle):
 
     def set_unit(self, unit: str) -> None:
         """Change the unit here and in every definition that does not override it."""
-        self.ws._check_definitions_writable()
+        self._check_writable()
         AttributeSpec("unit", ValueType.DOUBLE, unit=unit)
         with self.ws._tx() as s:
             self._row(s).unit = unit
@@ -116,7 +116,7 @@ class AttributeType(_Handle):
 
     def set_description(self, description: str) -> None:
         """Change the type's description only (definitions keep theirs)."""
-        self.ws._check_definitions_writable()
+        self._check_writable()
         with self.ws._tx() as s:
             self._row(s).description = description
 
@@ -153,14 +153,14 @@ class ObjectDefinition(_WithMetadata):
         return ModelDefinition(self.ws, int(self._get("definition_id")))
 
     def set_tags(self, tags: Iterable[str]) -> None:
-        self.ws._check_definitions_writable()
+        self._check_writable()
         with self.ws._tx() as s:
             row = self._row(s)
             row.tags = self.model_definition._check_tags(s, tags)
             self.ws._forget_catalogs()
 
     def rename(self, new_name: str) -> None:
-        self.ws._check_definitions_writable()
+        self._check_writable()
         new_name = _name(new_name, "object definition name")
         with self.ws._tx() as s:
             row = self._row(s)
@@ -203,7 +203,7 @@ class ObjectDefinition(_WithMetadata):
         """
         from workbench.metamodel import check_metadata
 
-        self.ws._check_definitions_writable()
+        self._check_writable()
         md = self.model_definition
         with self.ws._tx() as s:
             row = self._row(s)
@@ -341,6 +341,10 @@ class AttributeDefinition(_WithMetadata):
     _row_type = AttributeDefinitionRow
     _what = "attribute definition"
 
+    def _definition_id(self, s: Session, row: Any) -> int:
+        owner = s.get(ObjectDefinitionRow, row.object_definition_id)
+        return -1 if owner is None else int(owner.definition_id)
+
     @property
     def spec(self) -> AttributeSpec:
         """The effective definition (own fields merged with the attribute type's)."""
@@ -405,7 +409,7 @@ class AttributeDefinition(_WithMetadata):
             return Namespace(self.ws, row.namespace_id).path
 
     def _set_local(self, field: str, value: str) -> None:
-        self.ws._check_definitions_writable()
+        self._check_writable()
         with self.ws._tx() as s:
             row = self._row(s)
             if field == "name":
@@ -429,7 +433,7 @@ class AttributeDefinition(_WithMetadata):
 
     def set_template(self, expression: str | None) -> None:
         """Set or remove the template expression of a timeseries attribute definition."""
-        self.ws._check_definitions_writable()
+        self._check_writable()
         with self.ws._tx() as s:
             row = self._row(s)
             if row.value_type != ValueType.TIMESERIES.value:
@@ -444,7 +448,7 @@ class AttributeDefinition(_WithMetadata):
 
     def delete(self) -> None:
         """Delete the definition; refused while objects are owned through it."""
-        self.ws._check_definitions_writable()
+        self._check_writable()
         with self.ws._tx() as s:
             row = self._row(s)
             owned = s.scalar(select(func.count()).where(ObjectRow.owner_attribute_id == row.id))

@@ -1,4 +1,11 @@
-"""Handles on stored definition elements: the shared base, namespaces, tags, calculations."""
+"""Handles on stored definition elements: the shared base, namespaces, tags, calculations.
+
+A model definition belongs to an account, or is shared by the whole store. Every element of it
+(namespaces, tags, template calculations, attribute types, object and attribute definitions)
+follows it: a shared one is read by everyone and changed by admins; an account's is read by
+whoever may read the account and changed by its account-admins, the consultants of its
+consultancy and admins. What the user may not read is NotFound, like what does not exist.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +14,25 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from workbench.errors import InvalidDefinition, InvalidValue, NotFound
+from workbench.access import Action, Target, permits
+from workbench.errors import AccessDenied, InvalidDefinition, InvalidValue, NotFound
 from workbench.metamodel import check_metadata
 from workbench.paths import check_name
-from workbench.store.schema import NamespaceRow, TagRow, TemplateCalculationRow
+from workbench.store.schema import Account, NamespaceRow, TagRow, TemplateCalculationRow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from workbench.api.workspace import Workspace
 
-__all__ = ["Namespace", "Tag", "TemplateCalculation"]
+__all__ = [
+    "Namespace",
+    "Tag",
+    "TemplateCalculation",
+    "check_definition_change",
+    "definition_account",
+    "may_read_definition",
+]
 
 
 def _name(name: str, what: str) -> str:
@@ -42,6 +57,45 @@ def _validate_expression(text: str | None) -> None:
     compile_expression(text)
 
 
+# -- who may read and change a model definition ---------------------------------------------
+
+
+def definition_account(s: Session, definition_id: int) -> int | None:
+    """The account owning a model definition (None: shared), read once per transaction."""
+    cache: dict[int, int | None] = s.info.setdefault("definition_accounts", {})
+    if definition_id not in cache:
+        cache[definition_id] = s.scalar(
+            select(NamespaceRow.account_id).where(NamespaceRow.id == definition_id)
+        )
+    return cache[definition_id]
+
+
+def may_read_definition(ws: Workspace, account_id: int | None) -> bool:
+    """Shared definitions are read by everyone; an account's by whoever may read the account."""
+    return account_id is None or permits(ws.principal, Action.READ, Target.ACCOUNT, account_id)
+
+
+def check_definition_change(ws: Workspace, s: Session, account_id: int | None, what: str) -> None:
+    """Refuse (AccessDenied) a change to a definition of ``account_id`` (None: shared).
+
+    Changing a definition is "creating children" of its account: its account-admins, the
+    consultants of its consultancy and admins may; a shared definition only admins.
+    """
+    p = ws.principal
+    if permits(p, Action.CREATE, Target.ACCOUNT, account_id):
+        return
+    if account_id is None:
+        raise AccessDenied(
+            f"{p.name} may not change {what}: it is shared by the whole store, and only admins "
+            "change shared model definitions"
+        )
+    owner = s.scalar(select(Account.name).where(Account.id == account_id))
+    raise AccessDenied(
+        f"{p.name} may not change {what}: it belongs to the account {owner!r}, whose "
+        "account-admins and consultants (and admins) change it"
+    )
+
+
 class _Handle:
     """A live reference to one stored element; reads go to the store."""
 
@@ -52,11 +106,25 @@ class _Handle:
         self.ws = ws
         self.id = id
 
+    def _definition_id(self, s: Session, row: Any) -> int:
+        """The model definition the element belongs to."""
+        return int(row.definition_id)
+
     def _row(self, s: Session) -> Any:
         row = s.get(self._row_type, self.id)
-        if row is None:
-            raise NotFound(self._what, self.id, "it was deleted")
+        if row is None or not may_read_definition(
+            self.ws, definition_account(s, self._definition_id(s, row))
+        ):
+            raise NotFound(self._what, self.id)
         return row
+
+    def _check_writable(self) -> None:
+        """Refuse (AccessDenied) unless the user may change this element's model definition."""
+        with self.ws._tx() as s:
+            definition_id = self._definition_id(s, self._row(s))
+            name = s.scalar(select(NamespaceRow.name).where(NamespaceRow.id == definition_id))
+            what = f"the model definition {name!r}"
+            check_definition_change(self.ws, s, definition_account(s, definition_id), what)
 
     def _get(self, attr: str) -> Any:
         with self.ws._tx() as s:
@@ -88,7 +156,7 @@ class _WithMetadata(_Handle):
 
     def set_metadata(self, category: str, content: Mapping[str, Any]) -> None:
         """Set (or replace) one metadata category."""
-        self.ws._check_definitions_writable()
+        self._check_writable()
         with self.ws._tx() as s:
             row = self._row(s)
             merged = dict(row.ext_metadata or {})
@@ -96,7 +164,7 @@ class _WithMetadata(_Handle):
             row.ext_metadata = merged
 
     def remove_metadata(self, category: str) -> None:
-        self.ws._check_definitions_writable()
+        self._check_writable()
         with self.ws._tx() as s:
             row = self._row(s)
             merged = dict(row.ext_metadata or {})
@@ -112,10 +180,13 @@ class Namespace(_WithMetadata):
     _row_type = NamespaceRow
     _what = "namespace"
 
+    def _definition_id(self, s: Session, row: Any) -> int:
+        return int(row.definition_id or row.id)
+
     def create_namespace(
         self, name: str, description: str = "", metadata: dict[str, Any] | None = None
     ) -> Namespace:
-        self.ws._check_definitions_writable()
+        self._check_writable()
         with self.ws._tx() as s:
             row = self._row(s)
             definition_id = row.definition_id or row.id
@@ -172,7 +243,7 @@ class TemplateCalculation(_Handle):
         return str(self._get("expression"))
 
     def set_expression(self, expression: str) -> None:
-        self.ws._check_definitions_writable()
+        self._check_writable()
         _validate_expression(expression)
         with self.ws._tx() as s:
             self._row(s).expression = expression

@@ -105,3 +105,9 @@ class DataOperations:
         from workbench.api.accounts import set_roles
 
         return set_roles(self._self, user, roles)
+
+    def set_consultancy(self, account: AccountRef, consultancy: AccountRef | None) -> AccountInfo:
+        """Give an account a consultancy account, or (None) none; admins only."""
+        from workbench.api.accounts import set_consultancy
+
+        return set_consultancy(self._self, account, consultancy)

@@ -151,7 +151,7 @@ class ModelOperations:
     def create_model(self, name: str, definition: ModelDefinition | str,
                      root_type: ObjectDefinition | str, account: Any = None) -> Object:
         """Create a model: a root object (with no owner) of ``root_type``."""
-        from workbench.api.definitions import ModelDefinition
+        from workbench.api.definitions import ModelDefinition, check_model_definition_fits
         from workbench.api.objects import Object
 
         name = check_name(name, "model name")
@@ -166,7 +166,10 @@ class ModelOperations:
                 catalog.object_definitions.get(root_type.id)
             if od is None:
                 raise InvalidValue(f"root type {root_type!r} is not defined in {md.name!r}")
-            clash = [r for r in q.resolve_path(s, parse_path(f"Model/{name}"))]
+            check_model_definition_fits(s, md, account_id)
+            # unique in the account and among public models: a clash reveals no other tenant's
+            clash = [r for r in q.resolve_path(s, parse_path(f"Model/{name}"))
+                     if account_id is None or r.account_id in (None, account_id)]
             if clash:
                 raise InvalidValue(f"a model named {name!r} already exists")
             (oid,) = q.insert_objects(s, [dict(
@@ -253,7 +256,9 @@ class ModelOperations:
             new_name = check_name(new_name, "object name")
             self._check(Action.UPDATE, obj.account_id, obj.full_name)
             if obj.is_model:
-                if any(r.id != obj.id for r in q.resolve_path(s, parse_path(f"Model/{new_name}"))):
+                acct = obj.account_id  # as in create_model: the account's and public names
+                if any(r.id != obj.id and (acct is None or r.account_id in (None, acct))
+                       for r in q.resolve_path(s, parse_path(f"Model/{new_name}"))):
                     raise InvalidValue(f"a model named {new_name!r} already exists")
             elif new_name != obj.name and q.taken_names(
                     s, obj.info.parent_id, obj.info.owner_attribute_id, [new_name]):

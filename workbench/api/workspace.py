@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from workbench.access import LOCAL_ADMIN, Action, Principal, Role, Target, check
+from workbench.access import LOCAL_ADMIN, Action, Principal, Target, check
 from workbench.api.calc_ops import CalcOperations
 from workbench.api.data_ops import DataOperations
 from workbench.api.identity import reload_principal
@@ -205,23 +205,23 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
         with self._tx():  # checked against the roles the store holds now
             check(self.principal, action, target, account_id, what)
 
-    def _check_definitions_writable(self) -> None:
-        roles = self.principal.roles
-        if not (self.principal.is_admin or Role.ACCOUNT_ADMIN in roles):
-            raise AccessDenied(
-                f"{self.principal.name} may not change model definitions; that takes the role "
-                "admin or account-admin"
-            )
-
     # -- model definitions ------------------------------------------------------------------
 
     def create_model_definition(
-        self, name: str, description: str = "", metadata: dict[str, Any] | None = None
+        self,
+        name: str,
+        description: str = "",
+        metadata: dict[str, Any] | None = None,
+        account: Any = None,
     ) -> ModelDefinition:
-        """Create a model definition (a top-level namespace)."""
+        """Create a model definition (a top-level namespace), owned by ``account``.
+
+        Without ``account``: shared by the whole store when an admin creates it, else the
+        user's own account's. See :func:`workbench.api.definitions.create_model_definition`.
+        """
         from workbench.api.definitions import create_model_definition
 
-        return create_model_definition(self, name, description, metadata)
+        return create_model_definition(self, name, description, metadata, account)
 
     def model_definitions(self) -> list[ModelDefinition]:
         from workbench.api.definitions import list_model_definitions

@@ -111,7 +111,11 @@ class User(Base):
 
 
 class NamespaceRow(Base):
-    """A namespace; one with no parent is a model definition."""
+    """A namespace; one with no parent is a model definition.
+
+    A model definition belongs to ``account_id``, or (NULL) is shared by the whole store
+    (revision 0003); nested namespaces leave it NULL and follow their definition.
+    """
 
     __tablename__ = "namespaces"
     __table_args__ = (UniqueConstraint("parent_id", "name"), _NO_REUSE)
@@ -124,6 +128,9 @@ class NamespaceRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     ext_metadata: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="RESTRICT"), index=True
+    )
 
 
 class TagRow(Base):

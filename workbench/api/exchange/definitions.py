@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.api.attributes import AttributeDefinition, AttributeType, ObjectDefinition
 from workbench.api.base import Namespace
-from workbench.api.definitions import ModelDefinition
+from workbench.api.definitions import ModelDefinition, definition_name_taken
 from workbench.api.exchange.data import (
     DEFINITION_KIND,
     FORMAT,
@@ -27,6 +27,7 @@ from workbench.api.exchange.data import (
 from workbench.errors import InvalidDefinition
 
 if TYPE_CHECKING:
+    from workbench.api.accounts import AccountRef
     from workbench.api.workspace import Workspace
 
 __all__ = ["export_definition", "import_definition"]
@@ -192,21 +193,25 @@ def _export_attribute(ad: AttributeDefinition) -> Data:
 # -- importing definitions -----------------------------------------------------------------------
 
 
-def import_definition(ws: Workspace, data: Mapping[str, Any]) -> ModelDefinition:
+def import_definition(
+    ws: Workspace, data: Mapping[str, Any], account: AccountRef | None = None
+) -> ModelDefinition:
     """Create a model definition from :func:`export_definition` data, in one transaction.
 
-    Raises InvalidDefinition (naming where in the data) when the data breaks a rule or a model
+    The definition belongs to ``account`` as for :meth:`Workspace.create_model_definition`
+    (without it: shared when an admin imports it, else the user's own account's). Raises
+    InvalidDefinition (naming where in the data) when the data breaks a rule or a model
     definition of that name exists; then nothing is created.
     """
     d = header(data, DEFINITION_KIND, _DEFINITION_KEYS, ("name",), InvalidDefinition)
     name = d["name"]
-    if any(m.name == name for m in ws.model_definitions()):
+    if definition_name_taken(ws, name, account):
         raise InvalidDefinition(
             f"cannot import the model definition {name!r}: one of that name exists; delete or "
             "rename it first"
         )
     with ws.transaction():
-        md = ws.create_model_definition(name, d.get("description", ""), d.get("metadata"))
+        md = ws.create_model_definition(name, d.get("description", ""), d.get("metadata"), account)
         for where, t in checked_items(d.get("tags"), "tags", _TAG_KEYS, ("name",)):
             with located(where):
                 md.create_tag(t["name"], t.get("description", ""))
