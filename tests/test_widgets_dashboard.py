@@ -359,8 +359,12 @@ def _fetch(url: str, seconds: float) -> str:
 # -- the ipywidgets entry point -------------------------------------------------------------------
 
 
-def test_classic_jupyter_gets_ipywidgets(ws: wb.Workspace, demo: wb.Object) -> None:
+def test_classic_jupyter_gets_ipywidgets(
+    ws: wb.Workspace, demo: wb.Object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from widgets import ipy
+
+    monkeypatch.setattr(pn.config, "inline", pn.config.inline)  # restored for the other tests
 
     sensor = ws.sensor(f"{KURAAS}:discharge")
     tree = ipy.browser(ws)
