@@ -25,6 +25,7 @@ __all__ = [
 
 ureg: Any = pint.UnitRegistry(
     autoconvert_offset_to_baseunit=False,
+    force_ndarray_like=True,  # what pint-xarray needs, whichever is imported first
     cache_folder=None,
 )
 # Energy-market units that pint does not define out of the box.
