@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import func, select
 
@@ -116,34 +116,44 @@ UserRef: TypeAlias = "UserInfo | str | int"
 # -- look-ups that hide what the caller may not read ----------------------------------------
 
 
-def _account_row(s: Session, ws: Workspace, ref: AccountRef) -> AccountRow:
-    if isinstance(ref, bool) or not isinstance(ref, (AccountInfo, str, int)):
-        raise InvalidValue(f"name an account by name (str), id (int) or handle, got {ref!r}")
-    if isinstance(ref, AccountInfo):
-        row = s.get(AccountRow, ref.id)
-    elif isinstance(ref, int):
-        row = s.get(AccountRow, ref)
+def _visible(
+    s: Session,
+    ws: Workspace,
+    ref: object,
+    kind: tuple[type, Any, Any, str, str],
+) -> Any:
+    """The row ``ref`` names (a handle, an id or a name), if the caller may read its account.
+
+    ``kind`` is (handle type, table, name column, what it is, how it is named). Whatever the
+    caller may not read is NotFound with the message of what does not exist.
+    """
+    handle, table, column, what, named = kind
+    if isinstance(ref, bool) or not isinstance(ref, (handle, str, int)):
+        raise InvalidValue(f"name {what} by {named} (str), id (int) or handle, got {ref!r}")
+    if isinstance(ref, handle | int):
+        row = s.get(table, ref if isinstance(ref, int) else ref.id)  # type: ignore[attr-defined]
     else:
-        row = s.scalars(select(AccountRow).where(AccountRow.name == ref)).first()
-    if row is None or not permits(ws.principal, Action.READ, Target.ACCOUNT, row.id):
-        key = ref.name if isinstance(ref, AccountInfo) else ref
-        raise NotFound("account", key, "list_accounts() shows the accounts you may see")
+        row = s.scalars(select(table).where(column == ref)).first()
+    owner = None if row is None else (row.id if table is AccountRow else row.account_id)
+    if owner is None or not permits(ws.principal, Action.READ, Target.ACCOUNT, owner):
+        key = getattr(ref, "name", None) or getattr(ref, "email", None) or ref
+        noun = what.split()[-1]
+        raise NotFound(noun, key, f"list_{noun}s() shows the {noun}s you may see")
     return row
+
+
+_ACCOUNT = (AccountInfo, AccountRow, AccountRow.name, "an account", "name")
+_USER = (UserInfo, UserRow, UserRow.email, "a user", "e-mail")
+
+
+def _account_row(s: Session, ws: Workspace, ref: AccountRef) -> AccountRow:
+    found: AccountRow = _visible(s, ws, ref, _ACCOUNT)
+    return found
 
 
 def _user_row(s: Session, ws: Workspace, ref: UserRef) -> UserRow:
-    if isinstance(ref, bool) or not isinstance(ref, (UserInfo, str, int)):
-        raise InvalidValue(f"name a user by e-mail (str), id (int) or handle, got {ref!r}")
-    if isinstance(ref, UserInfo):
-        row = s.get(UserRow, ref.id)
-    elif isinstance(ref, int):
-        row = s.get(UserRow, ref)
-    else:
-        row = s.scalars(select(UserRow).where(UserRow.email == ref)).first()
-    if row is None or not permits(ws.principal, Action.READ, Target.ACCOUNT, row.account_id):
-        key = ref.email if isinstance(ref, UserInfo) else ref
-        raise NotFound("user", key, "list_users() shows the users you may see")
-    return row
+    found: UserRow = _visible(s, ws, ref, _USER)
+    return found
 
 
 def _account_info(s: Session, row: AccountRow) -> AccountInfo:
