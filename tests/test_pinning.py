@@ -86,6 +86,7 @@ def test_connect_reads_the_pin_and_the_provenance_file_from_the_environment(
     assert pinned.sensor(sensor.id).beliefs(most_recent=True)["value"].values.ravel()[0] == 0.0
     (record,) = [json.loads(line) for line in log.read_text().splitlines()]
     assert record["rows"] == 1 and len(record["sha256"]) == 64
+    assert record["store"] == url  # the store that was read (no password in a SQLite URL)
     assert record["as_of"].startswith("2025-02-27T12:00")
     assert wb.connect(url, as_of="now").as_of is not None
 

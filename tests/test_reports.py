@@ -162,6 +162,7 @@ def test_a_pinned_report_gives_the_same_numbers_after_new_beliefs(
     (query,) = old.queries
     assert query["rows"] == 24 and len(query["sha256"]) == 64 and "Model/Sys:power" in query["what"]
     assert query["as_of"] == old.as_of and old.user == ADMIN and old.workbench == wb.__version__
+    assert query["store"] == old.store  # each read names the store it read
     assert PASSWORD not in page and SECRET not in page and old.store == wb.store.redact_url(url)
     for shown in (wb.__version__, old.as_of, "scale = 2.0", query["sha256"], "Provenance"):
         assert shown in page

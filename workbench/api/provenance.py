@@ -53,12 +53,15 @@ class QueryRecord:
         Hash of the returned rows (event start, belief time, source, probability, value, flags).
     as_of
         The belief-time cut-off that applied (ISO text, UTC), or None.
+    store
+        The store that was read (its URL with any password removed).
     """
 
     what: str
     rows: int
     sha256: str
     as_of: str | None = None
+    store: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -98,7 +98,7 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
         rows = len(next(iter(arrays.values()))) if arrays else 0
         as_of = None if cutoff_us is None else pd.Timestamp(cutoff_us, unit="us", tz="UTC")
         record = QueryRecord(
-            what, rows, digest(arrays), None if as_of is None else as_of.isoformat()
+            what, rows, digest(arrays), None if as_of is None else as_of.isoformat(), self.url
         )
         if self.provenance is not None:
             self.provenance.append(record)

@@ -70,7 +70,8 @@ class Provenance:
     parameters
         The parameters given to the notebook (the others kept their defaults).
     store, user
-        The store (password removed) and who the notebook acted as.
+        The store given to the run (password removed) and who the notebook acted as; a
+        notebook that opens stores of its own names them in its reads (``queries[i]["store"]``).
     kernel
         The Jupyter kernel that ran it.
     workbench
@@ -169,17 +170,18 @@ def render_block(p: Provenance) -> str:
     )
     reads = "".join(
         f"<tr><td>{i}</td><td>{e(str(q.get('what')))}</td><td>{e(str(q.get('rows')))}</td>"
-        f"<td><code>{e(str(q.get('sha256')))}</code></td><td>{e(str(q.get('as_of')))}</td></tr>"
+        f"<td><code>{e(str(q.get('sha256')))}</code></td><td>{e(str(q.get('as_of')))}</td>"
+        f"<td>{e(str(q.get('store', '')))}</td></tr>"
         for i, q in enumerate(p.queries, 1)
     )
-    reads = reads or '<tr><td colspan="5">No reads were recorded.</td></tr>'
+    reads = reads or '<tr><td colspan="6">No reads were recorded.</td></tr>'
     return (
         '<section class="workbench-provenance" style="margin:2em 1em;font:13px sans-serif">'
         "<h2>Provenance</h2>"
         f'<table class="workbench-provenance-facts">{facts}</table>'
         "<h3>Data read</h3>"
         '<table class="workbench-provenance-reads"><tr><th>#</th><th>Query</th><th>Rows</th>'
-        f"<th>SHA-256 of the rows</th><th>As of</th></tr>{reads}</table>"
+        f"<th>SHA-256 of the rows</th><th>As of</th><th>Store</th></tr>{reads}</table>"
         f'<script type="application/json" id="{PROVENANCE_ID}">'
         f"{_json_for_html(p.to_json())}</script></section>"
     )
