@@ -295,12 +295,39 @@ def test_the_sql_rules_are_the_permission_table(tenants: Tenants) -> None:
 def test_definitions_are_written_by_admins_and_account_admins(tenants: Tenants) -> None:
     t = tenants
     t.secure()
-    insert = "INSERT INTO namespaces (name, description, ext_metadata) VALUES (%s, '', '{}')"
+    acme = t.accounts["Acme"]
+    insert = (
+        "INSERT INTO namespaces (name, description, ext_metadata, account_id) "
+        "VALUES (%s, '', '{}', %s)"
+    )
     with t.sql("al@acme.example") as c, pytest.raises(DENIED, match="row-level security"):
-        c.execute(insert, ("ByMember",))
+        c.execute(insert, ("ByMember", acme))
+    with t.sql("ana@acme.example") as c, pytest.raises(DENIED, match="row-level security"):
+        c.execute(insert, ("SharedByAccountAdmin", None))  # shared definitions: admins only
     with t.sql("ana@acme.example") as c:
-        c.execute(insert, ("ByAccountAdmin",))
+        c.execute(insert, ("ByAccountAdmin", acme))
     assert t.owner("SELECT name FROM namespaces ORDER BY id") == [("Grid",), ("ByAccountAdmin",)]
+
+
+def test_a_definition_of_another_account_is_invisible(tenants: Tenants) -> None:
+    t = tenants
+    md = t.ws.create_model_definition("BetaOnly", account="Beta")
+    md.create_object_definition("Secret").add_attribute("Level", "double")
+    t.secure()
+    tables = ("namespaces", "object_definitions", "attribute_definitions")
+    with t.sql("al@acme.example") as c:
+        for table in tables:
+            assert _ids(
+                c, f"SELECT count(*) FROM {table} WHERE name IN ('BetaOnly', 'Secret', 'Level')"
+            ) == {0}
+        done = c.execute("UPDATE object_definitions SET name = 'Taken' WHERE name = 'Secret'")
+        assert done.rowcount == 0
+    with t.sql("bo@beta.example") as c:
+        assert _ids(c, "SELECT name FROM namespaces WHERE parent_id IS NULL") == {
+            "Grid",
+            "BetaOnly",
+        }
+        assert _ids(c, "SELECT name FROM attribute_definitions WHERE name = 'Level'") == {"Level"}
 
 
 def test_account_admins_manage_their_users_but_never_admins(tenants: Tenants) -> None:
@@ -394,7 +421,9 @@ def test_the_library_still_works_on_a_secured_store(tenants: Tenants) -> None:
     t = tenants
     t.secure()
     role = t.role("al@acme.example")  # a user's own database role may read the revision
-    assert t.owner(f"SELECT has_table_privilege('{role}', 'alembic_version', 'SELECT')") == [(True,)]
+    assert t.owner(f"SELECT has_table_privilege('{role}', 'alembic_version', 'SELECT')") == [
+        (True,)
+    ]
     al = wb.connect(t.url, user="al@acme.example", secret=PASSWORD)
     try:
         plant = al.get(t.objects["Acme/child"])

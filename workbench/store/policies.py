@@ -14,8 +14,9 @@ class TablePolicy:
 
     Conditions are SQL with ``{t}`` (the table), ``{read}``, ``{write}``, ``{manage}``,
     ``{clients}`` (arrays of account ids), ``{known}`` (the role is a user of this store),
-    ``{admin}`` and ``{defs}`` (booleans); a command without a condition is refused on every
-    row.
+    ``{admin}`` and ``{defs}`` (booleans), ``{def_owner}(id)`` and ``{od_owner}(id)`` (the account
+    owning a model definition, or an object definition's model definition; NULL when shared); a
+    command without a condition is refused on every row.
     """
 
     grants: tuple[str, ...]
@@ -54,7 +55,23 @@ _MANAGES_USER = (
     "{t}.account_id = ANY({manage}) AND ({admin} OR NOT COALESCE({t}.roles ?| {store_roles}, "
     "false))"
 )
-_DEFINITION = TablePolicy(_ALL, "{known}", "{defs}", "{defs}", "{defs}")
+
+
+def _definition(owner: str) -> TablePolicy:
+    """Rows of a model definition whose owning account is ``owner`` (NULL: shared by the store):
+    shared ones are read by every user and written by admins; owned ones are read as their
+    account and written by its account-admins, its consultancy's consultants and admins."""
+    return TablePolicy(
+        _ALL,
+        f"({owner} IS NULL AND {{known}}) OR {owner} = ANY({{read}})",
+        *[f"({owner} IS NULL AND {{admin}}) OR {owner} = ANY({{manage}})"] * 3,
+    )
+
+
+# A model definition is a namespace without a parent; its account_id is the definition's owner.
+# Other rows reach it through definition_id (SECURITY DEFINER look-ups: a policy on namespaces
+# may not query namespaces itself).
+_OWNED_DEFINITION = _definition("{def_owner}({t}.definition_id)")
 _BELIEFS = TablePolicy(
     _ALL, _of_sensor(None), _of_sensor(_WRITES), _of_sensor(_WRITES), _of_sensor(_MANAGES)
 )
@@ -80,12 +97,15 @@ POLICIES: dict[str, TablePolicy] = {
         update=_MANAGES_USER,
         delete=_MANAGES_USER,
     ),
-    "namespaces": _DEFINITION,
-    "tags": _DEFINITION,
-    "template_calculations": _DEFINITION,
-    "attribute_types": _DEFINITION,
-    "object_definitions": _DEFINITION,
-    "attribute_definitions": _DEFINITION,
+    "namespaces": _definition(
+        "(CASE WHEN {t}.parent_id IS NULL THEN {t}.account_id "
+        "ELSE {def_owner}({t}.definition_id) END)"
+    ),
+    "tags": _OWNED_DEFINITION,
+    "template_calculations": _OWNED_DEFINITION,
+    "attribute_types": _OWNED_DEFINITION,
+    "object_definitions": _OWNED_DEFINITION,
+    "attribute_definitions": _definition("{od_owner}({t}.object_definition_id)"),
     "objects": TablePolicy(
         _ALL,
         select=_SEES,

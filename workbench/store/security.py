@@ -12,7 +12,8 @@ that also hands out plain SQL access (a BI tool, ``psql``) secures the store wit
 - every table of the store gets row-level security and policies built on those functions:
   objects, links and virtual series by their account, sensors by their object, beliefs by their
   sensor, accounts and users by account, data sources by account (anyone may add one), model
-  definitions readable by all and written by admins and account-admins. Users never see secret
+  definitions shared (read by all, written by admins) or owned by an account (read as it,
+  written by its account-admins and consultants). Users never see secret
   hashes (no column privilege on ``users.secret_hash``).
 
 The store's owner (the connection the library uses) bypasses row-level security, so the library's
@@ -183,6 +184,11 @@ def _functions(schema: str) -> list[str]:
          holds.format(roles=f"array['{Role.ADMIN.value}']")),
         ("workbench_edits_definitions", "who name", "boolean",
          holds.format(roles=f"array['{Role.ADMIN.value}', '{Role.ACCOUNT_ADMIN.value}']")),
+        ("workbench_definition_owner", "definition integer", "integer",
+         "SELECT n.account_id FROM namespaces n WHERE n.id = definition"),
+        ("workbench_object_definition_owner", "object_definition integer", "integer",
+         "SELECT n.account_id FROM object_definitions od JOIN namespaces n "
+         "ON n.id = od.definition_id WHERE od.id = object_definition"),
     ]  # fmt: skip
     return [head.format(s=s, name=n, args=a, returns=r, body=b) for n, a, r, b in specs]
 
@@ -202,6 +208,8 @@ def _placeholders(schema: str) -> dict[str, str]:
         "clients": accounts("clients"),
         "admin": f"(SELECT {s}.workbench_is_admin(current_user))",
         "defs": f"(SELECT {s}.workbench_edits_definitions(current_user))",
+        "def_owner": f"{s}.workbench_definition_owner",
+        "od_owner": f"{s}.workbench_object_definition_owner",
         "known": f"((SELECT {s}.workbench_user_id(current_user)) IS NOT NULL)",
         "store_roles": f"array['{Role.ADMIN.value}', '{Role.ADMIN_READER.value}']",
     }
@@ -236,7 +244,9 @@ def _grant(conn: Connection, schema: str, group: str, tables: list[str]) -> None
         for privilege in POLICIES[name].grants:
             _run(conn, f"GRANT {privilege} ON {s}.{_ident(name)} TO {g}")
     for fn in ("workbench_user_id(name)", "workbench_accounts(text, name)",
-               "workbench_is_admin(name)", "workbench_edits_definitions(name)"):  # fmt: skip
+               "workbench_is_admin(name)", "workbench_edits_definitions(name)",
+               "workbench_definition_owner(integer)",
+               "workbench_object_definition_owner(integer)"):  # fmt: skip
         _run(conn, f"REVOKE ALL ON FUNCTION {s}.{fn} FROM PUBLIC")
         _run(conn, f"GRANT EXECUTE ON FUNCTION {s}.{fn} TO {g}")
 
