@@ -1,15 +1,22 @@
-"""Search over the store: the search language's batched navigator, one query per level."""
+"""Search over the store: the search language's batched navigator and the handles it returns.
+
+The navigator answers the evaluator with one query per batch, and a walk down every level
+(``{*}``, ``{+}``) with one query for the whole subtree, narrowed by the walk's criteria in SQL
+(see :mod:`workbench.store.search`). Every query reads only what the user may read.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from workbench.metamodel import ValueType, parse_time
-from workbench.search import MISSING, Node, ObjectId, parse_search, run_search
+from workbench.model import AttributeInfo, ObjectDefinitionInfo
+from workbench.search import MISSING, Criteria, Node, ObjectId, parse_search, run_search
 from workbench.store import objects as q
+from workbench.store import search as sq
 from workbench.store.schema import ObjectDefinitionRow
 
 if TYPE_CHECKING:
@@ -18,58 +25,136 @@ if TYPE_CHECKING:
     from workbench.api.objects import Attribute, Object
     from workbench.api.workspace import Workspace
 
-__all__ = ["StoreNavigator", "search"]
+__all__ = ["StoreNavigator", "SubtreeStoreNavigator", "search"]
 
 
 class StoreNavigator:
-    """Answers the search evaluator's batched questions with one query each, within one session."""
+    """Answers the search evaluator's batched questions with one query each, within one session.
+
+    It remembers the rows it read (``rows``), so the handles of what a search found are built
+    without reading the objects again.
+    """
 
     def __init__(self, ws: Workspace, session: Session) -> None:
         self.ws = ws
         self.s = session
         self.visible = ws.principal.readable_accounts()
-        self._types: dict[int, str] = dict(
-            session.execute(select(ObjectDefinitionRow.id, ObjectDefinitionRow.name)).all()  # type: ignore[arg-type]
-        )
+        self.rows: dict[int, Row[Any]] = {}
+        rows = session.execute(select(ObjectDefinitionRow.id, ObjectDefinitionRow.name))
+        self._types: dict[int, str] = {r[0]: r[1] for r in rows}
+        self._infos: dict[int, ObjectDefinitionInfo] = {}
 
-    def _node(self, row: Any) -> Node:
-        return Node(row.id, row.name, self._types.get(row.definition_id, ""))
+    def definition(self, definition_id: int) -> ObjectDefinitionInfo:
+        """An object definition's attributes (read once per search)."""
+        if definition_id not in self._infos:
+            self._infos[definition_id] = self.ws._definition_info(definition_id)
+        return self._infos[definition_id]
+
+    def _nodes(self, rows: Iterable[Row[Any]]) -> list[Node]:
+        kept, types = self.rows, self._types
+        out = []
+        for row in rows:
+            kept[row.id] = row
+            out.append(Node(row.id, row.name, types.get(row.definition_id, "")))
+        return out
 
     def nodes(self, ids: Sequence[ObjectId]) -> Mapping[ObjectId, Node]:
-        rows = q.object_rows(self.s, [int(i) for i in ids], self.visible)  # type: ignore[call-overload]
-        return {r.id: self._node(r) for r in rows}
+        rows = sq.plain_rows(self.s, _ints(ids), self.visible)
+        return {node.id: node for node in self._nodes(rows[i] for i in _ints(ids) if i in rows)}
 
     def children(self, ids: Sequence[ObjectId]) -> Mapping[ObjectId, Sequence[Node]]:
         out: dict[ObjectId, list[Node]] = {i: [] for i in ids}
-        for r in q.child_rows(self.s, [int(i) for i in ids], None, self.visible):  # type: ignore[call-overload]
-            out[r.parent_id].append(self._node(r))
+        rows = q.child_rows(self.s, _ints(ids), None, self.visible)
+        for row, node in zip(rows, self._nodes(rows), strict=True):
+            out[row.parent_id].append(node)
         return out
 
     def parents(self, ids: Sequence[ObjectId]) -> Mapping[ObjectId, Node | None]:
-        rows = q.object_rows(self.s, [int(i) for i in ids], self.visible)  # type: ignore[call-overload]
-        parent_rows = q.object_rows(self.s, {r.parent_id for r in rows if r.parent_id}, self.visible)
-        parents = {r.id: self._node(r) for r in parent_rows}
-        return {r.id: parents.get(r.parent_id) for r in rows}
+        rows = sq.plain_rows(self.s, _ints(ids), self.visible)
+        parent_rows = sq.plain_rows(self.s, (r.parent_id for r in rows.values()), self.visible)
+        parents = {n.id: n for n in self._nodes(parent_rows.values())}
+        return {i: parents.get(r.parent_id) for i, r in rows.items()}
 
     def attribute_values(self, ids: Sequence[ObjectId], name: str) -> Mapping[ObjectId, object]:
-        rows = q.object_rows(self.s, [int(i) for i in ids], self.visible)  # type: ignore[call-overload]
+        wanted = _ints(ids)
+        unknown = [i for i in wanted if i not in self.rows]
+        self.rows.update(sq.plain_rows(self.s, unknown, self.visible))
         out: dict[ObjectId, object] = {}
-        for r in rows:
-            info = self.ws._definition_info(r.definition_id).by_name.get(name)
+        infos: dict[int, AttributeInfo] = {}
+        for i in wanted:
+            row = self.rows.get(i)
+            if row is None:
+                continue  # not readable: left out
+            info = self.definition(row.definition_id).by_name.get(name)
             if info is None or not info.value_type.is_simple:
-                out[r.id] = MISSING
-                continue
-            stored = (r.values or {}).get(str(info.id), info.spec.empty_value())
-            if info.value_type is ValueType.UTC_TIME and stored is not None:
-                stored = [parse_time(v) for v in stored] if info.spec.array else parse_time(stored)
-            out[r.id] = stored
+                out[i] = MISSING
+            else:
+                infos[row.definition_id] = info
+        keys = {definition_id: info.id for definition_id, info in infos.items()}
+        reading = [i for i in wanted if i in self.rows and i not in out]
+        for oid, definition_id, value, stored in sq.attribute_json(
+            self.s, reading, keys, self.visible
+        ):
+            info = infos[definition_id]
+            out[oid] = _value(info, value if stored else info.spec.empty_value())
         return out
 
 
-def search(ws: Workspace, start: Object | str | int, query: str) -> list[Object] | list[Attribute]:
+class SubtreeStoreNavigator(StoreNavigator):
+    """A :class:`StoreNavigator` that also reads whole subtrees in one query (``{*}``, ``{+}``)."""
+
+    def descendants(
+        self, ids: Sequence[ObjectId], include_self: bool, where: Criteria | None = None
+    ) -> Mapping[ObjectId, Sequence[Node]]:
+        starts = _ints(ids)
+        clause = None
+        if where is not None:
+            dialect = self.s.get_bind().dialect.name
+            clause = sq.criteria_clause(where, self._types, self._reachable_definitions(starts),
+                                        dialect)  # fmt: skip
+        found = sq.descendant_rows(self.s, starts, include_self, self.visible, clause)
+        return {start: self._nodes(rows) for start, rows in found.items()}
+
+    def _reachable_definitions(self, starts: list[int]) -> dict[int, ObjectDefinitionInfo]:
+        """The object definitions of the model definitions the starts belong to."""
+        self.rows.update(sq.plain_rows(self.s, [i for i in starts if i not in self.rows],
+                                       self.visible))  # fmt: skip
+        models = {self.definition(self.rows[i].definition_id).definition_id
+                  for i in starts if i in self.rows}  # fmt: skip
+        found: dict[int, ObjectDefinitionInfo] = {}
+        for model_definition in models:
+            found.update(self.ws.catalog(model_definition).object_definitions)
+        return found
+
+
+def _ints(ids: Iterable[ObjectId]) -> list[int]:
+    return [int(i) for i in ids]  # type: ignore[call-overload]
+
+
+def _value(info: AttributeInfo, stored: Any) -> object:
+    """A stored value as the search compares it (times parsed, SQLite's 0/1 as booleans)."""
+    if stored is None:
+        return None
+    vt = info.value_type
+    if vt is ValueType.UTC_TIME:
+        return [parse_time(v) for v in stored] if info.spec.array else parse_time(stored)
+    if info.spec.array:
+        return list(stored)
+    if vt is ValueType.BOOLEAN:
+        return bool(stored)
+    if vt is ValueType.DOUBLE:
+        return float(stored)
+    return stored
+
+
+def search(
+    ws: Workspace, start: Object | str | int, query: str, *, subtrees: bool = True
+) -> list[Object] | list[Attribute]:
     """Run a search from ``start``: objects, or attributes when the query ends in ``.Attr``.
 
-    See the README's search-language section for the grammar.
+    See the README's search-language section for the grammar. ``subtrees=False`` walks
+    ``{*}`` and ``{+}`` level by level instead of reading each subtree in one query (the same
+    results, slower on large models; kept for comparison).
 
     Examples
     --------
@@ -80,10 +165,66 @@ def search(ws: Workspace, start: Object | str | int, query: str) -> list[Object]
 
     root = start if isinstance(start, Object) else ws.object(start)
     with ws._tx() as s:
-        result = run_search(parsed, StoreNavigator(ws, s), root.id)
-        objects = ws._visible_objects([int(n.id) for n in result.objects])  # type: ignore[call-overload]
-    if result.attribute is None:
-        return objects
-    found = {o.id: o for o in objects}
-    return [found[int(m.node.id)].attribute(m.name) for m in result.attributes  # type: ignore[call-overload]
-            if int(m.node.id) in found]  # type: ignore[call-overload]
+        navigator = (SubtreeStoreNavigator if subtrees else StoreNavigator)(ws, s)
+        result = run_search(parsed, navigator, root.id)
+        ids = _ints(n.id for n in result.objects)
+        objects = _handles(ws, s, navigator, ids, {root.id: root.full_name})
+        if result.attribute is None:
+            return objects
+        found = {o.id: o for o in objects}
+        out: list[Attribute] = []
+        for match in result.attributes:
+            obj = found.get(int(match.node.id))  # type: ignore[call-overload]
+            if obj is not None:
+                info = navigator.definition(obj.info.definition_id).attribute(match.name)
+                out.append(_attribute(obj, info))
+        return out
+
+
+def _attribute(obj: Object, info: AttributeInfo) -> Attribute:
+    from workbench.api.objects import Attribute
+
+    return Attribute(obj, info)
+
+
+def _handles(
+    ws: Workspace, s: Session, navigator: StoreNavigator, ids: list[int], known: dict[int, str]
+) -> list[Object]:
+    """Handles on the objects with ``ids`` the user may read, in order, full names in bulk.
+
+    Full names name every ancestor, as :meth:`Workspace.get` does; the ancestors not read yet
+    are read in one query.
+    """
+    from workbench.api.objects import Object
+
+    rows = navigator.rows
+    unread = [i for i in ids if i not in rows]
+    rows.update(sq.plain_rows(s, unread, navigator.visible))
+    chain = dict(rows)
+    parents = {r.parent_id for r in chain.values() if r.parent_id is not None}
+    missing = [p for p in parents if p not in chain and p not in known]
+    chain.update(sq.ancestor_rows(s, missing, None))
+    vias = sq.owner_names(s, (r.owner_attribute_id for r in chain.values()))
+    names = dict(known)
+    return [
+        Object(ws, ws._info(rows[i], _full_name(i, chain, vias, names))) for i in ids if i in rows
+    ]
+
+
+def _full_name(
+    oid: int, chain: Mapping[int, Row[Any]], vias: Mapping[int, str], names: dict[int, str]
+) -> str:
+    """``Model/A.To_B/B...`` of one object, from its ancestors' rows (``names`` caches)."""
+    pending: list[Row[Any]] = []
+    current: int | None = oid
+    while current is not None and current not in names:
+        row = chain[current]
+        pending.append(row)
+        current = row.parent_id
+    base = "Model" if current is None else names[current]
+    for row in reversed(pending):
+        via = vias.get(row.owner_attribute_id)
+        base = f"{base}/{row.name}" if via is None or row.parent_id is None else \
+            f"{base}.{via}/{row.name}"  # fmt: skip
+        names[row.id] = base
+    return base

@@ -3,8 +3,10 @@
 A search such as ``{*}[.Type=PowerPlant && .Capacity>5]`` is parsed once (cached) into frozen
 syntax nodes and evaluated over a :class:`Navigator`, which the API layer implements over the
 store. The evaluator asks the navigator in batches: one call per tree level for a whole frontier
-of objects (plus one per attribute a criterion reads), never one call per object. The language
-itself is described in the README (section "Searching a model").
+of objects (plus one per attribute a criterion reads), never one call per object. A navigator
+that also offers :meth:`SubtreeNavigator.descendants` answers a walk down every level (``{*}``,
+``{+}``) in one call. The language itself is described in the README (section "Searching a
+model").
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from workbench.search.syntax import (
     Repeat,
     SearchResult,
     SelfStep,
+    SubtreeNavigator,
     Traversal,
     Walk,
 )
@@ -57,6 +60,7 @@ __all__ = [
     "Repeat",
     "SearchResult",
     "SelfStep",
+    "SubtreeNavigator",
     "Traversal",
     "Walk",
     "parse_search",

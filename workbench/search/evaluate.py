@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import NoReturn, TypeAlias
@@ -35,11 +35,12 @@ from workbench.search.syntax import (
     Repeat,
     SearchResult,
     SelfStep,
+    SubtreeNavigator,
     Traversal,
     Walk,
 )
 
-__all__ = ["run_search"]
+__all__ = ["run_search", "text_predicate"]
 
 # --- evaluation ----------------------------------------------------------------------------------
 
@@ -127,6 +128,8 @@ class _Evaluator:
 
     def walk(self, walk: Walk, inputs: list[Node]) -> _Results:
         """Fetch the walked part of the tree level by level, then collect each input's results."""
+        if walk.every_level and not walk.upward and isinstance(self.navigator, SubtreeNavigator):
+            return self.subtrees(self.navigator, walk, inputs)
         links: dict[ObjectId, Sequence[Node]] = {}  # children (down) or parent (up), if expanded
         matched: set[ObjectId] = set()
         if walk.criteria is not None and not walk.strict:
@@ -150,6 +153,15 @@ class _Evaluator:
                 matched |= self.matching(walk.criteria, fresh)
             level = [n for n in fresh if n.id not in links and not (stops and n.id in matched)]
         return {node.id: _collect(walk, node, links, matched) for node in inputs}
+
+    def subtrees(self, navigator: SubtreeNavigator, walk: Walk, inputs: list[Node]) -> _Results:
+        """A walk down every level in one call: each input's subtree, then the criteria on it."""
+        ids = [node.id for node in _unique(inputs)]
+        found = navigator.descendants(ids, not walk.strict, walk.criteria)
+        if walk.criteria is None:
+            return {node.id: list(found.get(node.id, ())) for node in inputs}
+        matched = self.matching(walk.criteria, _unique(n for i in ids for n in found.get(i, ())))
+        return {n.id: [m for m in found.get(n.id, ()) if m.id in matched] for n in inputs}
 
     def repeat(self, repeat: Repeat, inputs: list[Node]) -> _Results:
         """Apply the traversal to its own results until nothing new turns up."""
@@ -198,6 +210,11 @@ class _Evaluator:
             case Exists(name):
                 values = self._values(nodes, name)
                 return {node.id for node in nodes if values[node.id] is not MISSING}
+            case Comparison(attribute) if attribute in _NODE_FIELDS:
+                # names and types are always text: one predicate, no per-value type checks
+                field = _NODE_FIELDS[attribute]
+                match = _Test(condition, ignore_case, self.text).text_matcher(nodes[0])
+                return {node.id for node in nodes if match(getattr(node, field))}
             case Comparison():
                 values = self._values(nodes, condition.attribute)
                 test = _Test(condition, ignore_case, self.text)
@@ -285,17 +302,14 @@ class _Test:
         raise ExpressionError(message, self.text, self.comparison.line, self.comparison.column)
 
     def _text(self, value: str, op: Operator, node: Node) -> bool:
-        wanted = self.comparison.value.text
-        if op == "#":
-            flags = re.IGNORECASE if self.ignore_case else 0
-            return _regex(wanted, flags).fullmatch(value) is not None
-        if self.ignore_case:
-            value, wanted = value.casefold(), wanted.casefold()
-        if op == "~":
-            return wanted in value
-        if op not in ("=", "!="):
+        return self.text_matcher(node, op)(value)
+
+    def text_matcher(self, node: Node, op: Operator | None = None) -> Callable[[str], bool]:
+        """The test of one text value; refuses (naming ``node``) an operator text does not take."""
+        matcher = text_predicate(self.comparison, self.ignore_case, op)
+        if matcher is None:
             self._refuse(f"text attribute .{self.comparison.attribute}", "= != ~ #", node)
-        return (value == wanted) == (op == "=")
+        return matcher
 
     def _refuse(self, what: str, accepted: str, node: Node) -> NoReturn:
         op = self.comparison.operator
@@ -311,6 +325,34 @@ class _Test:
             f"cannot compare the {what} (object {node.name!r}) with {written}; write {accepted}"
         )
         raise ExpressionError(message, self.text, self.comparison.line, self.comparison.column)
+
+
+def text_predicate(
+    comparison: Comparison, ignore_case: bool = False, op: Operator | None = None
+) -> Callable[[str], bool] | None:
+    """The comparison as a test of one text value, or ``None`` if its operator does not fit text.
+
+    ``op`` overrides the comparison's operator (an array's elements are compared with ``=``).
+
+    >>> test = text_predicate(parse_search("[.Name~lake]{i}").traversal.criteria.condition, True)
+    >>> test("Lake1"), test("Plant")
+    (True, False)
+    """
+    op = comparison.operator if op is None else op
+    wanted = comparison.value.text
+    if op == "#":
+        pattern = _regex(wanted, re.IGNORECASE if ignore_case else 0)
+        return lambda value: pattern.fullmatch(value) is not None
+    if op not in ("=", "!=", "~"):
+        return None
+    if ignore_case:
+        folded = wanted.casefold()
+        if op == "~":
+            return lambda value: folded in value.casefold()
+        return lambda value: (value.casefold() == folded) == (op == "=")
+    if op == "~":
+        return lambda value: wanted in value
+    return lambda value: (value == wanted) == (op == "=")
 
 
 def _empty(value: object) -> bool:

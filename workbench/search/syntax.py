@@ -9,7 +9,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any, Final, Literal, Protocol, TypeAlias
+from typing import Any, Final, Literal, Protocol, TypeAlias, runtime_checkable
 
 __all__ = [
     "MISSING",
@@ -32,6 +32,7 @@ __all__ = [
     "Repeat",
     "SearchResult",
     "SelfStep",
+    "SubtreeNavigator",
     "Traversal",
     "Walk",
 ]
@@ -97,6 +98,27 @@ class Navigator(Protocol):
         Values are plain Python or numpy values: numbers (in the definition's unit), ``bool``,
         ``str``, ``datetime`` (naive means UTC), ``None`` for an empty value, and lists or arrays
         of these for array attributes.
+        """
+        ...
+
+
+@runtime_checkable
+class SubtreeNavigator(Navigator, Protocol):
+    """A navigator that can also list whole subtrees at once: the fast path of ``{*}`` and ``{+}``.
+
+    The evaluator uses :meth:`descendants` for walks down every level when the navigator has it,
+    and the level-by-level walk otherwise; both give the same results.
+    """
+
+    def descendants(
+        self, ids: Sequence[ObjectId], include_self: bool, where: Criteria | None = None
+    ) -> Mapping[ObjectId, Sequence[Node]]:
+        """Return, for each id, every object below it (and itself with ``include_self``).
+
+        Objects come in document order (depth first, children in their stored order), each
+        once, and only those the level-by-level walk would reach. With ``where``, objects that
+        cannot meet those criteria may be left out; every object that might meet them, or whose
+        test could fail with an error, must stay (the evaluator tests what it gets).
         """
         ...
 
