@@ -192,8 +192,8 @@ def _handles(
 ) -> list[Object]:
     """Handles on the objects with ``ids`` the user may read, in order, full names in bulk.
 
-    Full names name every ancestor, as :meth:`Workspace.get` does; the ancestors not read yet
-    are read in one query.
+    The ancestors not read yet are read in one query. A full name names every ancestor, as
+    :meth:`Workspace.get` gives it, even one the user may not read (found one object at a time).
     """
     from workbench.api.objects import Object
 
@@ -203,22 +203,28 @@ def _handles(
     chain = dict(rows)
     parents = {r.parent_id for r in chain.values() if r.parent_id is not None}
     missing = [p for p in parents if p not in chain and p not in known]
-    chain.update(sq.ancestor_rows(s, missing, None))
+    chain.update(sq.ancestor_rows(s, missing, navigator.visible))
     vias = sq.owner_names(s, (r.owner_attribute_id for r in chain.values()))
     names = dict(known)
-    return [
-        Object(ws, ws._info(rows[i], _full_name(i, chain, vias, names))) for i in ids if i in rows
-    ]
+    out = []
+    for i in ids:
+        if i in rows:
+            full = _full_name(i, chain, vias, names) or ws._full_names(s, i)[0]
+            out.append(Object(ws, ws._info(rows[i], full)))
+    return out
 
 
 def _full_name(
     oid: int, chain: Mapping[int, Row[Any]], vias: Mapping[int, str], names: dict[int, str]
-) -> str:
-    """``Model/A.To_B/B...`` of one object, from its ancestors' rows (``names`` caches)."""
+) -> str | None:
+    """``Model/A.To_B/B...`` of one object from its ancestors' rows (``names`` caches them);
+    ``None`` if one of them was not read."""
     pending: list[Row[Any]] = []
     current: int | None = oid
     while current is not None and current not in names:
-        row = chain[current]
+        row = chain.get(current)
+        if row is None:
+            return None
         pending.append(row)
         current = row.parent_id
     base = "Model" if current is None else names[current]

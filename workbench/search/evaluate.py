@@ -132,27 +132,34 @@ class _Evaluator:
             return self.subtrees(self.navigator, walk, inputs)
         links: dict[ObjectId, Sequence[Node]] = {}  # children (down) or parent (up), if expanded
         matched: set[ObjectId] = set()
+        tested = set() if walk.strict else {node.id for node in inputs}
         if walk.criteria is not None and not walk.strict:
             matched = self.matching(walk.criteria, inputs)
         stops = walk.criteria is not None and not walk.every_level  # the walk stops at a match
         level = [n for n in _unique(inputs) if walk.strict or not (stops and n.id in matched)]
         while level:
-            ids = [node.id for node in level]
-            found: Mapping[ObjectId, Sequence[Node]]
-            if walk.upward:
-                parents = self.navigator.parents(ids)
-                found = {i: (p,) if (p := parents.get(i)) else () for i in ids}
-            else:
-                found = self.navigator.children(ids)
+            found = self._links(walk, [node.id for node in level])
             fresh: list[Node] = []
-            for node_id in ids:
-                links[node_id] = found.get(node_id, ())
-                fresh.extend(n for n in links[node_id] if n.id not in links)
-            fresh = _unique(fresh)
+            for node in level:
+                links[node.id] = found.get(node.id, ())
+                fresh.extend(n for n in links[node.id] if n.id not in links)
+            fresh = [n for n in _unique(fresh) if n.id not in tested]
+            tested.update(n.id for n in fresh)
             if walk.criteria is not None:
                 matched |= self.matching(walk.criteria, fresh)
             level = [n for n in fresh if n.id not in links and not (stops and n.id in matched)]
+        if walk.criteria is not None:  # inputs of a strict walk reached from another input
+            reached = {n.id for ns in links.values() for n in ns}
+            late = [n for n in _unique(inputs) if n.id in reached and n.id not in tested]
+            matched |= self.matching(walk.criteria, late)
         return {node.id: _collect(walk, node, links, matched) for node in inputs}
+
+    def _links(self, walk: Walk, ids: list[ObjectId]) -> Mapping[ObjectId, Sequence[Node]]:
+        """The next level of a walk: each object's children, or its parent (up)."""
+        if not walk.upward:
+            return self.navigator.children(ids)
+        parents = self.navigator.parents(ids)
+        return {i: (p,) if (p := parents.get(i)) else () for i in ids}
 
     def subtrees(self, navigator: SubtreeNavigator, walk: Walk, inputs: list[Node]) -> _Results:
         """A walk down every level in one call: each input's subtree, then the criteria on it."""

@@ -125,7 +125,7 @@ def _in_walking_order(
     """
     parent: dict[int, Any] = {row.id: row.parent_id for row in found}
     tops = set(starts)
-    missing = {p for p in parent.values() if p is not None and p not in parent and p not in tops}
+    missing = {p for p in parent.values() if p is not None and p not in parent}
     if missing:
         parent.update((i, r.parent_id) for i, r in ancestor_rows(session, missing, visible).items())
     out: dict[int, list[Row[Any]]] = {i: [] for i in starts}
