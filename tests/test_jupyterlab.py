@@ -39,7 +39,7 @@ CELLS = [
     "BeliefView(workspace=ws, series=[ws.sensor({sensor!r})])",
     "from widgets import ipy\nipy.browser(ws)",
 ]
-DEADLINE = 110.0  # seconds for the whole test, JupyterLab's start included
+DEADLINE = 240.0  # seconds for the whole test, JupyterLab's start included (a loaded machine)
 
 
 def notebook(url: str) -> dict[str, Any]:
@@ -156,7 +156,7 @@ def test_a_notebook_shows_the_tree_and_a_belief_plot(lab: tuple[str, Path], tmp_
                 break
             page.wait_for_timeout(500)
         code = page.locator(".jp-Notebook .jp-CodeCell")
-        left = max(1.0, DEADLINE - (time.monotonic() - started)) * 1000
+        left = max(30.0, DEADLINE - (time.monotonic() - started)) * 1000
         code.nth(2).locator(".jp-OutputArea-output canvas").first.wait_for(timeout=left)
         for tree in (1, 3):  # Panel's own display, then the ipywidgets entry point
             model = code.nth(tree).locator("[role=treeitem] p").filter(has_text="Demo")
