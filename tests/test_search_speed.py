@@ -185,7 +185,7 @@ def grid(ws: wb.Workspace) -> wb.Object:
             "PlantB": (north, dict(Capacity=4.5, Active=False, Owner="acme energy")),
             "P_1": (south, dict(Capacity=5.0, Units=2**53 + 1)),
             "P%1": (south, dict(Capacity=5.000000001)),
-            "PX1": (south, dict(Capacity=0.1, Owner="Nordic")),
+            "PX1": (south, dict(Capacity=0.30000000000000004, Owner="Nordic")),
             "\u017ftation": (deep, dict(Capacity=None)),  # long s: folds to "station"
             "\u212aelvin": (deep, dict(Tags=["spill"])),  # Kelvin sign: folds to "kelvin"
             "Station": (deep, dict(Units=-4, Commissioned="2022-05-10T07:24:15Z")),
@@ -208,7 +208,8 @@ STORE_QUERIES = [
     "{*}[.Name#'kelvin']{i}", "{*}[.Name#'st.*']{i}", "{*}[.Name#'P.1']", "{*}[.Name#'Plant[AB]?']",
     "{*}[.Name#'P_1|PX1']", "{*}[.Capacity>5]", "{*}[.Capacity>=5]", "{*}[.Capacity=5]",
     "{*}[.Capacity<1]", "{*}[.Capacity<=1]", "{*}[.Capacity!=1]", "{*}[.Capacity>5.000000001]",
-    "{*}[.Capacity>5.0000000001]", "{*}[.Capacity=7]", "{*}[.Units>9007199254740992]",
+    "{*}[.Capacity>5.0000000001]", "{*}[.Capacity=7]", "{*}[.Capacity>0.3]",
+    "{*}[.Units>9007199254740992]",
     "{*}[.Units<0]", "{*}[.Active=true]", "{*}[.Active!=true]", "{*}[.Owner~acme]{i}",
     "{*}[.Owner='Acme Energy']", "{*}[.Tags~main]", "{*}[.Commissioned>UTC20150101]",
     "{*}[.Rating>1]", "{*}[.Rating<1]", "{*}[.Level]", "{*}[.Capacity]", "{*}[!.Capacity]",
@@ -251,6 +252,31 @@ def test_store_results_in_document_order_with_full_names(ws: wb.Workspace, grid:
     ]
     assert [o.name for o in ws.search(grid, "{*}[.Name~P_]")] == ["P_1"]  # `_` is no wildcard
     assert [o.name for o in ws.search(grid, "{*}[.Rating>1]")][:2] == ["PlantA", "PlantB"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("{*}[.Capacity>0.3 && .Capacity<0.31]", ["PX1"]),
+        ("{*}[.Capacity=0.30000000000000004]", ["PX1"]),
+        ("{*}[.Capacity>5]", ["PlantA", "Lake1", "P%1"]),
+        ("{*}[.Capacity=7]", ["Lake1"]),
+        ("{*}[.Active=true]", ["PlantA"]),
+        ("{*}[.Active=false]", ["PlantB"]),
+        ("{*}[.Units>9007199254740992]", ["P_1"]),
+        ("{*}[.Units<0]", ["Station"]),
+        ("{*}[.Tags~spill]", ["\u212aelvin"]),
+        ("{*}[.Commissioned>UTC20150101]", ["Station"]),
+        ("{*}[.Owner=Nordic]", ["PX1"]),
+        ("{*}[.Rating=2 && .Name~P]", ["PlantA", "PlantB", "P_1", "P%1", "PX1"]),
+    ],
+)
+def test_store_values_compare_exactly(
+    ws: wb.Workspace, grid: wb.Object, query: str, expected: list[str]
+) -> None:
+    """Values read from the stored JSON keep their type and every digit (both walks)."""
+    for subtrees in (True, False):
+        assert [o.name for o in search(ws, grid, query, subtrees=subtrees)] == expected
 
 
 def test_moved_objects_keep_walking_order(ws: wb.Workspace, grid: wb.Object) -> None:

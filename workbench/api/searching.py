@@ -7,6 +7,7 @@ The navigator answers the evaluator with one query per batch, and a walk down ev
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -92,11 +93,11 @@ class StoreNavigator:
                 infos[row.definition_id] = info
         keys = {definition_id: info.id for definition_id, info in infos.items()}
         reading = [i for i in wanted if i in self.rows and i not in out]
-        for oid, definition_id, value, stored in sq.attribute_json(
+        for oid, definition_id, raw, stored in sq.attribute_json(
             self.s, reading, keys, self.visible
         ):
             info = infos[definition_id]
-            out[oid] = _value(info, value if stored else info.spec.empty_value())
+            out[oid] = _value(info, _decoded(info, raw) if stored else info.spec.empty_value())
         return out
 
 
@@ -131,20 +132,30 @@ def _ints(ids: Iterable[ObjectId]) -> list[int]:
     return [int(i) for i in ids]  # type: ignore[call-overload]
 
 
+def _decoded(info: AttributeInfo, raw: Any) -> Any:
+    """A stored value as :func:`workbench.store.search.attribute_json` gives it, decoded."""
+    if raw is None:
+        return None
+    if info.spec.array:
+        return json.loads(raw) if isinstance(raw, str) else raw
+    vt = info.value_type
+    if vt is ValueType.BOOLEAN:
+        return raw in (1, True, "true")
+    if vt is ValueType.DOUBLE:
+        return float(raw)
+    if vt is ValueType.INT64:
+        return int(raw)
+    return raw
+
+
 def _value(info: AttributeInfo, stored: Any) -> object:
-    """A stored value as the search compares it (times parsed, SQLite's 0/1 as booleans)."""
+    """A stored (JSON) value as the search compares it: times parsed, arrays as lists."""
     if stored is None:
         return None
     vt = info.value_type
     if vt is ValueType.UTC_TIME:
         return [parse_time(v) for v in stored] if info.spec.array else parse_time(stored)
-    if info.spec.array:
-        return list(stored)
-    if vt is ValueType.BOOLEAN:
-        return bool(stored)
-    if vt is ValueType.DOUBLE:
-        return float(stored)
-    return stored
+    return list(stored) if info.spec.array else stored
 
 
 def search(
@@ -172,12 +183,15 @@ def search(
         if result.attribute is None:
             return objects
         found = {o.id: o for o in objects}
+        infos: dict[int, AttributeInfo] = {}
         out: list[Attribute] = []
         for match in result.attributes:
             obj = found.get(int(match.node.id))  # type: ignore[call-overload]
             if obj is not None:
-                info = navigator.definition(obj.info.definition_id).attribute(match.name)
-                out.append(_attribute(obj, info))
+                kind = obj.info.definition_id
+                if kind not in infos:
+                    infos[kind] = navigator.definition(kind).attribute(match.name)
+                out.append(_attribute(obj, infos[kind]))
         return out
 
 
@@ -219,6 +233,11 @@ def _full_name(
 ) -> str | None:
     """``Model/A.To_B/B...`` of one object from its ancestors' rows (``names`` caches them);
     ``None`` if one of them was not read."""
+    row = chain.get(oid)
+    if row is not None and (base := names.get(row.parent_id)) is not None:  # the usual case
+        via = vias.get(row.owner_attribute_id)
+        names[oid] = f"{base}/{row.name}" if via is None else f"{base}.{via}/{row.name}"
+        return names[oid]
     pending: list[Row[Any]] = []
     current: int | None = oid
     while current is not None and current not in names:
