@@ -71,10 +71,11 @@ def plain_rows(session: Session, ids: Iterable[int], visible: Visible) -> dict[i
 
 
 def ancestor_rows(session: Session, ids: Iterable[int], visible: Visible) -> dict[int, Row[Any]]:
-    """The rows of ``ids`` and of all their ancestors, by id, in one query per 30,000 ids.
+    """The rows of ``ids`` and of all their ancestors, by id, in one query (on SQLite, one per
+    30,000 ids).
 
-    The climb itself follows ``parent_id`` whatever the account; only rows the caller may read
-    are returned (with ``visible=None``: every row, as full names need).
+    The climb follows ``parent_id`` whatever the account; only rows the caller may read are
+    returned, so a chain breaks at an object the caller may not read.
     """
     found: dict[int, Row[Any]] = {}
     for among in _among(session, OBJ.c.id, ids):
@@ -184,7 +185,8 @@ def attribute_json(
     entry, without decoding it in Python (for 100,000 objects that matters): strings as text,
     arrays as JSON text, numbers as numbers (SQLite) or their JSON text (PostgreSQL), booleans
     as 1/0 (SQLite) or ``"true"``/``"false"``, null as ``None``. "Stored" is false when the
-    object has no entry (so its default applies). One query per 30,000 ids and attribute.
+    object has no entry (so its default applies). One query per attribute definition (and, on
+    SQLite, per 30,000 ids).
     """
     by_key: dict[int, list[int]] = {}
     for definition_id, key in keys.items():
