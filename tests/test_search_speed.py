@@ -418,6 +418,8 @@ def test_a_member_finds_only_what_they_may_read(
     found = tenants["B"].search(north, "{*}")
     assert [o.name for o in found] == ["North", "PlantA", "Lake1"]
     assert found[1].full_name == "Model/Grid.To_Areas/North.To_Plants/PlantA"
+    (up,) = tenants["B"].search(found[1], "..")  # its own parent is not readable
+    assert up.full_name == "Model/Grid.To_Areas/North"
 
 
 def test_a_member_takes_as_many_queries_as_an_admin(
