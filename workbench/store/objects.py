@@ -202,7 +202,9 @@ def _path_query(vias: tuple[bool, ...], restricted: bool) -> Select[Any]:
         conditions.append(o.c.name == bindparam(f"n{i}"))
         if vias[i - 1]:
             owners = select(AD.c.id).where(AD.c.name == bindparam(f"v{i - 1}"))
-            conditions.append(o.c.owner_attribute_id.in_(owners.scalar_subquery()))
+            # "+ 0": without statistics SQLite would otherwise walk the index on
+            # owner_attribute_id (every sibling) instead of (parent_id, name) (one row)
+            conditions.append((o.c.owner_attribute_id + 0).in_(owners.scalar_subquery()))
     if restricted:
         accounts: Any = bindparam("accounts", expanding=True)
         conditions.extend(o.c.account_id.is_(None) | o.c.account_id.in_(accounts) for o in tables)

@@ -1,0 +1,35 @@
+"""A full-path look-up walks (parent_id, name), never every sibling (SQLite, no statistics)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import event
+
+import workbench as wb
+
+
+def test_full_path_lookup_uses_the_parent_and_name_index(tmp_path: Path) -> None:
+    db = tmp_path / "plan.db"
+    ws = wb.connect(f"sqlite:///{db}")
+    md = ws.create_model_definition("D")
+    plant = md.create_object_definition("Plant")
+    area = md.create_object_definition("Area")
+    area.add_attribute("To_Plants", "ownership_many", target=plant)
+    system = md.create_object_definition("System")
+    system.add_attribute("To_Areas", "ownership_many", target=area)
+    model = ws.create_model("M", md, system)
+    for a in model.add_children("To_Areas", ["A0", "A1", "A2"], area):
+        a.add_children("To_Plants", [f"P{i}" for i in range(200)], plant)
+    seen: list[tuple[str, object]] = []
+    event.listen(
+        ws.engine, "before_cursor_execute", lambda c, cur, st, p, ctx, em: seen.append((st, p))
+    )
+    assert ws.get("Model/M.To_Areas/A1.To_Plants/P150").name == "P150"
+    statement, params = seen[-1]
+    ws.engine.dispose()
+    with sqlite3.connect(db) as conn:
+        plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + statement, params))
+    assert "owner_attribute_id (owner_attribute_id=?)" not in plan, plan
+    assert "parent_id=? AND name=?" in plan, plan
