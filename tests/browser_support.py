@@ -22,18 +22,10 @@ import pytest
 
 import workbench as wb
 from workbench.demo_data import add_sample_beliefs
+from workbench.reports.pdf import HEADLESS_FLAGS
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = list(HEADLESS_FLAGS)
 
 
 def require_chromium() -> None:

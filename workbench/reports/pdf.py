@@ -15,11 +15,12 @@ from pathlib import Path
 
 from workbench.reports.runner import ReportFailed
 
-__all__ = ["CHROMIUM_ENV", "find_chromium", "print_pdf"]
+__all__ = ["CHROMIUM_ENV", "HEADLESS_FLAGS", "find_chromium", "print_pdf"]
 
 CHROMIUM_ENV = "WORKBENCH_CHROMIUM"
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-_FLAGS = (
+#: How Chromium runs here: headless, offline, without a sandbox (the browser tests use them too).
+HEADLESS_FLAGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -28,6 +29,9 @@ _FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+)
+_FLAGS = (
+    *HEADLESS_FLAGS,
     "--no-pdf-header-footer",
     "--virtual-time-budget=15000",  # let the plots render before printing
 )
