@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.errors import InvalidValue
+from workbench.beliefs.timing import aware_instant
 
 __all__ = ["AS_OF_ENV", "PROVENANCE_ENV", "QueryRecord", "digest", "parse_pin", "write_record"]
 
@@ -83,18 +83,7 @@ def parse_pin(value: Any) -> pd.Timestamp | None:
         return None
     if isinstance(value, str) and value.strip().lower() == "now":
         return pd.Timestamp.now(tz="UTC")
-    problem = f"as_of {value!r} is not a time; give e.g. '2025-01-15T12:00Z' or 'now'"
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise InvalidValue(problem) from None
-    if pd.isna(stamp):
-        raise InvalidValue(problem)
-    if stamp.tzinfo is None:
-        raise InvalidValue(
-            f"as_of {value!r} is naive; give a timezone-aware time such as '2025-01-15T12:00Z'"
-        )
-    return stamp.tz_convert("UTC")
+    return aware_instant(value, "as_of")
 
 
 def write_record(record: QueryRecord, path: str | os.PathLike[str]) -> None:

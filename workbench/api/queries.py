@@ -20,6 +20,7 @@ from workbench.access import Action
 from workbench.api.sensors import Sensor, SensorInfo, TimeLike, get_sensor, load_sensor
 from workbench.api.sources import SourceRef, source_ids_for, source_labels
 from workbench.beliefs import belief_horizon, parse_duration
+from workbench.beliefs.timing import aware_instant
 from workbench.errors import InvalidValue
 from workbench.store import beliefs as store
 from workbench.xr import beliefs_dataset, series_dataset
@@ -54,22 +55,7 @@ def _describe(query: store.BeliefQuery, f: Filters) -> str:
 
 def instant(value: TimeLike | None, what: str) -> int | None:
     """A timezone-aware time as µs since the epoch; naive times are refused."""
-    if value is None:
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise InvalidValue(
-            f"{what} {value!r} is not a time; use e.g. '2025-01-01T00:00+01:00' ({exc})"
-        ) from None
-    if pd.isna(stamp):
-        raise InvalidValue(f"{what} must be a time such as '2025-01-01T00:00Z', got {value!r}")
-    if stamp.tzinfo is None:
-        raise InvalidValue(
-            f"{what}={value!r} is naive; give a timezone-aware time such as "
-            "'2025-01-01T00:00+01:00', '2025-01-01T00:00Z' or pd.Timestamp(..., tz='UTC')"
-        )
-    return int(stamp.value) // 1000
+    return None if value is None else int(aware_instant(value, what).value) // 1000
 
 
 @dataclass(frozen=True)

@@ -236,6 +236,27 @@ def _localize(index: pd.DatetimeIndex, zone: Zone, what: str) -> DatetimeArray:
     return as_ns(aware.tz_convert("UTC").tz_localize(None).as_unit("ns").to_numpy())
 
 
+def aware_instant(value: object, what: str) -> pd.Timestamp:
+    """One timezone-aware instant as a UTC ``pd.Timestamp``; naive times are refused.
+
+    Used for query arguments (``start``, ``as_of``, ...), where a naive time would be ambiguous.
+    """
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (ValueError, TypeError) as exc:
+        raise InvalidValue(
+            f"{what} {value!r} is not a time; use e.g. '2025-01-01T00:00+01:00' ({exc})"
+        ) from None
+    if pd.isna(stamp):
+        raise InvalidValue(f"{what} must be a time such as '2025-01-01T00:00Z', got {value!r}")
+    if stamp.tzinfo is None:
+        raise InvalidValue(
+            f"{what}={value!r} is naive; give a timezone-aware time such as "
+            "'2025-01-01T00:00+01:00', '2025-01-01T00:00Z' or pd.Timestamp(..., tz='UTC')"
+        )
+    return stamp.tz_convert("UTC")
+
+
 def utc_instant(value: datetime | pd.Timestamp | np.datetime64 | str, what: str) -> np.datetime64:
     """Return one instant as naive UTC ``datetime64[ns]``; naive inputs are read as UTC.
 
