@@ -23,6 +23,7 @@ from workbench.store.timeseries import BeliefRow, LatestBeliefRow, SensorRow
 __all__ = [
     "BeliefArrays",
     "BeliefQuery",
+    "belief_window",
     "delete_object_beliefs",
     "delete_sensor_beliefs",
     "drop_unchanged",
@@ -408,6 +409,19 @@ def read_as_of(
     return _fetch(session, sql, [*params, as_of, as_of, *params, as_of])
 
 
+def belief_window(params: list[Any], after: int | None, before: int | None, ph: str) -> str:
+    """The SQL that narrows a WHERE clause to beliefs formed in [after, before] (µs; None:
+    open), appending its parameters to ``params``."""
+    sql = ""
+    if after is not None:
+        sql += f" AND belief_time >= {ph}"
+        params.append(after)
+    if before is not None:
+        sql += f" AND belief_time <= {ph}"
+        params.append(before)
+    return sql
+
+
 def read_beliefs(
     session: Session,
     sensor_id: int,
@@ -423,12 +437,7 @@ def read_beliefs(
     pg = _dialect(session) == "postgresql"
     ph = "%s" if pg else "?"
     where, params = _filters(sensor_id, start, end, sources, "", pg, probability)
-    if after is not None:
-        where += f" AND belief_time >= {ph}"
-        params.append(after)
-    if before is not None:
-        where += f" AND belief_time <= {ph}"
-        params.append(before)
+    where += belief_window(params, after, before, ph)
     return _fetch(
         session,
         f"SELECT {_columns('', '', pg)} FROM beliefs WHERE {where} {_ORDER}, belief_time",

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from workbench.store.beliefs import BeliefArrays
+from workbench.store.beliefs import BeliefArrays, belief_window
 
 __all__ = ["CHUNK", "read_all_many", "read_as_of_many", "read_latest_many", "starts_before"]
 
@@ -184,12 +184,7 @@ def read_all_many(
     parts = []
     for chunk, pairs in _chunks(sensors, extra):
         where, params = _where(chunk, start, end, pairs, "", ph)
-        if after is not None:
-            where += f" AND belief_time >= {ph}"
-            params.append(after)
-        if before is not None:
-            where += f" AND belief_time <= {ph}"
-            params.append(before)
+        where += belief_window(params, after, before, ph)
         sql = f"SELECT {_select('', '', pg)} FROM beliefs WHERE {where} {_ORDER}, belief_time"
         parts.append(_fetch(session, sql, params, pg))
     return _concat(parts)
@@ -212,12 +207,7 @@ def starts_before(
         marks = ", ".join([ph] * len(chunk))
         where = f"sensor_id IN ({marks}) AND event_start < {ph} AND cumulative_probability = {ph}"
         params: list[Any] = [*chunk, start, _MEDIAN]
-        if after is not None:
-            where += f" AND belief_time >= {ph}"
-            params.append(after)
-        if before is not None:
-            where += f" AND belief_time <= {ph}"
-            params.append(before)
+        where += belief_window(params, after, before, ph)
         table = "latest_beliefs" if latest else "beliefs"
         sql = f"SELECT sensor_id, max(event_start) FROM {table} WHERE {where} GROUP BY sensor_id"
         result = session.connection().exec_driver_sql(sql, tuple(params))
