@@ -11,14 +11,10 @@ import pandas as pd
 import param
 import pytest
 from bokeh.models import Line
+from widget_data import DAY_AHEAD, HOURS, MEASURED, add_power_sensor
 
 import workbench as wb
 from widgets import AccuracyView
-
-HOURS = pd.date_range("2025-01-01", periods=6, freq="1h", tz="UTC")
-DAY_AHEAD = pd.Timestamp("2024-12-31T12:00Z")
-REVISED = pd.Timestamp("2025-01-01T02:00Z")
-MEASURED = 10.0 + np.arange(6)
 
 
 @pytest.fixture
@@ -30,29 +26,7 @@ def plant(ws: wb.Workspace) -> wb.Object:
 
 @pytest.fixture
 def power(plant: wb.Object) -> wb.Sensor:
-    """Measured 10..15 MW; forecast the day before as 9..14 MW (quantiles around it), the last
-    three hours revised at 02:00 as 20, 21, 22 MW."""
-    sensor = plant.add_sensor("power", unit="MW", resolution="1h")
-    measured = pd.DataFrame(
-        {"event_start": HOURS, "belief_time": HOURS + pd.Timedelta("1h"), "value": MEASURED}
-    )
-    sensor.ingest(measured, source="meter", source_type="meter")
-    rows = [
-        {
-            "event_start": h,
-            "belief_time": DAY_AHEAD,
-            "cumulative_probability": q,
-            "value": 9.0 + i + d,
-        }
-        for q, d in ((0.1, -2.0), (0.5, 0.0), (0.9, 2.0))
-        for i, h in enumerate(HOURS)
-    ]
-    rows += [
-        {"event_start": h, "belief_time": REVISED, "cumulative_probability": 0.5, "value": 20.0 + i}
-        for i, h in enumerate(HOURS[3:])
-    ]
-    sensor.ingest(pd.DataFrame(rows), source="forecaster", source_type="forecaster")
-    return sensor
+    return add_power_sensor(plant)
 
 
 def by_horizon(view: AccuracyView, metric: str) -> dict[str, float]:

@@ -10,13 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from bokeh.models import Line, Patch
+from widget_data import DAY_AHEAD, HOURS, REVISED, add_power_sensor
 
 import workbench as wb
 from widgets import BeliefView
-
-HOURS = pd.date_range("2025-01-01", periods=6, freq="1h", tz="UTC")
-DAY_AHEAD = pd.Timestamp("2024-12-31T12:00Z")
-REVISED = pd.Timestamp("2025-01-01T02:00Z")
 
 
 @pytest.fixture
@@ -34,33 +31,7 @@ def plant(ws: wb.Workspace) -> wb.Object:
 
 @pytest.fixture
 def power(plant: wb.Object) -> wb.Sensor:
-    """Hourly power (step): measured after each hour, forecast the day before with quantiles
-    0.1/0.5/0.9, and the last three hours revised (median only) at 02:00."""
-    sensor = plant.add_sensor("power", unit="MW", resolution="1h")
-    measured = pd.DataFrame(
-        {
-            "event_start": HOURS,
-            "belief_time": HOURS + pd.Timedelta("1h"),
-            "value": 10.0 + np.arange(6),
-        }
-    )
-    sensor.ingest(measured, source="meter", source_type="meter")
-    rows = [
-        {
-            "event_start": h,
-            "belief_time": DAY_AHEAD,
-            "cumulative_probability": q,
-            "value": 9.0 + i + d,
-        }
-        for q, d in ((0.1, -2.0), (0.5, 0.0), (0.9, 2.0))
-        for i, h in enumerate(HOURS)
-    ]
-    rows += [
-        {"event_start": h, "belief_time": REVISED, "cumulative_probability": 0.5, "value": 20.0 + i}
-        for i, h in enumerate(HOURS[3:])
-    ]
-    sensor.ingest(pd.DataFrame(rows), source="forecaster", source_type="forecaster")
-    return sensor
+    return add_power_sensor(plant)
 
 
 @pytest.fixture
