@@ -12,16 +12,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
+from stores import postgres_store, sqlite_store
 
 import workbench as wb
 from workbench.api.sensors import Sensor, add_sensor
@@ -58,35 +55,6 @@ def beliefs_frame() -> pd.DataFrame:
             "value": rng.normal(100.0, 10.0, EVENTS * BELIEF_TIMES),
         }
     )
-
-
-@contextmanager
-def sqlite_store() -> Iterator[wb.Workspace]:
-    with tempfile.TemporaryDirectory() as tmp:
-        ws = wb.connect(f"sqlite:///{os.path.join(tmp, 'bench.db')}")
-        yield ws
-        ws.engine.dispose()
-
-
-@contextmanager
-def postgres_store(url: str) -> Iterator[wb.Workspace]:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    scoped = sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        ws = wb.init_store(
-            scoped.render_as_string(hide_password=False),
-            admin="bench@operators.example",
-            secret="benchmark only",
-        )
-        yield ws
-        ws.engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def sensor_on(ws: wb.Workspace) -> Sensor:

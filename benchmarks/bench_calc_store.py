@@ -21,16 +21,14 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from stores import postgres_store, sqlite_store
 
 import workbench as wb
 from workbench.api import StoreResolver
@@ -40,36 +38,6 @@ PRODUCTION = "@t('.Inflow') * @d('.Head') * 1000 [kg/m^3] * 9.81 [m/s^2]"
 START = pd.Timestamp("2025-01-06T00:00Z")
 END = START + pd.Timedelta("7D")
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@contextmanager
-def sqlite_store() -> Iterator[wb.Workspace]:
-    with tempfile.TemporaryDirectory() as tmp:
-        ws = wb.connect(f"sqlite:///{os.path.join(tmp, 'bench.db')}")
-        yield ws
-        ws.engine.dispose()
-
-
-@contextmanager
-def postgres_store(url: str) -> Iterator[wb.Workspace]:
-    """A workspace on a schema of its own, dropped afterwards."""
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    scoped = sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        ws = wb.init_store(
-            scoped.render_as_string(hide_password=False),
-            admin="bench@operators.example",
-            secret="benchmark only",
-        )
-        yield ws
-        ws.engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def build(ws: wb.Workspace, name: str, plants: int) -> wb.Object:
