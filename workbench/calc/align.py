@@ -59,24 +59,23 @@ def align(series: Sequence[Series]) -> tuple[IntArray, list[FloatArray], Series]
     carrying the result's timezone, resolution and curve type.
     """
     first = series[0]
-    steps = [s.step for s in series if s.step > 0]
-    finest = (
-        min(
-            range(len(series)),
-            key=lambda k: series[k].step if series[k].step > 0 else np.iinfo(np.int64).max,
-        )
-        if steps
-        else 0
-    )
-    linear = any(s.curve_type == "linear" for s in series)
+    finest: Series | None = None
+    linear = False
+    shared = True  # all on the first one's times array: nothing to compare
+    for member in series:
+        step = member.step
+        if step > 0 and (finest is None or step < finest.step):
+            finest = member
+        linear = linear or member.curve_type == "linear"
+        shared = shared and member.times is first.times
     meta = Series(
         first.times[:0],
         first.values[:0],
         timezone=first.timezone,
-        resolution=series[finest].resolution if steps else "PT0S",
+        resolution="PT0S" if finest is None else finest.resolution,
         curve_type="linear" if linear else "step",
     )
-    if all(same_times(first.times, s.times) for s in series[1:]):
+    if shared or all(same_times(first.times, s.times) for s in series[1:]):
         return first.times, [s.values for s in series], meta
     union = first.times
     for other in series[1:]:

@@ -40,7 +40,15 @@ from workbench.calc.protocol import (
 )
 from workbench.calc.quantities import converter, unit_of, unit_text
 from workbench.calc.syntax import Call, Node, Script, children, walk
-from workbench.calc.values import Kind, Series, Value, ValueType, from_dataarray, to_dataarray
+from workbench.calc.values import (
+    Kind,
+    Series,
+    TimesPool,
+    Value,
+    ValueType,
+    from_dataarray,
+    to_dataarray,
+)
 from workbench.errors import ExpressionError, UnitError
 
 __all__ = [
@@ -268,14 +276,18 @@ def _for_object(exc: ExpressionError, owner: ObjectId | None, count: int) -> Exp
 def _load(resolver: Resolver, requests: Requests, infos: Mapping[Lookup, LookupInfo]) -> Loaded:
     """Read everything requested: one resolver call per kind (series: per viewpoint)."""
     loaded = Loaded()
+    pool = TimesPool()  # DataArrays sharing one index come out sharing one times array
     for viewpoint, wanted in requests.series.items():
         start = min(w[0] for w in wanted.values())
         end = max(w[1] for w in wanted.values())
         found = resolver.series(list(wanted), _stamp(start), _stamp(end), viewpoint)
         loaded.series[viewpoint] = {
-            lookup: tuple(_series(lookup, data, infos[lookup]) for data in found[lookup])
+            lookup: tuple(
+                data if isinstance(data, Series) else _series(lookup, data, infos[lookup], pool)
+                for data in members
+            )
             for lookup in wanted
-            if lookup in found
+            if (members := found.get(lookup)) is not None
         }
     if requests.numbers:
         numbers = resolver.numbers(list(requests.numbers))
@@ -290,25 +302,16 @@ def _load(resolver: Resolver, requests: Requests, infos: Mapping[Lookup, LookupI
     return loaded
 
 
-def _series(lookup: Lookup, data: xr.DataArray | Series, info: LookupInfo) -> Series:
+def _series(lookup: Lookup, data: xr.DataArray, info: LookupInfo, pool: TimesPool) -> Series:
     """One loaded DataArray as a Series in the unit its lookup was described with (a Series
-    handed over by the resolver is in that unit already)."""
-    if isinstance(data, Series):
-        return data
+    handed over by the resolver is in that unit already, and is taken as it is)."""
     try:
-        series = from_dataarray(data)
+        series = from_dataarray(data, pool)
         convert = _converter(str(data.attrs.get("units", info.unit)), info.unit)
     except (ValueError, UnitError) as exc:
         raise ExpressionError(f"the series read for {lookup.path!r} is not usable: {exc}") from None
     if info.curve_type is not None and "curve_type" not in data.attrs:
-        series = Series(
-            series.times,
-            series.values,
-            series.timezone,
-            series.resolution,
-            info.curve_type,
-            series.flags,
-        )
+        series = replace(series, curve_type=info.curve_type)
     return (
         series if convert is None else series.with_values(convert(series.values), keep_flags=True)
     )

@@ -42,20 +42,22 @@ def _members(call: Invocation) -> tuple[Series, ...]:
     return members  # type: ignore[return-value]
 
 
-def _running(step: Callable[[FloatArray, FloatArray], Any]) -> Stack:
-    """Combine aligned arrays pairwise into one new array (no stacking: memory stays flat)."""
+def _running(step: Callable[..., Any]) -> Stack:
+    """Combine aligned arrays pairwise into one new array (no stacking: memory stays flat);
+    the first step writes the new array, so no pass goes to copying a member into it."""
 
     def combine(arrays: list[FloatArray]) -> FloatArray:
-        out = arrays[0].copy()
-        for other in arrays[1:]:
-            step(out, other)
+        if len(arrays) == 1:
+            return arrays[0].copy()
+        out: FloatArray = step(arrays[0], arrays[1])
+        for other in arrays[2:]:
+            step(out, other, out=out)
         return out
 
     return combine
 
 
-def _sum(arrays: list[FloatArray]) -> FloatArray:
-    return _running(lambda out, x: np.add(out, x, out=out))(arrays)
+_sum = _running(np.add)
 
 
 def _mean(arrays: list[FloatArray]) -> FloatArray:
@@ -67,8 +69,8 @@ def _mean(arrays: list[FloatArray]) -> FloatArray:
 _STACKS: dict[str, Stack] = {
     "SUM": _sum,
     "MEAN": _mean,
-    "MIN": _running(lambda out, x: np.minimum(out, x, out=out)),
-    "MAX": _running(lambda out, x: np.maximum(out, x, out=out)),
+    "MIN": _running(np.minimum),
+    "MAX": _running(np.maximum),
 }
 
 

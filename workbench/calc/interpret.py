@@ -35,10 +35,10 @@ from workbench.calc.syntax import (
     Unary,
     children,
 )
-from workbench.calc.values import ELEMENT, Series, Value, ValueType, constant_series
+from workbench.calc.values import ELEMENT, IntArray, Series, Value, ValueType, constant_series
 from workbench.errors import ExpressionError, InvalidValue
 
-__all__ = ["Interpreter", "Loaded", "Planner", "Requests", "window_view"]
+__all__ = ["Interpreter", "Loaded", "Planner", "Requests", "window_view", "window_views"]
 
 Context = tuple[Window, Viewpoint]
 
@@ -79,25 +79,65 @@ def _choose(condition: Any, then: Any, otherwise: Any) -> Any:
     return np.where(np.isnan(condition), np.nan, np.where(condition != 0, then, otherwise))
 
 
+def _cut(times: IntArray, window: Window, held: bool) -> tuple[int, int, IntArray] | None:
+    """Where ``window`` is in ``times``: (first, end, the times there); None when all of them
+    are in it. With ``held`` the last point before the window's start, if there is no point
+    at it, is kept and moved to the start."""
+    start, end = window
+    size = times.size
+    if size == 0 or (times[0] >= start and times[-1] < end):
+        return None
+    lo, hi = (int(i) for i in np.searchsorted(times, [start, end]))
+    if held and lo > 0 and (lo == size or times[lo] != start):
+        moved = times[lo - 1 : hi].copy()
+        moved[0] = start
+        return lo - 1, hi, moved
+    if lo == 0 and hi == size:
+        return None
+    return lo, hi, times[lo:hi]
+
+
+def _apply_cut(series: Series, cut: tuple[int, int, IntArray] | None) -> Series:
+    if cut is None:
+        return series
+    lo, hi, times = cut
+    flags = None if series.flags is None else series.flags[lo:hi]
+    return replace(series, times=times, values=series.values[lo:hi], flags=flags)
+
+
+def _held(series: Series) -> bool:
+    """An irregular step series holds its last value before a window into it."""
+    return series.step == 0 and series.curve_type == "step"
+
+
 def window_view(series: Series, window: Window) -> Series:
     """The points of ``series`` in the window; an irregular step series also keeps its value at
     the window's start (the last point before it, moved to the start)."""
-    start, end = window
-    times = series.times
-    if times.size and times[0] >= start and times[-1] < end:
-        return series  # all of it is in the window
-    lo, _hi = np.searchsorted(times, [start, end])
-    if (
-        lo > 0
-        and series.step == 0
-        and series.curve_type == "step"
-        and (lo == series.times.size or series.times[lo] != start)
-    ):
-        held = series.crop(int(series.times[lo - 1]), end)
-        times = held.times.copy()
-        times[0] = start
-        return replace(held, times=times)
-    return series.crop(start, end)
+    return _apply_cut(series, _cut(series.times, window, _held(series)))
+
+
+def window_views(members: Sequence[Series], window: Window) -> tuple[Series, ...]:
+    """:func:`window_view` of each member; members on one times array are cut once and share
+    the cut times, so that lining them up stays an identity test."""
+    if not members:
+        return ()
+    times = members[0].times
+    if _cut(times, window, False) is None and all(m.times is times for m in members):
+        return tuple(members)  # one times array, all of it in the window
+    cuts: dict[tuple[int, bool], tuple[int, int, IntArray] | None] = {}
+    views = []
+    for member in members:
+        key = (id(member.times), False)
+        if key not in cuts:
+            cuts[key] = _cut(member.times, window, False)
+        cut = cuts[key]
+        if cut is not None and _held(member):
+            key = (key[0], True)
+            if key not in cuts:
+                cuts[key] = _cut(member.times, window, True)
+            cut = cuts[key]
+        views.append(_apply_cut(member, cut))
+    return tuple(views)
 
 
 def arg_contexts(
@@ -373,7 +413,7 @@ class Interpreter:
         if element == "t":
             members = self.loaded.series.get(viewpoint, {}).get(lookup)
             found: tuple[Any, ...] | None = (
-                None if members is None else tuple(window_view(m, window) for m in members)
+                None if members is None else window_views(members, window)
             )
         elif element == "d":
             found = self.loaded.numbers.get(lookup)

@@ -18,14 +18,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import xarray as xr
+from xarray.indexes import PandasIndex
 
 from workbench.calc.protocol import CurveType
 
 __all__ = [
     "COLLECTION",
     "ELEMENT",
+    "NAT",
     "Kind",
     "Series",
+    "TimesPool",
     "Value",
     "ValueType",
     "from_dataarray",
@@ -50,6 +53,8 @@ IntArray: TypeAlias = npt.NDArray[np.int64]
 DAY_NS = 86_400 * 10**9
 HOUR_NS = 3_600 * 10**9
 _CALENDAR = re.compile(r"^P(\d+)([MY])$")
+NAT = np.iinfo(np.int64).min
+"""NaT (not a time) as int64 nanoseconds."""
 
 
 @lru_cache(maxsize=256)
@@ -135,23 +140,81 @@ class ValueType:
 
 
 def same_times(a: IntArray, b: IntArray) -> bool:
-    """True when two time arrays hold the same instants; O(1) when they share memory."""
+    """True when two time arrays hold the same instants; O(1) when they are one array (as
+    :class:`TimesPool` and series of one index make them) or share memory."""
     if a is b:
         return True
     if a.shape != b.shape:
+        return False
+    if a.size == 0:
+        return True
+    if a[0] != b[0] or a[-1] != b[-1]:
         return False
     if a.__array_interface__["data"][0] == b.__array_interface__["data"][0] and (
         a.strides == b.strides
     ):
         return True
-    return a.size == 0 or (a[0] == b[0] and a[-1] == b[-1] and bool(np.array_equal(a, b)))
+    return bool(np.array_equal(a, b))
 
 
-def from_dataarray(data: xr.DataArray) -> Series:
+class TimesPool:
+    """Hands out one array for equal time arrays, so that lining series up is an identity test.
+
+    :meth:`share` compares a times array with those seen before (by value, once) and gives
+    back the first equal one; :meth:`of_index` converts a pandas index once however many
+    series carry it (variables of one Dataset share their index).
+
+    >>> pool = TimesPool()
+    >>> a, b = np.array([1, 2, 3]), np.array([1, 2, 3])
+    >>> pool.share(a) is pool.share(b), pool.share(b) is pool.share(np.array([1, 5, 3]))
+    (True, False)
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[int, ...], list[IntArray]] = {}
+        self._given: dict[int, tuple[IntArray, IntArray]] = {}
+        self._indexes: dict[int, tuple[pd.DatetimeIndex, IntArray]] = {}
+
+    def share(self, times: IntArray) -> IntArray:
+        """The first array seen equal to ``times`` (read-only), or ``times`` made the one."""
+        given = self._given.get(id(times))
+        if given is not None and given[0] is times:
+            return given[1]
+        shared = self._equal(times)
+        self._given[id(times)] = (times, shared)  # kept, so that its id stays its own
+        return shared
+
+    def _equal(self, times: IntArray) -> IntArray:
+        size = int(times.size)
+        if size == 0:
+            return times
+        # a few samples narrow the candidates, so arrays of one length and period that differ
+        # inside are seldom compared in full
+        key = (size, *(int(times[i]) for i in (0, size // 3, size // 2, 2 * size // 3, -1)))
+        candidates = self._seen.setdefault(key, [])
+        for known in candidates:
+            if np.array_equal(known, times):
+                return known
+        shared = times.view()
+        shared.flags.writeable = False  # handed to many series: nobody may write through it
+        candidates.append(shared)
+        return shared
+
+    def of_index(self, index: pd.DatetimeIndex) -> IntArray:
+        """The times of ``index`` as int64 ns UTC, converted once per index object."""
+        known = self._indexes.get(id(index))
+        if known is not None and known[0] is index:
+            return known[1]
+        times = _times(index)
+        self._indexes[id(index)] = (index, times)  # the index is kept, so its id stays its own
+        return times
+
+
+def from_dataarray(data: xr.DataArray, pool: TimesPool | None = None) -> Series:
     """Take a 1-D DataArray over ``event_start`` (the contract of a series) apart without copying.
 
-    Series that share one time index (variables of one Dataset do) share one times array,
-    which makes lining them up free.
+    Series converted with one ``pool`` that share one time index (variables of one Dataset
+    do) share one times array, which makes lining them up free.
 
     Raises
     ------
@@ -164,12 +227,14 @@ def from_dataarray(data: xr.DataArray) -> Series:
     index = data.get_index(dim)
     if not isinstance(index, pd.DatetimeIndex):
         raise ValueError(f"a series needs datetime64 times along {dim!r}, got {index.dtype}")
-    times = _times(index)
-    values = np.asarray(data.values, dtype=np.float64)
-    attrs = data.attrs
+    times = _times(index) if pool is None else pool.of_index(index)
+    variable = data.variable
+    values = np.asarray(variable.values, dtype=np.float64)
+    attrs = variable.attrs
     flags = None
-    if "flags" in data.coords and data.coords["flags"].dims == (dim,):
-        flags = np.asarray(data.coords["flags"].values).astype(np.uint32, copy=False)
+    coords = data.coords
+    if "flags" in coords and (flag := coords["flags"]).dims == (dim,):
+        flags = np.asarray(flag.values).astype(np.uint32, copy=False)
     curve: CurveType = "linear" if attrs.get("curve_type") == "linear" else "step"
     return Series(
         times=times,
@@ -192,20 +257,28 @@ def _times(index: pd.DatetimeIndex) -> IntArray:
 
 def to_dataarray(series: Series, units: str, name: str | None = None) -> xr.DataArray:
     """Build the DataArray of the series contract from a :class:`Series` (sharing its arrays)."""
-    # A ready DatetimeIndex spares xarray a conversion and validation pass over the times, and
-    # going through a Dataset spares the deep copy of the index the DataArray constructor makes.
-    index = pd.DatetimeIndex(series.times.view("datetime64[ns]"), copy=False)
-    coords: dict[str, Any] = {"event_start": index}
+    # Put together from its variables and index: the public constructors check and merge the
+    # coordinates, which costs four times as much for a result that is the same (the tests
+    # compare the two), and copying the index besides when given a DataArray's coordinates.
+    index = PandasIndex(
+        pd.DatetimeIndex(series.times.view("datetime64[ns]"), copy=False), "event_start"
+    )
+    coords: dict[str, xr.Variable] = dict(index.create_variables())
     if series.flags is not None:
-        coords["flags"] = ("event_start", series.flags)
+        coords["flags"] = xr.Variable("event_start", series.flags)
     attrs = {
         "units": units,
         "timezone": series.timezone,
         "resolution": series.resolution,
         "curve_type": series.curve_type,
     }
-    dataset = xr.Dataset({"value": ("event_start", series.values, attrs)}, coords=coords)
-    return dataset["value"].rename(name)
+    return xr.DataArray(
+        xr.Variable("event_start", series.values, attrs),
+        coords=coords,
+        name=name,
+        indexes={"event_start": index},
+        fastpath=True,
+    )
 
 
 def constant_series(value: float, start: int, timezone: str = "UTC") -> Series:
