@@ -123,3 +123,30 @@ def test_other_tenants_objects_are_not_checked(ws: wb.Workspace) -> None:
             ana.object("Model/Theirs")
     finally:
         ana.engine.dispose()
+
+
+def test_expressions_a_changed_definition_no_longer_fits_are_invalid(
+    ws: wb.Workspace, model: wb.Object
+) -> None:
+    for lake in model.children():
+        lake["Levels"] = [1.0, 2.0]
+    reservoir = model.children()[0].definition
+    spill = reservoir.add_attribute(
+        "Spill", "timeseries", unit="m^3/s", template="@t('.Inflow') * 0.1"
+    )
+    l1, l2 = model.children()
+    l1["Spill"] = "@t('.Inflow') * 0.2"
+    l2["Spill"] = l2.add_sensor("spill", unit="m^3/s")  # read from its sensor: not checked
+    assert wb.check_model(model) == []
+    reservoir.attribute("Inflow").rename("Flow")  # saved expressions still say '.Inflow'
+    findings = wb.check_model(model)
+    assert [(f.attribute, f.kind) for f in findings] == [("Model/Sys.To_Lakes/L1.Spill", "invalid")]
+    assert "the local expression looks up '.Inflow'" in findings[0].message
+    l1["Spill"] = None  # back to the template, which does not fit either
+    (finding,) = wb.check_model(model)
+    assert "the template of 'Spill' looks up '.Inflow'" in finding.message
+    spill.set_template("@t('.Flow') * 0.1")
+    assert wb.check_model(model) == []
+    reservoir.attribute("Flow").set_unit("MW")  # the unit no longer converts
+    (finding,) = wb.check_model(model)
+    assert "'MW'" in finding.message and "'m ** 3 / s'" in finding.message

@@ -420,6 +420,8 @@ def test_template_calculations(
     ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition
 ) -> None:
     calc = md.create_template_calculation("Production", "@t('.Inflow') * 0.9", "a share")
+    plant.add_attribute("Inflow", "timeseries")
+    plant.add_attribute("Flow", "timeseries")
     assert (calc.name, calc.expression, calc.description) == (
         "Production",
         "@t('.Inflow') * 0.9",
@@ -437,6 +439,13 @@ def test_template_calculations(
         lambda: md.create_template_calculation("Production", "1"),
     )
     refused(ws, ExpressionError, "line 1", lambda: calc.set_expression("(("))
+    # checked against every attribute definition that uses it
+    refused(
+        ws,
+        ExpressionError,
+        r"'\.Outflow'.*'PowerPlant'",
+        lambda: calc.set_expression("@t('.Outflow')"),
+    )
     calc.set_expression("@t('.Inflow') * 0.8")
     assert plant.attribute("Production").spec.template == "@t('.Inflow') * 0.8"
     own.set_template("@t('.Flow') - 6")
@@ -447,6 +456,8 @@ def test_template_calculations(
 
 def test_attribute_definition_readers(md: wb.ModelDefinition, plant: wb.ObjectDefinition) -> None:
     calc = md.create_template_calculation("Production", "@t('.Inflow') * 0.9")
+    plant.add_attribute("Inflow", "timeseries")
+    plant.add_attribute("Flow", "timeseries")
     shared = plant.add_attribute("Production", "timeseries", template_calculation=calc)
     own = plant.add_attribute("Spill", "timeseries", template="@t('.Flow') - 5")
     plain = plant.add_attribute("Capacity", "double", namespace="Hydro.Ratings")
@@ -464,6 +475,7 @@ def test_attribute_definition_readers(md: wb.ModelDefinition, plant: wb.ObjectDe
 def test_timeseries_attribute_uses_the_template_unless_set_locally(
     ws: wb.Workspace, md: wb.ModelDefinition, plant: wb.ObjectDefinition
 ) -> None:
+    plant.add_attribute("Inflow", "timeseries")
     plant.add_attribute("Production", "timeseries", template="@t('.Inflow') * 0.9")
     obj = model_with_plant(ws, md, plant)
     value = obj["Production"]

@@ -82,8 +82,12 @@ def full_definition(ws: wb.Workspace) -> wb.ModelDefinition:
     plant.add_attribute("Efficiency", "xy_set")
     plant.add_attribute("History", "versioned_xy_set")
     plant.add_attribute("Tailwater", "rating_curve")
+    spill = plant.add_attribute("Spill", "timeseries", unit="m^3/s")
     plant.add_attribute("Inflow", "timeseries", unit="m^3/s")
-    plant.add_attribute("Production", "timeseries", unit="MW", template="@t('.Inflow') * 9.81")
+    spill.set_template("@t('.Inflow') * 0.1")  # looks up an attribute listed after it
+    plant.add_attribute(
+        "Production", "timeseries", unit="MW", template="@t('.Inflow') * 9.81 [MW*s/m^3]"
+    )
     plant.add_attribute("Twice", "timeseries", template_calculation="Doubled")
     plant.add_attribute("Next", "link_one", target=plant)
     plant.add_attribute("Others", "link_many", target=plant)
@@ -103,7 +107,6 @@ def full_model(ws: wb.Workspace, md: wb.ModelDefinition) -> wb.Object:
     a["Power"], a["MinPower"], a["Kind"], a["Units"] = 120, 5.5, "storage", 3
     a["Heads"], a["Flags"], a["Online"], a["Owner"] = [1.5, 2.5], [True, False], False, "Ann"
     a["Efficiency"], a["History"], a["Tailwater"] = CURVE, VERSIONED, RATING
-    a["Inflow"] = "@t('.Production') / 9.81"
     b["Kind"] = None  # set to nothing although there is a default
     a.set_links("Next", c)
     a.set_links("Others", [c, b, a])
@@ -124,7 +127,8 @@ def full_model(ws: wb.Workspace, md: wb.ModelDefinition) -> wb.Object:
     rule = {"type": "x_days_ago_at_y_oclock", "x": 1, "y": 12}
     south.add_sensor("price", unit="EUR/MWh", resolution="1h", knowledge_time=rule)
     c["Inflow"] = power  # a sensor on another object
-    a["Production"] = {"sensor": a.sensors()[0].id, "expression": "@t('.Inflow') * 9"}
+    a["Production"] = {"sensor": a.sensors()[0].id, "expression": "@t('.Inflow') * 9 [MW*s/m^3]"}
+    a["Inflow"] = "@t('.Production') / 9.81 [MW*s/m^3]"  # Production is read from a sensor
     return m
 
 
@@ -178,16 +182,19 @@ def test_export_names_what_it_holds(sqlite_ws: wb.Workspace) -> None:
     assert attrs["Backup"]["description"] == "electric power"
     assert attrs["Units"]["namespace"] == "Market"
     assert attrs["Twice"]["template_calculation"] == "Doubled" and "template" not in attrs["Twice"]
-    assert attrs["Production"]["template"] == "@t('.Inflow') * 9.81"
+    assert attrs["Production"]["template"] == "@t('.Inflow') * 9.81 [MW*s/m^3]"
     model = export_model(full_model(sqlite_ws, md))
     north = model["root"]["children"]["To_Areas"][0]
     a = north["children"]["To_Plants"][0]["attributes"]
     assert a["Efficiency"] == CURVE and a["Tailwater"] == RATING
     assert a["Next"] == "Model/Sys.To_Areas/South.To_Plants/C"
     assert a["Market"][1] == {"valid_from": "2022-01-01T00:00:00Z", "target": None}
-    assert a["Inflow"] == {"expression": "@t('.Production') / 9.81"}
+    assert a["Inflow"] == {"expression": "@t('.Production') / 9.81 [MW*s/m^3]"}
     a_name = "Model/Sys.To_Areas/North.To_Plants/A"
-    assert a["Production"] == {"sensor": f"{a_name}:flow", "expression": "@t('.Inflow') * 9"}
+    assert a["Production"] == {
+        "sensor": f"{a_name}:flow",
+        "expression": "@t('.Inflow') * 9 [MW*s/m^3]",
+    }
     plant_c = model["root"]["children"]["To_Areas"][1]["children"]["To_Plants"][0]
     assert plant_c["attributes"]["Inflow"] == {"sensor": f"{a_name}:power"}
     assert north["children"]["To_Plants"][0]["sensors"] == [
@@ -275,6 +282,13 @@ def test_model_name_clash_is_refused(ws: wb.Workspace) -> None:
     assert [m.name for m in ws.models()] == ["Sys"]
 
 
+def _plant_attribute(d: dict[str, Any], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(
+        a for a in d["object_definitions"][0]["attributes"] if a["name"] == name
+    )
+    return found
+
+
 @pytest.mark.parametrize(
     ("change", "error", "message"),
     [
@@ -327,6 +341,16 @@ def test_model_name_clash_is_refused(ws: wb.Workspace) -> None:
             lambda d: d["object_definitions"][1]["attributes"][1].update(default="yesterday"),
             wb.InvalidDefinition,
             r"object_definitions\[1\]\.attributes\[1\]: .*'yesterday'",
+        ),
+        (
+            lambda d: _plant_attribute(d, "Production").update(template="@t('.Outflow') * 2"),
+            wb.ExpressionError,
+            r"object_definitions\[0\]\.attributes\[14\]: .*'\.Outflow'.*'Plant'",
+        ),
+        (
+            lambda d: _plant_attribute(d, "Spill").update(template="@t('.Production')"),
+            wb.UnitError,
+            r"object_definitions\[0\]\.attributes\[12\]: .*'MW'.*'m \*\* 3 / s'",
         ),
     ],
 )
@@ -386,6 +410,16 @@ def _plant(data: dict[str, Any], area: int, plant: int) -> dict[str, Any]:
             lambda d: _plant(d, 0, 0)["attributes"].update(Inflow={"colour": "red"}),
             wb.InvalidValue,
             "A.Inflow: unknown key 'colour'",
+        ),
+        (
+            lambda d: _plant(d, 0, 0)["attributes"].update(Inflow={"expression": "@t('.Nope')"}),
+            wb.ExpressionError,
+            r"A\.Inflow: .*'\.Nope'.*'Plant'",
+        ),
+        (  # A's Production is read from a sensor: without it, Inflow would read itself
+            lambda d: _plant(d, 0, 0)["attributes"]["Production"].pop("sensor"),
+            wb.ExpressionError,
+            r"A\.(Inflow|Production): .*reads its own attribute",
         ),
         (
             lambda d: _plant(d, 0, 0)["attributes"].update(Inflow={}),
@@ -588,7 +622,7 @@ def test_export_reads_a_model_in_a_bounded_number_of_queries(ws: wb.Workspace) -
             p.set_links("Next", plants[i - 1])
             p.add_link_version("Market", north, "2020-01-01T00:00:00Z")
             p.add_sensor("power", unit="MW")
-            p["Inflow"] = {"sensor": p.sensors()[0].id, "expression": "1"}
+            p["Inflow"] = {"sensor": p.sensors()[0].id, "expression": "@t('.Twice') / 2"}
     assert exported_with_queries() == small <= 20
 
 
@@ -607,6 +641,13 @@ VALUES = {
     "string": TEXT,
     "utc_time": TIMES,
 }
+# Valid whatever else the object definition holds (.Missing, a name NAMES cannot draw, is
+# looked up with a default).
+TEMPLATES = [
+    "@t('.Missing', 0 [MW]) * 2",
+    "@t(':power') + 1 [kW]",
+    "@TS_OFFSET(@t('.Missing', 1 [W]), 'PT1H')",
+]
 METADATA = st.dictionaries(
     NAMES, st.dictionaries(NAMES, st.integers() | TEXT, max_size=2), max_size=2
 )
@@ -660,13 +701,11 @@ def _random_attribute(
             )
             od.add_attribute(name, vt, target=data.draw(st.sampled_from(ods)))
         else:
-            od.add_attribute(
-                name,
-                data.draw(
-                    st.sampled_from(["timeseries", "xy_set", "rating_curve", "versioned_xy_set"])
-                ),
-                unit="MW",
+            vt = data.draw(
+                st.sampled_from(["timeseries", "xy_set", "rating_curve", "versioned_xy_set"])
             )
+            template = _maybe(data, st.sampled_from(TEMPLATES)) if vt == "timeseries" else None
+            od.add_attribute(name, vt, unit="MW", template=template)
     except (wb.InvalidDefinition, wb.InvalidValue):
         pass  # a random clash (same name, default outside the allowed values): skip it
 
@@ -718,7 +757,7 @@ def _fill(data: st.DataObject, obj: wb.Object, objects: list[wb.Object]) -> None
         elif vt == "xy_set" and data.draw(st.booleans()):
             attribute.set(CURVE)
         elif vt == "timeseries" and data.draw(st.booleans()):
-            attribute.set("@t('.X') + 1")
+            attribute.set("@t('.Missing', 0 [MW]) + 1 [kW]")
         elif vt.startswith("link") or vt.startswith("versioned_link"):
             targets = [o for o in objects if o.type_name == attribute.spec.target]
             chosen = (

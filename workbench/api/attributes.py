@@ -16,6 +16,7 @@ from workbench.api.base import (
     _validate_expression,
     _WithMetadata,
 )
+from workbench.api.calc_validate import check_expression
 from workbench.errors import InvalidDefinition, NotFound
 from workbench.metamodel import AttributeSpec, ValueType
 from workbench.store.catalog import namespace_paths, spec_of
@@ -248,6 +249,16 @@ class ObjectDefinition(_WithMetadata):
                 if description is not None
                 else (at.description if at else ""),
             )
+            if vt is ValueType.TIMESERIES:
+                check_expression(
+                    self.ws,
+                    md.id,
+                    self.id,
+                    spec.template,
+                    spec.unit,
+                    f"template of {eff_name!r}",
+                    attribute=eff_name,
+                )
             _ensure_unique(s, self.id, eff_name)
             position = (
                 s.scalar(
@@ -432,7 +443,24 @@ class AttributeDefinition(_WithMetadata):
         self._set_local("description", description)
 
     def set_template(self, expression: str | None) -> None:
-        """Set or remove the template expression of a timeseries attribute definition."""
+        """Set or remove the template expression of a timeseries attribute definition.
+
+        The expression is checked against the object definition before it is stored: it must
+        give a series, every attribute it looks up must exist (unless a default is given as
+        the second argument) and its unit must convert to this definition's unit. A text of its
+        own replaces a shared :attr:`template_calculation`.
+        """
+        self._set_expressions(expression, None)
+
+    def set_template_calculation(self, calculation: TemplateCalculation | str | None) -> None:
+        """Use the model definition's named template calculation (None: none) as the template,
+        checked as :meth:`set_template` checks a text; it replaces a text of its own."""
+        self._set_expressions(None, calculation)
+
+    def _set_expressions(
+        self, template: str | None, calculation: TemplateCalculation | str | None
+    ) -> None:
+        """Set both the own template text and the shared calculation (one transaction)."""
         self._check_writable()
         with self.ws._tx() as s:
             row = self._row(s)
@@ -441,9 +469,22 @@ class AttributeDefinition(_WithMetadata):
                     f"attribute {row.name!r} is {row.value_type}; only timeseries attributes "
                     "carry a template expression"
                 )
-            _validate_expression(expression)
-            row.template = expression
-            row.template_calculation_id = None
+            definition_id = self._definition_id(s, row)
+            od = self.object_definition
+            calc_id, calc_text = od._resolve_calc(od.model_definition, calculation)
+            _validate_expression(template)
+            info = self.ws.catalog(definition_id).attribute(row.id)
+            check_expression(
+                self.ws,
+                definition_id,
+                row.object_definition_id,
+                template if template is not None else calc_text,
+                info.spec.unit,
+                f"template of {row.name!r}",
+                attribute=row.name,
+            )
+            row.template = template
+            row.template_calculation_id = calc_id
             self.ws._forget_catalogs()
 
     def delete(self) -> None:

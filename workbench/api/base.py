@@ -18,7 +18,13 @@ from workbench.access import Action, Target, permits
 from workbench.errors import AccessDenied, InvalidDefinition, InvalidValue, NotFound
 from workbench.metamodel import check_metadata
 from workbench.paths import check_name
-from workbench.store.schema import Account, NamespaceRow, TagRow, TemplateCalculationRow
+from workbench.store.schema import (
+    Account,
+    AttributeDefinitionRow,
+    NamespaceRow,
+    TagRow,
+    TemplateCalculationRow,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -243,8 +249,32 @@ class TemplateCalculation(_Handle):
         return str(self._get("expression"))
 
     def set_expression(self, expression: str) -> None:
+        """Change the shared expression; it is checked against every attribute definition
+        that uses it (without a template of its own), as a template of each."""
+        from workbench.api.calc_validate import check_expression
+
         self._check_writable()
         _validate_expression(expression)
         with self.ws._tx() as s:
-            self._row(s).expression = expression
+            row = self._row(s)
+            catalog = self.ws.catalog(row.definition_id)
+            users = s.scalars(
+                select(AttributeDefinitionRow.id).where(
+                    AttributeDefinitionRow.template_calculation_id == row.id,
+                    AttributeDefinitionRow.template.is_(None),
+                )
+            )
+            for attribute_id in users:
+                info = catalog.attribute(attribute_id)
+                od = catalog.object_definitions[info.object_definition_id]
+                check_expression(
+                    self.ws,
+                    row.definition_id,
+                    od.id,
+                    expression,
+                    info.spec.unit,
+                    f"template calculation {row.name!r} (the template of {od.name}.{info.name})",
+                    attribute=info.name,
+                )
+            row.expression = expression
             self.ws._forget_catalogs()

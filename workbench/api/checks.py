@@ -5,7 +5,9 @@ empty. An array attribute whose definition asks for at least ``min_count`` value
 default therefore starts with none (as in Volue Mesh, where a new object's attributes hold
 nothing until they are written). Writing a value is always validated in full; what is not yet
 written is reported by :func:`check_model` as *missing*, and a stored value that the definition
-does not accept (say, a sensor reference whose sensor was deleted) as *invalid*.
+does not accept (say, a sensor reference whose sensor was deleted) as *invalid*. So is an
+expression (template or local) that no longer passes the checks it passed when saved, after its
+definition changed: an attribute it reads renamed, deleted or given another unit.
 
 >>> import workbench as wb
 >>> ws = wb.connect("sqlite://")
@@ -22,17 +24,18 @@ does not accept (say, a sensor reference whose sensor was deleted) as *invalid*.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from workbench.api.snapshot import ModelSnapshot, ObjectRecord, read_model
-from workbench.errors import InvalidValue
+from workbench.errors import ExpressionError, InvalidValue, UnitError
 from workbench.metamodel import ValueType
 from workbench.model import AttributeInfo
 
 if TYPE_CHECKING:
     from workbench.api.objects import Object
+    from workbench.api.workspace import Workspace
 
 __all__ = ["Finding", "check_model"]
 
@@ -66,7 +69,12 @@ def check_model(model: Object) -> list[Finding]:
     ws = model.ws
     with ws.transaction() as s:
         snapshot = read_model(ws, s, model.model)
-    return [f for obj in _walk(snapshot, snapshot.root) for f in _check(snapshot, obj)]
+        expressions = _Expressions(ws)
+        return [
+            f
+            for obj in _walk(snapshot, snapshot.root)
+            for f in (*_check(snapshot, obj), *expressions.check(obj))
+        ]
 
 
 def _walk(snapshot: ModelSnapshot, obj: ObjectRecord) -> Iterator[ObjectRecord]:
@@ -91,6 +99,79 @@ def _check(snapshot: ModelSnapshot, obj: ObjectRecord) -> Iterator[Finding]:
                     f"{where} refers to the sensor with id {sensor_id}, which does not exist or "
                     "which you may not read; point it at another sensor or set it to None",
                 )
+
+
+class _Expressions:
+    """The expression in effect on each timeseries attribute, checked as when it is saved
+    (:func:`~workbench.api.calc_validate.check_expression`): a definition changed since (an
+    attribute renamed, deleted or given another unit) may no longer fit it. Each distinct
+    expression in its setting is checked once."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.seen: dict[Hashable, str | None] = {}
+
+    def check(self, obj: ObjectRecord) -> Iterator[Finding]:
+        od = obj.definition
+        series = [a for a in od.attributes if a.value_type is ValueType.TIMESERIES]
+        in_effect = {a.name: _in_effect(obj, a) for a in series}
+        for a in series:
+            stored = obj.stored(a) or {}
+            local = stored.get("expression")
+            if local is None and stored.get("sensor") is not None:
+                continue  # a sensor and no expression: nothing to check here
+            text = local if local is not None else a.spec.template
+            if text is None:
+                continue
+            on_object: dict[str, str | None] | None = None
+            if local is not None:
+                on_object = (
+                    {}
+                    if stored.get("sensor") is not None
+                    else {n: e for n, e in in_effect.items() if n != a.name}
+                )
+            what = f"template of {a.name!r}" if local is None else "local expression"
+            key = (a.id, text, None if on_object is None else tuple(sorted(on_object.items())))
+            if key not in self.seen:
+                self.seen[key] = self._problem(od.definition_id, od.id, a, text, what, on_object)
+            problem = self.seen[key]
+            if problem is not None:
+                where = f"{obj.full_name}.{a.name}"
+                yield Finding(where, "invalid", f"{where}: {problem}")
+
+    def _problem(
+        self,
+        definition_id: int,
+        object_definition_id: int,
+        a: AttributeInfo,
+        text: str,
+        what: str,
+        on_object: dict[str, str | None] | None,
+    ) -> str | None:
+        from workbench.api.calc_validate import check_expression
+
+        try:
+            check_expression(
+                self.ws,
+                definition_id,
+                object_definition_id,
+                text,
+                a.spec.unit,
+                what,
+                attribute=a.name,
+                on_object=on_object,
+            )
+        except (ExpressionError, UnitError) as exc:
+            return str(exc)
+        return None
+
+
+def _in_effect(obj: ObjectRecord, a: AttributeInfo) -> str | None:
+    stored = obj.stored(a) or {}
+    if stored.get("sensor") is not None:
+        return None
+    local = stored.get("expression")
+    return str(local) if local is not None else a.spec.template
 
 
 def _check_simple(where: str, a: AttributeInfo, stored: object) -> Iterator[Finding]:

@@ -52,8 +52,10 @@ class TimeseriesValue:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TimeseriesValue) and (
-            self.sensor_id, self.local_expression, self.template) == (
-            other.sensor_id, other.local_expression, other.template)
+            self.sensor_id,
+            self.local_expression,
+            self.template,
+        ) == (other.sensor_id, other.local_expression, other.template)
 
     def __repr__(self) -> str:
         return f"<TimeseriesValue {self.source}: {self.expression or self.sensor_id}>"
@@ -86,12 +88,14 @@ def read_value(ws: Workspace, obj: Object, info: AttributeInfo) -> Any:
         return obj.link_history(info.name)
     stored = _stored(ws, obj, info)
     if vt is ValueType.UTC_TIME:
-        return [parse_time(v) for v in stored] if info.spec.array else (
-            None if stored is None else parse_time(stored))
+        return (
+            [parse_time(v) for v in stored]
+            if info.spec.array
+            else (None if stored is None else parse_time(stored))
+        )
     if vt is ValueType.TIMESERIES:
         stored = stored or {}
-        return TimeseriesValue(stored.get("sensor"), stored.get("expression"),
-                               info.spec.template)
+        return TimeseriesValue(stored.get("sensor"), stored.get("expression"), info.spec.template)
     if stored is None:
         return None
     if vt is ValueType.XY_SET:
@@ -127,7 +131,8 @@ def _encode(info: AttributeInfo, value: Any) -> Any:
         return _encode_timeseries(info, value)
     raise InvalidValue(
         f"attribute {info.name!r} is {vt.value}: use add_child/move for ownership, set_links for "
-        "links and add_link_version for versioned links")
+        "links and add_link_version for versioned links"
+    )
 
 
 def _encode_timeseries(info: AttributeInfo, value: Any) -> Any:
@@ -149,13 +154,51 @@ def _encode_timeseries(info: AttributeInfo, value: Any) -> Any:
         return {"sensor": sensor_id}
     raise InvalidValue(
         f"attribute {info.name!r} is a timeseries: give a sensor, an expression text, or None "
-        f"to fall back to the template; got {value!r}")
+        f"to fall back to the template; got {value!r}"
+    )
+
+
+def _expressions_in_effect(ws: Workspace, obj: Object, but: AttributeInfo) -> dict[str, str | None]:
+    """The expression each other timeseries attribute of ``obj`` is read by (None: a sensor),
+    from one read of the object's values."""
+    with ws._tx() as s:
+        rows = q.object_rows(s, [obj.id], ws.principal.readable_accounts())
+    values = (rows[0].values or {}) if rows else {}
+    out: dict[str, str | None] = {}
+    for other in obj.definition_info.attributes:
+        if other.value_type is ValueType.TIMESERIES and other.id != but.id:
+            stored = values.get(str(other.id)) or {}
+            local = stored.get("expression")
+            out[other.name] = (
+                None
+                if stored.get("sensor") is not None
+                else local
+                if local is not None
+                else other.spec.template
+            )
+    return out
 
 
 def write_value(ws: Workspace, obj: Object, info: AttributeInfo, value: Any) -> None:
     """Validate and store an attribute's value (one transaction, optimistic locking)."""
     stored = _encode(info, value)
     ws._check(Action.UPDATE, obj.account_id, f"{obj.full_name}.{info.name}")
+    if isinstance(stored, dict) and stored.get("expression") is not None:
+        from workbench.api.calc_validate import check_expression
+
+        where = f"expression of {obj.full_name}.{info.name}"
+        od = obj.definition_info
+        check_expression(
+            ws,
+            od.definition_id,
+            od.id,
+            stored["expression"],
+            info.spec.unit,
+            where,
+            attribute=info.name,
+            # with a sensor beside it the expression is not in effect: nothing reads through it
+            on_object={} if "sensor" in stored else _expressions_in_effect(ws, obj, info),
+        )
     with ws._tx() as s:
         q.set_values(s, obj.id, obj.version, {str(info.id): stored})
     obj.refresh()

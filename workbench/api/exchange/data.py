@@ -9,7 +9,13 @@ from typing import Any, Final
 
 import yaml
 
-from workbench.errors import InvalidDefinition, InvalidValue, NotFound, WorkbenchError
+from workbench.errors import (
+    ExpressionError,
+    InvalidDefinition,
+    InvalidValue,
+    NotFound,
+    WorkbenchError,
+)
 from workbench.metamodel import ValueType
 
 __all__ = [
@@ -170,6 +176,8 @@ def located(where: str) -> Iterator[None]:
         raise NotFound(exc.what, exc.key, hint) from exc
     except (InvalidDefinition, InvalidValue) as exc:
         raise type(exc)(f"{where}: {exc}") from exc
+    except ExpressionError as exc:
+        raise ExpressionError(f"{where}: {exc.message}", exc.text, exc.line, exc.column) from exc
 
 
 # -- exporting -----------------------------------------------------------------------------------

@@ -98,13 +98,13 @@ _PLAIN_ARGUMENTS = (
     "maximum",
     "allowed",
     "target",
-    "template",
-    "template_calculation",
     "namespace",
     "tags",
     "metadata",
 )
 _OVERRIDABLE = ("name", "description", "unit")
+# Set once every attribute of the definition exists.
+_EXPRESSIONS = ("template", "template_calculation")
 
 
 # -- exporting -----------------------------------------------------------------------------------
@@ -295,30 +295,41 @@ def _import_object_definitions(md: ModelDefinition, items: Any, types: _TypeRegi
                 metadata=o.get("metadata"),
             )
         created.append((od, where, o.get("attributes")))
+    # Then every attribute, templates last: a template may look up an attribute listed later
+    # and is checked against the whole object definition when it is set.
+    templates: list[tuple[AttributeDefinition, str, Any, Any]] = []
     for od, where, attributes in created:
         for at, a in checked_items(
             attributes, f"{where}.attributes", _ATTRIBUTE_KEYS, ("name", "value_type")
         ):
             with located(at):
-                _import_attribute(od, a, types, at)
+                expressions = (a.get("template"), a.get("template_calculation"))
+                plain = {k: v for k, v in a.items() if k not in _EXPRESSIONS}
+                ad = _import_attribute(od, plain, types, at)
+                if expressions != (None, None):
+                    templates.append((ad, at, *expressions))
     types.restore()
+    for ad, at, template, calculation in templates:
+        with located(at):
+            ad._set_expressions(template, calculation)
 
 
-def _import_attribute(od: ObjectDefinition, a: Data, types: _TypeRegistry, where: str) -> None:
+def _import_attribute(
+    od: ObjectDefinition, a: Data, types: _TypeRegistry, where: str
+) -> AttributeDefinition:
     plain = {k: a[k] for k in _PLAIN_ARGUMENTS if k in a}
     if "attribute_type" not in a:
         if "overrides" in a:
             raise InvalidDefinition(
                 "'overrides' applies only to an attribute built on an attribute_type"
             )
-        od.add_attribute(
+        return od.add_attribute(
             a["name"],
             a["value_type"],
             description=a.get("description", ""),
             unit=a.get("unit", ""),
             **plain,
         )
-        return
     type_name = a["attribute_type"]
     at = types.get(type_name, where)
     overrides = a.get("overrides", [])
@@ -337,4 +348,4 @@ def _import_attribute(od: ObjectDefinition, a: Data, types: _TypeRegistry, where
     if "description" not in overrides:
         types.describe(type_name, a.get("description", ""))
     local = {f: a.get(f, "") for f in overrides}
-    od.add_attribute(value_type=a["value_type"], attribute_type=at, **local, **plain)
+    return od.add_attribute(value_type=a["value_type"], attribute_type=at, **local, **plain)

@@ -228,7 +228,11 @@ def import_model(
             model = ws.create_model(root["name"], md, root["type"])
         relations: list[tuple[Object, Attribute, Any]] = []
         _build(model, root, relations)
-        for obj, attribute, value in relations:  # once every object exists
+        # once every object exists; local expressions alone last (see _build)
+        relations.sort(
+            key=lambda r: r[1].value_type is ValueType.TIMESERIES and "sensor" not in r[2]
+        )
+        for obj, attribute, value in relations:
             with located(attribute.full_name):
                 _import_relation(ws, obj, attribute, value)
         return model.refresh()
@@ -248,11 +252,10 @@ def _build(obj: Object, d: Data, relations: list[tuple[Object, Attribute, Any]])
             relations.append((obj, attribute, value))
             continue
         if vt is ValueType.TIMESERIES:
-            value = _timeseries(attribute, value)
-            if "sensor" in value:  # its sensor may sit on an object made later
-                relations.append((obj, attribute, value))
-                continue
-            value = value["expression"]
+            # Its sensor may sit on an object made later; a local expression is checked against
+            # what the object's other series hold, so it waits for their sensors.
+            relations.append((obj, attribute, _timeseries(attribute, value)))
+            continue
         with located(attribute.full_name):
             attribute.set(value)
     for where, sensor in checked_items(
@@ -295,7 +298,10 @@ def _target(ws: Workspace, full_name: Any) -> Object:
 def _import_relation(ws: Workspace, obj: Object, attribute: Attribute, value: Any) -> None:
     vt = attribute.value_type
     if vt is ValueType.TIMESERIES:
-        attribute.set({**value, "sensor": ws.sensor(value["sensor"]).id})
+        if "sensor" in value:
+            attribute.set({**value, "sensor": ws.sensor(value["sensor"]).id})
+        else:
+            attribute.set(value["expression"])
     elif vt is ValueType.LINK_ONE:
         obj.set_links(attribute.name, _target(ws, value))
     elif vt is ValueType.LINK_MANY:
