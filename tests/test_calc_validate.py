@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from conftest import refused
@@ -37,25 +38,36 @@ def defs(ws: wb.Workspace) -> Defs:
     return Defs(ws, md, plant, area, system)
 
 
+def refused_attribute(
+    od: wb.ObjectDefinition, error: type[Exception], match: str, *args: Any, **kwargs: Any
+) -> None:
+    """Adding the attribute is refused with ``error`` matching ``match``, and adds nothing."""
+    before = [a.name for a in od.attributes()]
+    refused(od.ws, error, match, lambda: od.add_attribute(*args, **kwargs))
+    assert [a.name for a in od.attributes()] == before
+
+
 POWER = "@t('.Inflow') * @d('.Head') * 1000 [kg/m^3] * 9.81 [m/s^2]"
 
 
 def test_an_unknown_attribute_is_refused_when_saved_naming_it(defs: Defs) -> None:
-    refused(
-        defs.ws,
+    refused_attribute(
+        defs.plant,
         wb.ExpressionError,
         r"'\.Inflw'.*'Plant'",
-        lambda: defs.plant.add_attribute(
-            "Production", "timeseries", unit="m^3/s", template="@t('.Inflw')"
-        ),
+        "Production",
+        "timeseries",
+        unit="m^3/s",
+        template="@t('.Inflw')",
     )
-    refused(
-        defs.ws,
+    refused_attribute(
+        defs.plant,
         wb.ExpressionError,
         r"'\.Market\.Cost'.*'Plant'",
-        lambda: defs.plant.add_attribute(
-            "Income", "timeseries", unit="EUR/MWh", template="@t('.Market.Cost')"
-        ),
+        "Income",
+        "timeseries",
+        unit="EUR/MWh",
+        template="@t('.Market.Cost')",
     )
 
 
@@ -67,13 +79,14 @@ def test_a_default_as_second_argument_accepts_a_missing_attribute(defs: Defs) ->
 
 
 def test_a_unit_mismatch_is_refused_naming_both_units(defs: Defs) -> None:
-    refused(
-        defs.ws,
+    refused_attribute(
+        defs.plant,
         wb.UnitError,
         r"'m \*\* 3 / s'.*'MW'",
-        lambda: defs.plant.add_attribute(
-            "Production", "timeseries", unit="MW", template="@t('.Inflow') * 9.81"
-        ),
+        "Production",
+        "timeseries",
+        unit="MW",
+        template="@t('.Inflow') * 9.81",
     )
     ad = defs.plant.add_attribute("Production", "timeseries", unit="MW", template=POWER)
     refused(defs.ws, wb.UnitError, r"'MW'", lambda: ad.set_template("@t('.Inflow') * 2"))
@@ -93,13 +106,14 @@ def test_hops_reach_the_target_definitions(defs: Defs) -> None:
     defs.plant.add_attribute("Income", "timeseries", unit="EUR/h", template=income)
     total = "@SUM(@T('.To_Plants/*.Inflow')) * 1 [kW*s/m^3]"
     defs.system.add_attribute("Total", "timeseries", unit="MW", template=total)
-    refused(
-        defs.ws,
+    refused_attribute(
+        defs.system,
         wb.UnitError,
         r"'EUR / MWh'.*'MW'",
-        lambda: defs.system.add_attribute(
-            "Bad", "timeseries", unit="MW", template="@SUM(@T('.To_Plants/*.Market.Price'))"
-        ),
+        "Bad",
+        "timeseries",
+        unit="MW",
+        template="@SUM(@T('.To_Plants/*.Market.Price'))",
     )
     parent = "@t('...Load') * 2"  # a plant's only owner is a system
     defs.plant.add_attribute("Share", "timeseries", unit="MW", template=parent)
@@ -112,13 +126,14 @@ def test_sensors_and_absolute_paths_are_accepted_without_a_unit_check(defs: Defs
         ad = defs.plant.add_attribute(f"Free{i}", "timeseries", unit="MW", template=text)
         assert ad.template == text
     # an unknown lookup does not excuse a missing attribute
-    refused(
-        defs.ws,
+    refused_attribute(
+        defs.plant,
         wb.ExpressionError,
         r"'\.Nope'.*'Plant'",
-        lambda: defs.plant.add_attribute(
-            "Bad", "timeseries", unit="MW", template="@t(':power') + @t('.Nope')"
-        ),
+        "Bad",
+        "timeseries",
+        unit="MW",
+        template="@t(':power') + @t('.Nope')",
     )
 
 
@@ -153,11 +168,13 @@ def test_the_definition_resolver_reads_no_values(defs: Defs) -> None:
 
 
 def test_an_expression_must_give_a_series(defs: Defs) -> None:
-    refused(
-        defs.ws,
+    refused_attribute(
+        defs.plant,
         wb.ExpressionError,
         r"gives a number.*series",
-        lambda: defs.plant.add_attribute("Flat", "timeseries", template="@d('.Head') * 2"),
+        "Flat",
+        "timeseries",
+        template="@d('.Head') * 2",
     )
     assert "Flat" not in [a.name for a in defs.plant.attributes()]
 
@@ -214,13 +231,14 @@ def test_a_template_calculation_is_checked_where_it_is_used(defs: Defs) -> None:
         r"'\.Inflow'.*'System'",
         lambda: defs.system.add_attribute("Twice", "timeseries", template_calculation=calc),
     )
-    refused(
-        defs.ws,
+    refused_attribute(
+        defs.plant,
         wb.UnitError,
         r"'m \*\* 3 / s'.*'MW'",
-        lambda: defs.plant.add_attribute(
-            "Twice", "timeseries", unit="MW", template_calculation="Doubled"
-        ),
+        "Twice",
+        "timeseries",
+        unit="MW",
+        template_calculation="Doubled",
     )
     twice = defs.plant.add_attribute("Twice", "timeseries", unit="l/s", template_calculation=calc)
     refused(  # the change would break the attribute that uses it
