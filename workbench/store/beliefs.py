@@ -378,35 +378,43 @@ def read_as_of(
 ) -> BeliefArrays:
     """The most recent belief with belief_time <= ``as_of`` per event, source and probability."""
     pg = _dialect(session) == "postgresql"
-    ph = "%s" if pg else "?"
     where, params = _filters(sensor_id, start, end, sources, "l.", pg, probability)
+    sql = as_of_union(where, _columns("l.", "l.", pg), _columns("l.", "b.", pg), pg, _ORDER)
+    return _fetch(session, sql, as_of_params(params, as_of))
+
+
+def as_of_union(where: str, fresh: str, older: str, pg: bool, order: str) -> str:
+    """The statement reading, per key of ``latest_beliefs l`` that passes ``where``, the most
+    recent belief formed at or before a time: the latest one where it is not newer (select list
+    ``fresh``), else the newest older row of ``beliefs b`` found by its primary key (select list
+    ``older``); its parameters are :func:`as_of_params`."""
+    ph = "%s" if pg else "?"
     match = (
         "b.sensor_id = l.sensor_id AND b.event_start = l.event_start AND "
         "b.source_id = l.source_id AND b.cumulative_probability = l.cumulative_probability"
     )
-    fresh = (
-        f"SELECT {_columns('l.', 'l.', pg)} FROM latest_beliefs l "
-        f"WHERE {where} AND l.belief_time <= {ph}"
-    )
     if pg:
-        older = (
-            f"SELECT {_columns('l.', 'b.', pg)} FROM latest_beliefs l "
+        newest_older = (
             f"CROSS JOIN LATERAL (SELECT belief_time, value, flags FROM beliefs b WHERE "
-            f"{match} AND b.belief_time <= {ph} ORDER BY b.belief_time DESC LIMIT 1) b "
-            f"WHERE {where} AND l.belief_time > {ph}"
+            f"{match} AND b.belief_time <= {ph} ORDER BY b.belief_time DESC LIMIT 1) b"
         )
-        sql = f"{fresh} UNION ALL {older} {_ORDER}"
-        return _fetch(session, sql, [*params, as_of, as_of, *params, as_of])
-    older = (
-        f"SELECT {_columns('l.', 'b.', pg)} FROM latest_beliefs l "
-        f"JOIN beliefs b ON {match} AND b.belief_time = (SELECT max(b2.belief_time) FROM "
-        f"beliefs b2 WHERE b2.sensor_id = l.sensor_id AND b2.event_start = l.event_start "
-        f"AND b2.source_id = l.source_id AND b2.cumulative_probability = "
-        f"l.cumulative_probability AND b2.belief_time <= {ph}) "
-        f"WHERE {where} AND l.belief_time > {ph}"
+    else:
+        newest_older = (
+            f"JOIN beliefs b ON {match} AND b.belief_time = (SELECT max(b2.belief_time) FROM "
+            "beliefs b2 WHERE b2.sensor_id = l.sensor_id AND b2.event_start = l.event_start "
+            "AND b2.source_id = l.source_id AND b2.cumulative_probability = "
+            f"l.cumulative_probability AND b2.belief_time <= {ph})"
+        )
+    return (
+        f"SELECT {fresh} FROM latest_beliefs l WHERE {where} AND l.belief_time <= {ph} "
+        f"UNION ALL SELECT {older} FROM latest_beliefs l {newest_older} "
+        f"WHERE {where} AND l.belief_time > {ph} {order}"
     )
-    sql = f"{fresh} UNION ALL {older} {_ORDER}"
-    return _fetch(session, sql, [*params, as_of, as_of, *params, as_of])
+
+
+def as_of_params(params: list[Any], as_of: int) -> list[Any]:
+    """The parameters of :func:`as_of_union` for ``where``'s ``params``."""
+    return [*params, as_of, as_of, *params, as_of]
 
 
 def belief_window(params: list[Any], after: int | None, before: int | None, ph: str) -> str:

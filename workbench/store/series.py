@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from workbench.store.beliefs import BeliefArrays, belief_window
+from workbench.store.beliefs import BeliefArrays, as_of_params, as_of_union, belief_window
 
 __all__ = ["CHUNK", "read_all_many", "read_as_of_many", "read_latest_many", "starts_before"]
 
@@ -139,32 +139,8 @@ def read_as_of_many(
     parts = []
     for chunk, pairs in _chunks(sensors, extra):
         where, params = _where(chunk, start, end, pairs, "l.", ph)
-        fresh = (
-            f"SELECT {_select('l.', 'l.', pg)} FROM latest_beliefs l "
-            f"WHERE {where} AND l.belief_time <= {ph}"
-        )
-        match = (
-            "b.sensor_id = l.sensor_id AND b.event_start = l.event_start AND "
-            "b.source_id = l.source_id AND b.cumulative_probability = l.cumulative_probability"
-        )
-        if pg:
-            older = (
-                f"SELECT {_select('l.', 'b.', pg)} FROM latest_beliefs l CROSS JOIN LATERAL "
-                f"(SELECT belief_time, value, flags FROM beliefs b WHERE {match} AND "
-                f"b.belief_time <= {ph} ORDER BY b.belief_time DESC LIMIT 1) b "
-                f"WHERE {where} AND l.belief_time > {ph}"
-            )
-        else:
-            older = (
-                f"SELECT {_select('l.', 'b.', pg)} FROM latest_beliefs l JOIN beliefs b ON "
-                f"{match} AND b.belief_time = (SELECT max(b2.belief_time) FROM beliefs b2 "
-                "WHERE b2.sensor_id = l.sensor_id AND b2.event_start = l.event_start AND "
-                "b2.source_id = l.source_id AND b2.cumulative_probability = "
-                f"l.cumulative_probability AND b2.belief_time <= {ph}) "
-                f"WHERE {where} AND l.belief_time > {ph}"
-            )
-        sql = f"{fresh} UNION ALL {older} {_ORDER}"
-        parts.append(_fetch(session, sql, [*params, before, before, *params, before], pg))
+        sql = as_of_union(where, _select("l.", "l.", pg), _select("l.", "b.", pg), pg, _ORDER)
+        parts.append(_fetch(session, sql, as_of_params(params, before), pg))
     return _concat(parts)
 
 
