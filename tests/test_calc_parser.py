@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import time
+from importlib import resources
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedToken, VisitError
 
 from workbench.calc import compile_expression, parse
+from workbench.calc import parser as calc_parser
 from workbench.calc.syntax import (
     Array,
     Binary,
@@ -15,6 +22,7 @@ from workbench.calc.syntax import (
     If,
     Logical,
     Name,
+    Node,
     Number,
     String,
     Unary,
@@ -23,7 +31,7 @@ from workbench.calc.syntax import (
 from workbench.errors import ExpressionError
 
 
-def result(text: str) -> object:
+def result(text: str) -> Node:
     return parse(text).result
 
 
@@ -182,3 +190,108 @@ def test_compile_is_cached_and_parsing_a_20_term_expression_is_fast() -> None:
         compile_expression.__wrapped__(text + f" + {i}")
     per_expression = (time.perf_counter() - started) / 20
     assert per_expression < 0.01  # the benchmark holds the 1 ms target; this guards a regression
+
+
+def test_positions_count_lines_in_comments_newlines_and_crlf() -> None:
+    script = parse("/* a\n   block */ A = 1 +\r\n  2 // note\r\n\n## = A * 3")
+    (assignment,) = script.assignments
+    assert (assignment.line, assignment.column) == (2, 13)
+    assert assignment.value == Binary(2, 19, "+", Number(2, 17, 1.0), Number(3, 3, 2.0))
+    assert script.result == Binary(5, 8, "*", Name(5, 6, "A"), Number(5, 10, 3.0))
+    with pytest.raises(ExpressionError) as info:
+        parse("1 + /* two\n lines */ 2 $")
+    assert (info.value.line, info.value.column) == (2, 13)
+
+
+def test_comments_and_white_space_may_end_the_text_but_not_an_expression() -> None:
+    assert result("4 / 2 // half") == Binary(1, 3, "/", Number(1, 1, 4.0), Number(1, 5, 2.0))
+    assert result("4 /* x */ / 2  \t") == Binary(1, 11, "/", Number(1, 1, 4.0), Number(1, 13, 2.0))
+    with pytest.raises(ExpressionError, match="unexpected end of the text") as info:
+        parse("1 + /* c */  \n")
+    assert (info.value.line, info.value.column) == (2, 1)
+    with pytest.raises(ExpressionError, match="unexpected '\\*'"):  # '/' is a division then
+        parse("1 /* never closed")
+
+
+def test_the_first_fault_in_the_text_is_the_one_reported() -> None:
+    with pytest.raises(ExpressionError, match="unexpected '2'"):
+        parse("1 2 $")
+    with pytest.raises(ExpressionError, match="unexpected character '\\$'"):
+        parse("1 $ 2 3")
+
+
+# Single-line texts without '=' and '##': lark's own lexer reads them as ours does, so lark's
+# own parser loop is a reference for ours (same tables, same callbacks, same transformer).
+_WORDS = [
+    "1", "2.5", ".5e3", "100[MW]", "[h]", "'a''b'", '"s"', "x", "If_1", "iffy",
+    "@t", "@TRANSFORM", "@f", "(", ")", "{", "}", ",", "+", "-", "*", "/", "^",
+    "==", "<>", "!=", "<", "<=", ">", ">=", "AND", "or", "NOT", "IF", "then", "ELSE",
+    "ElseIf", "ENDIF", "$", "// note",
+]  # fmt: skip
+_OPERATORS = ["+", "-", "*", "/", "^", "==", "<>", "!=", "<", "<=", ">", ">=", "AND", "or"]
+_expressions = st.recursive(
+    st.sampled_from(["1", "2.5", ".5e3", "100[MW]", "'a''b'", '"s"', "x", "iffy", "@t('.A')"]),
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(_OPERATORS), inner).map(" ".join),
+        st.tuples(st.sampled_from(["-", "+", "NOT"]), inner).map(" ".join),
+        st.tuples(st.sampled_from(["@f", "@TRANSFORM"]), st.lists(inner, max_size=3)).map(
+            lambda call: f"{call[0]}({', '.join(call[1])})"
+        ),
+        st.lists(inner, max_size=3).map(lambda items: "{" + ", ".join(items) + "}"),
+        inner.map(lambda x: f"({x})"),
+        st.tuples(inner, inner, inner, inner).map(
+            lambda p: f"IF {p[0]} THEN {p[1]} ElseIf {p[2]} then {p[0]} ELSE {p[3]} ENDIF"
+        ),
+    ),
+    max_leaves=12,
+)
+_texts = st.one_of(
+    _expressions,
+    st.tuples(_expressions, st.integers(0, 80), st.sampled_from(_WORDS)).map(
+        lambda m: m[0][: m[1]] + f" {m[2]} " + m[0][m[1] :]  # one word too many somewhere
+    ),
+    st.lists(st.sampled_from(_WORDS), max_size=14).map(" ".join),
+)
+
+
+class _Reference(calc_parser._ToSyntax):
+    """The transformer over lark's own parse tree, with lark's tokens made ours."""
+
+    def __default_token__(self, token: Token) -> Any:
+        return calc_parser._Token(token.type, token.value, token.line or 1, token.column or 1)
+
+
+def _reference_outcome(lark: Lark, text: str) -> str:
+    try:
+        tree: Any = lark.parse(text)
+        statements = _Reference().transform(tree)
+        return repr(calc_parser._script(text, statements))
+    except VisitError as exc:
+        assert isinstance(exc.orig_exc, calc_parser._Misplaced)
+        token, why = exc.orig_exc.token, exc.orig_exc.why
+        at = calc_parser._at(token)
+        return str(ExpressionError(f"unexpected {token.value!r}: {why}", text, *at))
+    except UnexpectedCharacters as exc:
+        position = exc.pos_in_stream or 0
+        return str(calc_parser._unexpected_character(text, position, exc.line, exc.column))
+    except UnexpectedToken as exc:
+        expected = dict.fromkeys(exc.expected)
+        return str(calc_parser._unexpected_token(text, exc.token, expected))
+    except ExpressionError as exc:
+        return str(exc)
+
+
+@pytest.fixture(scope="module")
+def lark_reference() -> Lark:
+    grammar = resources.files("workbench.calc").joinpath("grammar.lark").read_text("utf-8")
+    return Lark(grammar, parser="lalr", lexer="basic", maybe_placeholders=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_texts)
+def test_the_parser_loop_gives_what_lark_own_loop_gives(lark_reference: Lark, text: str) -> None:
+    try:
+        ours = repr(parse(text))
+    except ExpressionError as exc:
+        ours = str(exc)
+    assert ours == _reference_outcome(lark_reference, text)

@@ -9,15 +9,22 @@ with the descriptions of one object's lookups it also checks and infers units.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, get_args
 
 from workbench.calc import library
 from workbench.calc.fn_curves import EXPECTED_FOUND, SELF_PATH
 from workbench.calc.functions import Function, Overload, UnitQuery
 from workbench.calc.protocol import ABSOLUTE_PREFIX, Lookup, LookupInfo, ObjectId
-from workbench.calc.quantities import DIMENSIONLESS, compatible, show, unit_of
+from workbench.calc.quantities import (
+    DIMENSIONLESS,
+    compatible,
+    product,
+    quotient,
+    show,
+    unit_of,
+)
 from workbench.calc.syntax import (
     Array,
     Binary,
@@ -42,6 +49,10 @@ __all__ = ["CallPlan", "Checker", "constant", "inline", "lookup_path"]
 _FOUND = {"t": "series", "d": "number", "s": "string"}
 _LETTER = {found: letter for letter, found in _FOUND.items()}
 _NUMERIC = frozenset("dtDT")
+# Value types met at almost every node, made once (they are frozen).
+_STRING = ValueType("s")
+_NUMBER = ValueType("d", DIMENSIONLESS)
+_UNKNOWN_UNIT: dict[str, ValueType] = {kind: ValueType(kind) for kind in get_args(Kind)}
 
 
 @dataclass(frozen=True)
@@ -93,7 +104,7 @@ def inline(script: Script) -> tuple[Node, tuple[Node, ...]]:
 
 
 def _substitute(node: Node, env: Mapping[str, Node], text: str) -> Node:
-    if not env and not any(isinstance(n, Name) for n in walk(node)):
+    if not env and Name not in set(map(type, walk(node))):
         return node  # no variables: nothing to replace
     if isinstance(node, Name):
         if node.name not in env:
@@ -126,16 +137,23 @@ def _substitute(node: Node, env: Mapping[str, Node], text: str) -> Node:
 
 def _combine(kinds: list[Kind]) -> Kind:
     """The kind of an element-wise result: series if any operand is, collection if any is."""
-    element: Kind = "t" if any(k in "tT" for k in kinds) else "d"
-    return COLLECTION[element] if any(k in "DT" for k in kinds) else element
+    element: Kind = "t" if "t" in kinds or "T" in kinds else "d"
+    return COLLECTION[element] if "D" in kinds or "T" in kinds else element
 
 
 def _finest(types: list[ValueType]) -> int | None:
-    steps = [t.step for t in types if t.kind in "tT"]
-    if any(s is None for s in steps):
+    steps = [t.step for t in types if t.kind == "t" or t.kind == "T"]
+    if None in steps:
         return None
     positive = [s for s in steps if s]
     return min(positive) if positive else 0
+
+
+def _typed(kind: Kind, unit: Any, step: int | None, like: ValueType) -> ValueType:
+    """``ValueType(kind, unit, step)``, or ``like`` when it is that already (saves making one)."""
+    if like.kind == kind and like.unit is unit and like.step == step:
+        return like
+    return ValueType(kind, unit, step)
 
 
 class Checker:
@@ -170,36 +188,23 @@ class Checker:
         """The type of ``node`` (checking everything below it)."""
         known = self.types.get(id(node))
         if known is None:
-            known = self._check(node)
+            rule = _RULES.get(type(node))
+            if rule is None:
+                raise self.error(node, f"unexpected {type(node).__name__} here")
+            known = rule(self, node)
             self.types[id(node)] = known
         return known
 
-    def _check(self, node: Node) -> ValueType:
-        if isinstance(node, Number):
-            return ValueType("d", self._literal_unit(node))
-        if isinstance(node, String):
-            return ValueType("s")
-        if isinstance(node, Unary):
-            return self._unary(node)
-        if isinstance(node, Binary):
-            return self._binary(node)
-        if isinstance(node, Compare | Logical):
-            return self._condition(node)
-        if isinstance(node, If):
-            return self._if(node)
-        if isinstance(node, Array):
-            return self._array(node)
-        if isinstance(node, Call):
-            return self._call(node)
-        raise self.error(node, f"unexpected {type(node).__name__} here")
-
-    def _literal_unit(self, node: Number) -> Any:
+    def _number(self, node: Number) -> ValueType:
         if node.unit is None:
-            return DIMENSIONLESS
+            return _NUMBER
         try:
-            return unit_of(node.unit)
+            return ValueType("d", unit_of(node.unit))
         except UnitError as exc:
             raise self.error(node, str(exc)) from None
+
+    def _string(self, node: String) -> ValueType:
+        return _STRING
 
     def _numeric(self, node: Node, what: str) -> ValueType:
         found = self.check(node)
@@ -220,23 +225,26 @@ class Checker:
     def _unary(self, node: Unary) -> ValueType:
         operand = self._numeric(node.operand, f"'{node.op}'")
         if node.op == "NOT":
-            return ValueType(operand.kind, DIMENSIONLESS, operand.step)
+            return _typed(operand.kind, DIMENSIONLESS, operand.step, operand)
         return operand
 
     def _binary(self, node: Binary) -> ValueType:
-        left = self._numeric(node.left, f"'{node.op}'")
-        right = self._numeric(node.right, f"'{node.op}'")
+        op = node.op
+        left = self._numeric(node.left, f"'{op}'")
+        right = self._numeric(node.right, f"'{op}'")
         kind = _combine([left.kind, right.kind])
         step = _finest([left, right])
         known = left.unit is not None and right.unit is not None
-        if node.op in "+-":
-            self._same_units(node, f"'{node.op}'", left, right)
-            return ValueType(kind, left.unit, step)
-        if node.op == "*":
-            return ValueType(kind, left.unit * right.unit if known else None, step)
-        if node.op == "/":
-            return ValueType(kind, left.unit / right.unit if known else None, step)
-        return ValueType(kind, self._power_unit(node, left, right), step)
+        if op == "+" or op == "-":
+            self._same_units(node, f"'{op}'", left, right)
+            return _typed(kind, left.unit, step, left)
+        if op == "*":
+            unit = product(left.unit, right.unit) if known else None
+        elif op == "/":
+            unit = quotient(left.unit, right.unit) if known else None
+        else:
+            unit = self._power_unit(node, left, right)
+        return _typed(kind, unit, step, left)
 
     def _power_unit(self, node: Binary, base: ValueType, exponent: ValueType) -> Any:
         if exponent.unit is not None and not compatible(exponent.unit, DIMENSIONLESS):
@@ -314,9 +322,10 @@ class Checker:
                 "@D, @s, @S",
             )
         types = [self.check(arg) for arg in node.args]
-        overload = function.select([t.kind for t in types])
+        kinds = [t.kind for t in types]
+        overload = function.select(kinds)
         if overload is None:
-            raise self.error(node, function.mismatch([t.kind for t in types]))
+            raise self.error(node, function.mismatch(kinds))
         options = self._options(node, function, overload)
         if overload.validate is not None:
             overload.validate(UnitQuery(node, self.text, types, options))
@@ -325,7 +334,7 @@ class Checker:
             path = str(options[overload.curve_path] or SELF_PATH) if len(options) > 1 else SELF_PATH
             info = self._curve_info(node, path, overload.curve)
         self.calls[id(node)] = CallPlan(function, overload, options, path, info)
-        kind = overload.result_kind([t.kind for t in types])
+        kind = overload.result_kind(kinds)
         unit = None
         if all(t.unit is not None for t in types if t.kind in _NUMERIC) and (
             overload.curve is None or info is not None
@@ -395,10 +404,10 @@ class Checker:
                 "such as '.Inflow' or 'Model/Hydro/PlantA.Inflow'",
             )
         default = self._default(node, kind)
-        self.calls[id(node)] = CallPlan(None, None, (), path, self._info(node, path))
+        info = self._info(node, path)
+        self.calls[id(node)] = CallPlan(None, None, (), path, info)
         if self.infos is None:
-            return ValueType(kind)
-        info = self.calls[id(node)].info
+            return _UNKNOWN_UNIT[kind]
         if info is None:
             if default is None:
                 raise self.error(
@@ -457,3 +466,17 @@ class Checker:
             raise self.error(node, f"@{node.name}: {self._where(path)}: {exc}") from None
         step = nominal_ns(info.resolution) if element == "t" else None
         return ValueType(kind, unit, step)
+
+
+# How the checker types each kind of node (a Name left after inlining is an error).
+_RULES: dict[type, Callable[[Checker, Any], ValueType]] = {
+    Number: Checker._number,
+    String: Checker._string,
+    Unary: Checker._unary,
+    Binary: Checker._binary,
+    Compare: Checker._condition,
+    Logical: Checker._condition,
+    If: Checker._if,
+    Array: Checker._array,
+    Call: Checker._call,
+}

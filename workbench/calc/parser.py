@@ -1,9 +1,10 @@
 """Parsing of calculation scripts: the lark grammar, a transformer to syntax nodes, clear errors.
 
-The grammar (``grammar.lark`` beside this module) is compiled once into an LALR parser whose
-transformer builds :mod:`workbench.calc.syntax` nodes while parsing, so no parse tree is kept.
-Syntax errors become :class:`~workbench.errors.ExpressionError` with the line, the column and a
-caret under the fault.
+The grammar (``grammar.lark`` beside this module) is compiled once by lark into LALR tables and
+tree-building callbacks; :class:`_Machine` runs them, lexing as it goes, and the transformer
+builds :mod:`workbench.calc.syntax` nodes while parsing, so no parse tree is kept. Syntax
+errors become :class:`~workbench.errors.ExpressionError` with the line, the column and a caret
+under the fault.
 
 Examples
 --------
@@ -19,15 +20,16 @@ workbench.errors.ExpressionError: unexpected end of the text; expected ...
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, cast
 
-from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-from lark.lexer import Lexer
+from lark import Lark, Transformer
+from lark.grammar import Rule
+from lark.parse_tree_builder import ExpandSingleChild
+from lark.parsers.lalr_analysis import Shift
 
 from workbench.calc.syntax import (
     Array,
@@ -73,6 +75,7 @@ _CONTINUES = frozenset(
 )
 _OPENS = frozenset({"LPAR", "LBRACE", "IF"})
 _CLOSES = frozenset({"RPAR", "RBRACE", "ENDIF"})
+_WATCHED = _OPENS | _CLOSES | {"_NL", "COMPARE"}  # the tokens the lexer does more about
 _COMPARE_OPS = {
     "==": "=",
     "=": "=",
@@ -98,94 +101,168 @@ _DESCRIBED = {
 }
 
 
-class _Lexer(Lexer):
-    """A lexer of one master regular expression built from the grammar's own terminals.
+class _Token:
+    """A token: its terminal, its text, and where it starts (1-based line and column).
 
-    Lark's lexers try terminal by terminal; one compiled alternation is several times faster
-    on expressions, and the grammar stays the only definition of the tokens. Comments and
-    white space come first (so that ``//`` is not a division), then the terminals by
-    priority (keywords before names). ``=`` after ``##`` is the result's ``=`` (EQUAL),
-    elsewhere a comparison.
+    A third of the cost of making lark's Token (a str with eight fields), and an expression
+    has about ten tokens a term.
     """
 
-    __future_interface__ = 2
+    __slots__ = ("column", "line", "type", "value")
 
-    def __init__(self, conf: Any) -> None:
-        ignore = frozenset(conf.ignore)
-        terminals = sorted(
-            (t for t in conf.terminals if t.name != "EQUAL"),
-            key=lambda t: (t.name not in ignore, -t.priority),
-        )
-        self._pattern = re.compile(
-            "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals)
-        )
-        self._ignore = ignore
+    def __init__(self, kind: str, value: str, line: int, column: int) -> None:
+        self.type = kind
+        self.value = value
+        self.line = line
+        self.column = column
 
-    def lex(self, lexer_state: Any, parser_state: Any) -> Iterator[Token]:
-        source = lexer_state.text
-        text: str = source.text if hasattr(source, "text") else source
-        match = self._pattern.match
-        position, line, line_start, previous = 0, 1, 0, ""
-        while position < len(text):
-            found = match(text, position)
-            if found is None:
-                raise UnexpectedCharacters(  # type: ignore[no-untyped-call]
-                    text, position, line, position - line_start + 1
-                )
-            kind, value = str(found.lastgroup), found.group()
-            if kind not in self._ignore:
-                if kind == "COMPARE" and value == "=" and previous == "RESULT":
+
+class _Machine:
+    """The LALR tables that lark builds from the grammar, run by one loop that also lexes.
+
+    Lark's own loop hands every token from its lexer through a post-lexer to a parser state
+    object, and that was most of the time spent on a short expression. Here one regular
+    expression built from the grammar's own terminals finds each token after any comments and
+    white space (a comment's ``//`` is not a division; keywords come before names, by
+    priority); newlines inside brackets and IF ... ENDIF, or after a token that cannot end an
+    expression, are dropped; ``=`` right after ``##`` is the result's ``=`` (EQUAL), elsewhere
+    a comparison. Each token is then shifted and reduced with lark's table and tree-building
+    callbacks (which call :class:`_ToSyntax`), as lark's own loop would. The grammar stays the
+    only definition of the language.
+    """
+
+    def __init__(self, lark: Lark) -> None:
+        self.lark = lark
+        ignore = frozenset(lark.ignore_tokens)
+        by_priority = sorted(lark.terminals, key=lambda t: -t.priority)
+        ignored = "|".join(t.pattern.to_regexp() for t in by_priority if t.name in ignore)
+        terminals = [t for t in by_priority if t.name not in ignore and t.name != "EQUAL"]
+        # Comments and white space, then a token; the possessive *+ never gives back what the
+        # ignored terminals took (a comment's '//' is not two divisions).
+        self.skip = re.compile(f"(?:{ignored})*+")
+        self.pattern = re.compile(
+            self.skip.pattern
+            + "(?:"
+            + "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals)
+            + ")"
+        )
+        conf = lark.parse_interactive("").parser_state.parse_conf
+        self.start: int = conf.start_state
+        self.end: int = conf.end_state
+        # Per state, what each symbol does: shift to (or, for a rule, go to) a state, or reduce
+        # a rule of that many symbols with its callback.
+        self.actions: list[dict[str, Any]] = [
+            {
+                str(symbol): target if action is Shift else self._reduction(target, conf.callbacks)
+                for symbol, (action, target) in conf.states[state].items()
+            }
+            for state in range(len(conf.states))
+        ]
+
+    @staticmethod
+    def _reduction(rule: Rule, callbacks: Mapping[Any, Any]) -> tuple[int, str, Any]:
+        """How to reduce ``rule``: its length, its name, and the callback building its value
+        (None for a ``?rule`` of one symbol, whose value is that symbol's)."""
+        size, callback = len(rule.expansion), callbacks[rule]
+        if size == 1 and isinstance(callback, ExpandSingleChild):
+            callback = None
+        return size, str(rule.origin.name), callback
+
+    def tokens(self, text: str) -> Iterator[_Token]:
+        """The tokens of ``text`` the grammar sees (comments, white space and newlines that
+        continue a statement left out), then ``$END``."""
+        match = self.pattern.match
+        lines = "\n" in text  # most expressions are one line: no lines to count then
+        position, line, line_start, depth = 0, 1, 0, 0
+        previous = "_NL"  # the last token kept
+        last = ""  # the last token found, dropped newlines too (EQUAL is '=' right after '##')
+        while found := match(text, position):
+            kind: str = found.lastgroup  # type: ignore[assignment]
+            start, end = found.span(kind)
+            if lines and start != position and text.find("\n", position, start) >= 0:
+                line += text.count("\n", position, start)  # a comment over several lines
+                line_start = text.rindex("\n", position, start) + 1
+            value = text[start:end]
+            keep = True
+            if kind in _WATCHED:
+                if kind == "_NL":
+                    keep = not depth and previous != "_NL" and previous not in _CONTINUES
+                elif kind in _OPENS:
+                    depth += 1
+                elif kind in _CLOSES:
+                    depth = max(depth - 1, 0)
+                elif value == "=" and last == "RESULT":
                     kind = "EQUAL"
-                yield Token(kind, value, position, line, position - line_start + 1)
+            last = kind
+            if keep:
+                yield _Token(kind, value, line, start - line_start + 1)
                 previous = kind
-            breaks = value.count("\n")
-            if breaks:
-                line += breaks
-                line_start = position + value.rindex("\n") + 1
-            position = found.end()
+            if lines and "\n" in value:
+                line += value.count("\n")
+                line_start = start + value.rindex("\n") + 1
+            position = end
+        # No token from here on: only comments and white space may be left.
+        end = self.skip.match(text, position).end()  # type: ignore[union-attr]  # always matches
+        if lines and text.find("\n", position, end) >= 0:
+            line += text.count("\n", position, end)
+            line_start = text.rindex("\n", position, end) + 1
+        if end < len(text):
+            raise _unexpected_character(text, end, line, end - line_start + 1)
+        yield _Token("$END", "", line, end - line_start + 1)
 
-
-class _Newlines:
-    """Post-lexer: drop newlines inside brackets and IF ... ENDIF and after continuing tokens."""
-
-    always_accept = ("_NL",)
-
-    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        depth = 0
-        previous = "_NL"
-        for token in stream:
+    def run(self, text: str) -> Any:
+        """Parse ``text``: the value of the start rule (what :meth:`_ToSyntax.start` gives)."""
+        actions, end = self.actions, self.end
+        state = self.start
+        states: list[int] = [state]
+        values: list[Any] = []
+        for token in self.tokens(text):
             kind = token.type
-            if kind == "_NL":
-                if depth > 0 or previous in _CONTINUES or previous == "_NL":
-                    continue
-            elif kind in _OPENS:
-                depth += 1
-            elif kind in _CLOSES:
-                depth = max(depth - 1, 0)
-            previous = kind
-            yield token
+            while True:
+                action = actions[state].get(kind)
+                if type(action) is int:  # shift
+                    state = action
+                    states.append(state)
+                    values.append(token)
+                    break
+                if action is None:
+                    raise _unexpected_token(text, token, actions[state])
+                size, rule, callback = action
+                if callback is None:  # a rule that passes its one symbol on as it is
+                    del states[-1]
+                else:
+                    children = values[-size:] if size else []
+                    if size:
+                        del states[-size:]
+                        del values[-size:]
+                    values.append(callback(children))
+                state = actions[states[-1]][rule]  # where the rule's value goes
+                if state == end:
+                    return values[-1]
+                states.append(state)
+        raise AssertionError("unreachable: the end of the text reduces to the start rule")
 
 
-def _at(token: Token) -> tuple[int, int]:
-    return int(token.line or 1), int(token.column or 1)
+def _at(token: _Token) -> tuple[int, int]:
+    return token.line, token.column
 
 
 def _exprs(children: list[Any]) -> tuple[Node, ...]:
-    return tuple(c for c in children if isinstance(c, Node))
+    return tuple([c for c in children if isinstance(c, Node)])
 
 
 @dataclass(frozen=True)
 class _Prefixed:
     """An operand with its prefix operators (signs, NOT), outermost first."""
 
-    ops: tuple[Token, ...]
+    ops: tuple[_Token, ...]
     operand: Node
 
 
 class _Misplaced(Exception):
     """An operator where the precedence rules allow none (raised while parsing)."""
 
-    def __init__(self, token: Token, why: str) -> None:
+    def __init__(self, token: _Token, why: str) -> None:
         super().__init__(why)
         self.token = token
         self.why = why
@@ -221,7 +298,7 @@ class _Operators:
     def _climb(self, least: int) -> Node:
         left = self._operand(least)
         while self.at < len(self.items):
-            op: Token = self.items[self.at]
+            op: _Token = self.items[self.at]
             power = _BINARY[op.type]
             if power < least:
                 break
@@ -230,55 +307,60 @@ class _Operators:
             right = self._climb(_SIGN if op.type == "POW" else power + 1)
             left = _binary(op, left, right)
             following = self.items[self.at] if self.at < len(self.items) else None
-            if op.type == "COMPARE" and isinstance(following, Token):
+            if op.type == "COMPARE" and isinstance(following, _Token):
                 self._refuse_chained(following)
         return left
 
     @staticmethod
-    def _refuse_chained(following: Token) -> None:
+    def _refuse_chained(following: _Token) -> None:
         if following.type == "COMPARE":
             raise _Misplaced(following, "a comparison cannot compare a comparison")
 
     def _operand(self, least: int) -> Node:
         item = self.items[self.at]
         self.at += 1
-        if not isinstance(item, Token):
+        if not isinstance(item, _Token):
             return cast(Node, item)
         if item.type == "NOT":
             if least > _NOT:
                 raise _Misplaced(item, "NOT applies to a comparison or a condition here")
             return Unary(*_at(item), "NOT", self._climb(_NOT))
-        return Unary(*_at(item), str(item), self._climb(_SIGN))  # type: ignore[arg-type]
+        return Unary(*_at(item), item.value, self._climb(_SIGN))  # type: ignore[arg-type]
 
 
-def _binary(op: Token, left: Node, right: Node) -> Node:
+def _binary(op: _Token, left: Node, right: Node) -> Node:
     if op.type == "COMPARE":
-        return Compare(*_at(op), _COMPARE_OPS[str(op)], left, right)  # type: ignore[arg-type]
+        return Compare(*_at(op), _COMPARE_OPS[op.value], left, right)  # type: ignore[arg-type]
     if op.type in {"AND", "OR"}:
-        return Logical(*_at(op), str(op).upper(), left, right)  # type: ignore[arg-type]
-    return Binary(*_at(op), cast(BinaryOp, str(op)), left, right)
+        return Logical(*_at(op), op.value.upper(), left, right)  # type: ignore[arg-type]
+    return Binary(*_at(op), cast(BinaryOp, op.value), left, right)
 
 
-class _ToSyntax(Transformer[Token, Any]):
+class _ToSyntax(Transformer[_Token, Any]):
     """Builds syntax nodes bottom-up while the LALR parser reduces."""
 
-    def number(self, children: list[Token]) -> Number:
-        unit = str(children[1])[1:-1].strip() if len(children) > 1 else None
-        return Number(*_at(children[0]), float(children[0]), unit)
+    def number(self, children: list[_Token]) -> Number:
+        token = children[0]
+        unit = children[1].value[1:-1].strip() if len(children) > 1 else None
+        return Number(token.line, token.column, float(token.value), unit)
 
-    def string(self, children: list[Token]) -> String:
-        raw = str(children[0])
+    def string(self, children: list[_Token]) -> String:
+        token = children[0]
+        raw = token.value
         quote = raw[0]
-        return String(*_at(children[0]), raw[1:-1].replace(quote * 2, quote))
+        return String(token.line, token.column, raw[1:-1].replace(quote * 2, quote))
 
-    def name(self, children: list[Token]) -> Name:
-        return Name(*_at(children[0]), str(children[0]))
+    def name(self, children: list[_Token]) -> Name:
+        token = children[0]
+        return Name(token.line, token.column, token.value)
 
     def call(self, children: list[Any]) -> Call:
-        return Call(*_at(children[0]), str(children[0])[1:], _exprs(children[1:]))
+        token = children[0]
+        return Call(token.line, token.column, token.value[1:], _exprs(children))
 
     def array(self, children: list[Any]) -> Array:
-        return Array(*_at(children[0]), _exprs(children[1:]))
+        token = children[0]
+        return Array(token.line, token.column, _exprs(children))
 
     def prefix(self, children: list[Any]) -> _Prefixed:
         op, term = children
@@ -286,40 +368,53 @@ class _ToSyntax(Transformer[Token, Any]):
             return _Prefixed((op, *term.ops), term.operand)
         return _Prefixed((op,), term)
 
+    def operations(self, children: list[Any]) -> list[Any]:
+        """The operators and operands after an expression's first operand, as one list that
+        grows as the parser reduces (the rule is left-recursive)."""
+        if len(children) == 2:  # the first operator and its operand
+            return children
+        chain: list[Any] = children[0]
+        chain += children[1:]
+        return chain
+
     def expr(self, children: list[Any]) -> Node:
-        if len(children) == 1 and isinstance(children[0], Node):
-            return children[0]
-        return _Operators(children).expression()
+        first = children[0]
+        if len(children) == 1:
+            return first if isinstance(first, Node) else _Operators([first]).expression()
+        return _Operators([first, *children[1]]).expression()
 
     def if_expr(self, children: list[Any]) -> If:
         parts = _exprs(children)
-        branches = [t for t in children if isinstance(t, Token) and t.type in {"IF", "ELSEIF"}]
+        branches = [t for t in children if isinstance(t, _Token) and t.type in {"IF", "ELSEIF"}]
         result = parts[-1]
         for k in range(len(branches) - 1, -1, -1):
             result = If(*_at(branches[k]), parts[2 * k], parts[2 * k + 1], result)
         return cast(If, result)
 
-    def result(self, children: list[Any]) -> tuple[str, Token, Node]:
+    def result(self, children: list[Any]) -> tuple[str, _Token, Node]:
         return ("result", children[0], children[1])
 
     def bare(self, children: list[Any]) -> tuple[str, None, Node]:
         return ("bare", None, children[0])
 
-    def start(self, children: list[Any]) -> list[tuple[str, Token | None, Node]]:
+    def start(self, children: list[Any]) -> list[tuple[str, _Token | None, Node]]:
         return list(children)
 
 
 @cache
-def _parser() -> Lark:
+def _parser() -> _Machine:
     grammar = resources.files("workbench.calc").joinpath("grammar.lark").read_text("utf-8")
-    return Lark(
-        grammar,
-        parser="lalr",
-        lexer=_Lexer,
-        postlex=_Newlines(),
-        transformer=_ToSyntax(),
-        maybe_placeholders=True,
-        cache=False,
+    return _Machine(
+        Lark(
+            grammar,
+            parser="lalr",
+            lexer="basic",  # lark's lexer is never run: _Machine lexes
+            transformer=_ToSyntax(),
+            maybe_placeholders=True,
+            # Building the tables takes about 25 ms, once a process; lark's cache would keep
+            # them as a pickle in the shared temporary folder, to be loaded from there.
+            cache=False,
+        )
     )
 
 
@@ -339,17 +434,15 @@ def parse(text: str) -> Script:
     if not isinstance(text, str):
         raise ExpressionError(f"an expression must be a string, got {text!r}")
     try:
-        statements = cast(list[tuple[str, Token | None, Node]], _parser().parse(text))
-    except UnexpectedInput as exc:
-        raise _syntax_error(text, exc) from None
+        statements = cast(list[tuple[str, _Token | None, Node]], _parser().run(text))
     except _Misplaced as exc:
         raise ExpressionError(
-            f"unexpected {str(exc.token)!r}: {exc.why}", text, *_at(exc.token)
+            f"unexpected {exc.token.value!r}: {exc.why}", text, *_at(exc.token)
         ) from None
     return _script(text, statements)
 
 
-def _script(text: str, statements: list[tuple[str, Token | None, Node]]) -> Script:
+def _script(text: str, statements: list[tuple[str, _Token | None, Node]]) -> Script:
     """Sort statements into assignments and the result, checking the script's shape."""
     if not statements:
         raise ExpressionError(
@@ -399,31 +492,29 @@ def _is_assignment(text: str, node: Compare) -> bool:
     return source[node.column - 1 : node.column + 1] != "=="
 
 
-def _syntax_error(text: str, exc: UnexpectedInput) -> ExpressionError:
-    """Translate a lark error into an ExpressionError that says what was found and expected."""
-    line, column = int(getattr(exc, "line", 1) or 1), int(getattr(exc, "column", 1) or 1)
-    if isinstance(exc, UnexpectedCharacters):
-        return ExpressionError(
-            f"unexpected character {text[exc.pos_in_stream or 0]!r}; an expression is made of "
-            "numbers, strings in quotes, names, @functions, ( ), { }, operators + - * / ^, "
-            "comparisons and AND, OR, NOT, IF ... THEN ... ELSE ... ENDIF",
-            text,
-            line,
-            column,
+def _unexpected_character(text: str, position: int, line: int, column: int) -> ExpressionError:
+    return ExpressionError(
+        f"unexpected character {text[position]!r}; an expression is made of "
+        "numbers, strings in quotes, names, @functions, ( ), { }, operators + - * / ^, "
+        "comparisons and AND, OR, NOT, IF ... THEN ... ELSE ... ENDIF",
+        text,
+        line,
+        column,
+    )
+
+
+def _unexpected_token(text: str, token: _Token, actions: Mapping[str, object]) -> ExpressionError:
+    """The error for a token the grammar does not allow where it is: what was found there and
+    which terminals could have been (those the parser state has an action for)."""
+    expected = {symbol for symbol in actions if symbol.isupper()}
+    if token.type == "$END":
+        found = "unexpected end of the text"
+        line, column = _end_position(text)
+    else:
+        found = (
+            "unexpected end of the line" if token.type == "_NL" else f"unexpected {token.value!r}"
         )
-    elif isinstance(exc, UnexpectedToken | UnexpectedEOF):
-        token = exc.token
-        expected = set(exc.expected)
-        if token.type == "$END":
-            found = "unexpected end of the text"
-            line, column = _end_position(text)
-        elif token.type == "_NL":
-            found = "unexpected end of the line"
-        else:
-            found = f"unexpected {str(token)!r}"
-            line, column = _at(token)
-    else:  # pragma: no cover - lark raises only the kinds above
-        found, expected = str(exc), set()
+        line, column = _at(token)
     return ExpressionError(f"{found}; expected {_describe(expected)}", text, line, column)
 
 
@@ -443,7 +534,7 @@ def _describe(expected: set[str]) -> str:
             names.add(_DESCRIBED[terminal])
             continue
         try:
-            pattern = parser.get_terminal(terminal).pattern
+            pattern = parser.lark.get_terminal(terminal).pattern
         except KeyError:
             names.add(terminal)
             continue

@@ -156,10 +156,13 @@ def walk(node: Node) -> list[Node]:
     """
     found: list[Node] = []
     stack = [node]
+    pop, push, reversed_children = stack.pop, stack.extend, _REVERSED_CHILDREN.get
     while stack:
-        current = stack.pop()
+        current = pop()
         found.append(current)
-        stack.extend(reversed(children(current)))
+        below = reversed_children(type(current))
+        if below is not None:  # not a leaf
+            push(below(current))
     return found
 
 
@@ -179,3 +182,11 @@ _CHILDREN: dict[type, Callable[[Any], tuple[Node, ...]]] = {
     Array: lambda n: n.items,
     Assign: lambda n: (n.value,),
 }
+
+
+def _last_first(get: Callable[[Any], tuple[Node, ...]]) -> Callable[[Any], tuple[Node, ...]]:
+    return lambda node: get(node)[::-1]
+
+
+# The same, last first, for walking with a stack.
+_REVERSED_CHILDREN = {kind: _last_first(get) for kind, get in _CHILDREN.items()}
