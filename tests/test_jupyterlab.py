@@ -3,7 +3,8 @@
 The notebook connects to a temporary SQLite store holding the demo with beliefs, shows a
 HierarchyBrowser and a BeliefView the Panel way (``pn.extension(inline=True)``) and the tree
 again through the ipywidgets entry point (no Panel extension needed). Every output must render
-(no blank output, no error) and no request may leave the machine. JupyterLab runs with
+(no blank output, no error), the tree's Material icons must be drawn with their font (not spelt
+out as words), and no request may leave the machine. JupyterLab runs with
 configuration, data and runtime folders of its own, so no user setting leaks in.
 """
 
@@ -162,6 +163,8 @@ def test_a_notebook_shows_the_tree_and_a_belief_plot(lab: tuple[str, Path], tmp_
             model = code.nth(tree).locator("[role=treeitem] p").filter(has_text="Demo")
             model.first.wait_for(timeout=20_000)
         page.wait_for_timeout(1000)  # let the last output settle before looking
+        for tree in (1, 3):
+            _assert_icons_drawn(page, code.nth(tree), f"cell {tree + 1}")
         shot(page, "notebook")
         code.nth(2).scroll_into_view_if_needed()
         shot(page, "notebook-plot")
@@ -176,6 +179,35 @@ def test_a_notebook_shows_the_tree_and_a_belief_plot(lab: tuple[str, Path], tmp_
             assert max(o["height"] for o in cell["outputs"]) > 40, f"cell {number} is blank"
         assert page.outside == [], f"requests left this machine: {page.outside}"
     assert time.monotonic() - started < DEADLINE + 10
+
+
+def _assert_icons_drawn(page: Any, cell: Any, name: str) -> None:
+    """The browser's icons are Material Icons glyphs, not their ligature names spelt out.
+
+    The font must be loaded into the page (a face declared in a shadow root is ignored), and an
+    icon such as "inventory_2" must be one glyph wide, about its font size, rather than a word.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    loaded = """() => Array.from(document.fonts).some(
+                   f => f.family.replace(/["']/g, '') === 'Material Icons' && f.status === 'loaded')"""
+    try:
+        page.wait_for_function(loaded, timeout=15_000)
+    except PlaywrightTimeout:  # say what is missing rather than where it timed out
+        faces = page.evaluate(
+            """() => Array.from(document.fonts).filter(f => f.family.includes('Material'))
+                       .map(f => [f.family, f.status])"""
+        )
+        pytest.fail(f"{name}: the Material Icons font is not loaded; its faces: {faces}")
+    icons = cell.locator(".jp-OutputArea-output .material-icons")  # the tree's and the button's
+    icons.first.wait_for(timeout=10_000)
+    drawn = icons.evaluate_all(
+        """els => els.map(e => ({text: e.textContent, width: e.scrollWidth,
+                                 size: parseFloat(getComputedStyle(e).fontSize)}))"""
+    )
+    assert drawn, f"{name}: no tree icon found"
+    wide = [i for i in drawn if not 0 < i["width"] <= 1.25 * i["size"]]
+    assert not wide, f"{name}: icons drawn as words, not glyphs: {wide}"
 
 
 def _accept_dialogs(page: Any) -> None:

@@ -10,6 +10,7 @@ import param
 from panel.viewable import Viewer
 
 import workbench as wb
+from widgets._fonts import ICON_CLASS_CSS, IconColumn
 from widgets._nodes import (
     CATALOG_ID,
     Handle,
@@ -115,9 +116,16 @@ class HierarchyBrowser(Viewer):
         self._pages: dict[str, list[Item]] = {}
         self._expandable: dict[int, bool] = {}
         self._quiet = False
-        self.tree = pmui.Tree(items=[], multi_select=False, sizing_mode="stretch_width")
+        icons = [ICON_CLASS_CSS]  # a notebook has neither the icons' class rule nor their font
+        self.tree = pmui.Tree(
+            items=[], multi_select=False, sizing_mode="stretch_width", stylesheets=icons
+        )
         self.hits = pmui.Tree(
-            items=[], multi_select=False, visible=False, sizing_mode="stretch_width"
+            items=[],
+            multi_select=False,
+            visible=False,
+            sizing_mode="stretch_width",
+            stylesheets=icons,
         )
         self.model_select = pmui.Select(label="Model", options={}, sizing_mode="stretch_width")
         self.search_box = pmui.TextInput(
@@ -128,14 +136,16 @@ class HierarchyBrowser(Viewer):
         self.status = pmui.Alert(
             object="", alert_type="info", visible=False, sizing_mode="stretch_width"
         )
-        self.refresh_button = pmui.IconButton(icon="refresh", description="Read the tree again")
+        self.refresh_button = pmui.IconButton(
+            icon="refresh", description="Read the tree again", stylesheets=icons
+        )
         self.tree.param.watch(self._on_expanded, "expanded")
         self.tree.param.watch(self._on_pick, "value")
         self.hits.param.watch(self._on_hit, "value")
         self.model_select.param.watch(self._on_model_select, "value")
         self.search_box.param.watch(self._on_search_box, "value")
         self.refresh_button.on_click(lambda _: self.refresh())
-        self._layout = pmui.Column(
+        self._layout = IconColumn(
             pmui.Row(self.model_select, self.refresh_button, sizing_mode="stretch_width"),
             self.search_box,
             self.status,
