@@ -23,6 +23,7 @@ import workbench as wb
 from widgets import HierarchyBrowser, ipy
 from widgets._fonts import FONT_STYLESHEET, ICON_CLASS_CSS, IconColumn, material_icons_css
 from widgets.dashboard import Dashboard
+from widgets.inspector import ObjectInspector
 
 DATA_URI = re.compile(r'url\("data:font/woff2;base64,([A-Za-z0-9+/=]+)"\) format\("woff2"\)')
 
@@ -54,9 +55,10 @@ def test_the_font_is_panel_material_uis_woff2_as_a_data_uri() -> None:
     assert material_icons_css() is css  # read once
 
 
-@pytest.mark.parametrize("view", ["browser", "dashboard"])
+@pytest.mark.parametrize("view", ["browser", "dashboard", "inspector"])
 def test_a_notebook_page_gets_the_font_once_in_its_head(ws: wb.Workspace, view: str) -> None:
-    shown = HierarchyBrowser(workspace=ws) if view == "browser" else Dashboard(workspace=ws)
+    views = {"browser": HierarchyBrowser, "dashboard": Dashboard, "inspector": ObjectInspector}
+    shown = views[view](workspace=ws)
     root = shown.__panel__().get_root(Document())  # as a notebook draws it: no server
     (sheet,) = font_sheets(root)
     assert sheet.css == material_icons_css()

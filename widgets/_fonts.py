@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import functools
 import re
+import weakref
 from importlib.resources import files
 from typing import Any
 
@@ -79,10 +80,18 @@ def add_icon_font(model: UIElement, doc: Document | None) -> None:
     """
     if doc is not None and doc.session_context is not None:
         return  # a Panel server serves the font files panel-material-ui's stylesheet names
+    if doc is not None and doc in _FONTED:
+        return  # one copy per page: siblings (browser and inspector in a dashboard) share it
     if any(model.select({"name": FONT_STYLESHEET})):
         return
     sheet = GlobalInlineStyleSheet(css=material_icons_css(), name=FONT_STYLESHEET)
     model.stylesheets = [*model.stylesheets, sheet]
+    if doc is not None:
+        _FONTED.add(doc)
+
+
+_FONTED: weakref.WeakSet[Document] = weakref.WeakSet()
+"""The documents (pages) given the font already."""
 
 
 class IconColumn(pmui.Column):

@@ -10,6 +10,7 @@ import param
 from panel.viewable import Viewer
 
 import workbench as wb
+from widgets._fonts import IconColumn
 from widgets._nodes import Handle, short_path
 from widgets._values import (
     format_simple,
@@ -90,7 +91,7 @@ class ObjectInspector(Viewer):
         self.header = _markdown("*Nothing selected.*")
         self.status = pmui.Alert(object="", visible=False, sizing_mode="stretch_width")
         self.body = pmui.Column(sizing_mode="stretch_width")
-        self._layout = pmui.Column(self.header, self.status, self.body, sizing_mode="stretch_width")
+        self._layout = IconColumn(self.header, self.status, self.body, sizing_mode="stretch_width")
         if self.obj is not None and self.selected is None:
             self.selected = self.obj
         elif self.selected is not None and self.obj is None:
@@ -226,7 +227,10 @@ class ObjectInspector(Viewer):
 
     def _jump(self, target: Handle, label: str, icon: str = "link") -> pmui.Button:
         button = pmui.Button(
-            label=label, icon=icon, variant="text", description=getattr(target, "full_name", label)
+            label=label,
+            icon=icon,
+            variant="text",
+            description=getattr(target, "full_name", label),
         )
         button.on_click(lambda _: setattr(self, "selected", target))
         return button
