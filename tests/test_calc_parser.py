@@ -295,3 +295,11 @@ def test_the_parser_loop_gives_what_lark_own_loop_gives(lark_reference: Lark, te
     except ExpressionError as exc:
         ours = str(exc)
     assert ours == _reference_outcome(lark_reference, text)
+
+
+def test_the_result_line_may_break_after_its_marker() -> None:
+    """A newline after ``##`` continues the line, so the ``=`` on the next line is the result's."""
+    for text in ("##\n= 1", "A = 1\n##\n  = A * 2", "## // the result\n= 1"):
+        script = parse(text)
+        assert script.result is not None, text
+    assert parse("##\n= 1").result == Number(line=2, column=3, value=1.0, unit=None)

@@ -175,7 +175,6 @@ class _Machine:
         lines = "\n" in text  # most expressions are one line: no lines to count then
         position, line, line_start, depth = 0, 1, 0, 0
         previous = "_NL"  # the last token kept
-        last = ""  # the last token found, dropped newlines too (EQUAL is '=' right after '##')
         while found := match(text, position):
             kind: str = found.lastgroup  # type: ignore[assignment]
             start, end = found.span(kind)
@@ -191,9 +190,8 @@ class _Machine:
                     depth += 1
                 elif kind in _CLOSES:
                     depth = max(depth - 1, 0)
-                elif value == "=" and last == "RESULT":
+                elif value == "=" and previous == "RESULT":  # a newline between continues
                     kind = "EQUAL"
-            last = kind
             if keep:
                 yield _Token(kind, value, line, start - line_start + 1)
                 previous = kind
