@@ -609,6 +609,8 @@ def documented_examples() -> list[tuple[str, str, list[str]]]:
     """(search, start, names found) from the traversal tables of the README."""
     rows = []
     for line in DOCS.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("|"):
+            continue  # prose, code
         cells = [html.unescape(re.sub(r"</?code>|`", "", c)).strip() for c in line.split(" | ")]
         if len(cells) != 4 or not cells[3] or cells[3].startswith("Finds") or "---" in line:
             continue
