@@ -33,7 +33,7 @@ from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from workbench.api.calc_paths import Hop, parse_lookup_path
-from workbench.calc import compile_expression, infer_type
+from workbench.calc import compile_expression
 from workbench.calc.check import lookup_path
 from workbench.calc.library import LOOKUPS
 from workbench.calc.protocol import Found, Lookup, LookupInfo
@@ -46,7 +46,12 @@ from workbench.model import AttributeInfo, Catalog, ObjectDefinitionInfo
 if TYPE_CHECKING:
     from workbench.api.workspace import Workspace
 
-__all__ = ["DefinitionResolver", "check_expression"]
+__all__ = [
+    "DefinitionResolver",
+    "check_expression",
+    "expression_in_effect",
+    "expressions_on_object",
+]
 
 _NUMBERS = {ValueType.DOUBLE, ValueType.INT64, ValueType.BOOLEAN}
 _KNOWN: dict[ValueType, Found] = {
@@ -195,6 +200,36 @@ def _cycle(
     return None
 
 
+def expression_in_effect(stored: Mapping[str, Any] | None, attribute: AttributeInfo) -> str | None:
+    """The expression a timeseries attribute holding ``stored`` is read by: None where a sensor
+    serves it, else its local expression, else its definition's template (None: none)."""
+    stored = stored or {}
+    if stored.get("sensor") is not None:
+        return None
+    local = stored.get("expression")
+    return str(local) if local is not None else attribute.spec.template
+
+
+def expressions_on_object(
+    values: Mapping[str, Any],
+    od: ObjectDefinitionInfo,
+    attribute: AttributeInfo,
+    *,
+    sensor: bool,
+) -> dict[str, str | None]:
+    """The ``on_object`` of :func:`check_expression` for a local expression of ``attribute`` on
+    an object of ``od`` whose stored values are ``values``: the expression in effect for each
+    of its other timeseries attributes. Beside a ``sensor`` the local expression is not in
+    effect, and nothing reads through it: then none."""
+    if sensor:
+        return {}
+    return {
+        a.name: expression_in_effect(values.get(str(a.id)), a)
+        for a in od.attributes
+        if a.value_type is ValueType.TIMESERIES and a.id != attribute.id
+    }
+
+
 def _required(paths: Sequence[Call]) -> set[str]:
     """The paths looked up without a default (curve functions never take one)."""
     return {
@@ -258,7 +293,7 @@ def check_expression(
         )
     if resolver.unknown:
         return  # a sensor, an absolute path...: kind and unit are checked on read
-    result = infer_type(expr, resolver, object_definition_id)
+    result = expr.check(infos, object_definition_id).types[id(expr.root)]
     if result.kind != "t":
         raise ExpressionError(
             f"the {what} gives {result.name}; a time series needs an expression that gives "

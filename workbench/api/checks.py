@@ -112,10 +112,12 @@ class _Expressions:
         self.seen: dict[Hashable, str | None] = {}
 
     def check(self, obj: ObjectRecord) -> Iterator[Finding]:
+        from workbench.api.calc_validate import expressions_on_object
+
         od = obj.definition
-        series = [a for a in od.attributes if a.value_type is ValueType.TIMESERIES]
-        in_effect = {a.name: _in_effect(obj, a) for a in series}
-        for a in series:
+        for a in od.attributes:
+            if a.value_type is not ValueType.TIMESERIES:
+                continue
             stored = obj.stored(a) or {}
             local = stored.get("expression")
             if local is None and stored.get("sensor") is not None:
@@ -123,17 +125,15 @@ class _Expressions:
             text = local if local is not None else a.spec.template
             if text is None:
                 continue
-            on_object: dict[str, str | None] | None = None
+            setting = None
             if local is not None:
-                on_object = (
-                    {}
-                    if stored.get("sensor") is not None
-                    else {n: e for n, e in in_effect.items() if n != a.name}
+                setting = expressions_on_object(
+                    obj.values, od, a, sensor=stored.get("sensor") is not None
                 )
             what = f"template of {a.name!r}" if local is None else "local expression"
-            key = (a.id, text, None if on_object is None else tuple(sorted(on_object.items())))
+            key = (a.id, text, None if setting is None else tuple(sorted(setting.items())))
             if key not in self.seen:
-                self.seen[key] = self._problem(od.definition_id, od.id, a, text, what, on_object)
+                self.seen[key] = self._problem(od.definition_id, od.id, a, text, what, setting)
             problem = self.seen[key]
             if problem is not None:
                 where = f"{obj.full_name}.{a.name}"
@@ -164,14 +164,6 @@ class _Expressions:
         except (ExpressionError, UnitError) as exc:
             return str(exc)
         return None
-
-
-def _in_effect(obj: ObjectRecord, a: AttributeInfo) -> str | None:
-    stored = obj.stored(a) or {}
-    if stored.get("sensor") is not None:
-        return None
-    local = stored.get("expression")
-    return str(local) if local is not None else a.spec.template
 
 
 def _check_simple(where: str, a: AttributeInfo, stored: object) -> Iterator[Finding]:

@@ -61,14 +61,19 @@ class TimeseriesValue:
         return f"<TimeseriesValue {self.source}: {self.expression or self.sensor_id}>"
 
 
-def _stored(ws: Workspace, obj: Object, info: AttributeInfo) -> Any:
+def _values(ws: Workspace, obj: Object) -> Mapping[str, Any]:
+    """The object's stored values as they are now, by attribute definition id."""
     with ws._tx() as s:
         rows = q.object_rows(s, [obj.id], ws.principal.readable_accounts())
     if not rows:
         from workbench.errors import NotFound
 
         raise NotFound("object", obj.full_name)
-    values = rows[0].values or {}
+    return rows[0].values or {}
+
+
+def _stored(ws: Workspace, obj: Object, info: AttributeInfo) -> Any:
+    values = _values(ws, obj)
     key = str(info.id)
     return values[key] if key in values else info.spec.empty_value()
 
@@ -158,33 +163,12 @@ def _encode_timeseries(info: AttributeInfo, value: Any) -> Any:
     )
 
 
-def _expressions_in_effect(ws: Workspace, obj: Object, but: AttributeInfo) -> dict[str, str | None]:
-    """The expression each other timeseries attribute of ``obj`` is read by (None: a sensor),
-    from one read of the object's values."""
-    with ws._tx() as s:
-        rows = q.object_rows(s, [obj.id], ws.principal.readable_accounts())
-    values = (rows[0].values or {}) if rows else {}
-    out: dict[str, str | None] = {}
-    for other in obj.definition_info.attributes:
-        if other.value_type is ValueType.TIMESERIES and other.id != but.id:
-            stored = values.get(str(other.id)) or {}
-            local = stored.get("expression")
-            out[other.name] = (
-                None
-                if stored.get("sensor") is not None
-                else local
-                if local is not None
-                else other.spec.template
-            )
-    return out
-
-
 def write_value(ws: Workspace, obj: Object, info: AttributeInfo, value: Any) -> None:
     """Validate and store an attribute's value (one transaction, optimistic locking)."""
     stored = _encode(info, value)
     ws._check(Action.UPDATE, obj.account_id, f"{obj.full_name}.{info.name}")
     if isinstance(stored, dict) and stored.get("expression") is not None:
-        from workbench.api.calc_validate import check_expression
+        from workbench.api.calc_validate import check_expression, expressions_on_object
 
         where = f"expression of {obj.full_name}.{info.name}"
         od = obj.definition_info
@@ -196,8 +180,7 @@ def write_value(ws: Workspace, obj: Object, info: AttributeInfo, value: Any) -> 
             info.spec.unit,
             where,
             attribute=info.name,
-            # with a sensor beside it the expression is not in effect: nothing reads through it
-            on_object={} if "sensor" in stored else _expressions_in_effect(ws, obj, info),
+            on_object=expressions_on_object(_values(ws, obj), od, info, sensor="sensor" in stored),
         )
     with ws._tx() as s:
         q.set_values(s, obj.id, obj.version, {str(info.id): stored})
