@@ -28,7 +28,7 @@ from workbench.calc.protocol import Viewpoint
 from workbench.calc.quantities import converter, unit_of
 from workbench.calc.values import Series
 from workbench.store import series as store
-from workbench.store.beliefs import BeliefArrays, take
+from workbench.store.beliefs import BeliefArrays, group_last, take
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -103,15 +103,7 @@ def _horizon_mask(
 
 def _last_per_source(arrays: BeliefArrays) -> BeliefArrays:
     """The last (newest) row of each (sensor, event, source) run of rows sorted by belief time."""
-    n = len(arrays["sensor_id"])
-    if n == 0:
-        return arrays
-    change = np.zeros(n, dtype=bool)
-    change[-1] = True
-    for key in ("sensor_id", "event_start", "source_id"):
-        a = arrays[key]
-        change[:-1] |= a[1:] != a[:-1]
-    return take(arrays, np.flatnonzero(change))
+    return take(arrays, group_last(arrays, ("sensor_id", "event_start", "source_id")))
 
 
 def one_per_event(arrays: BeliefArrays) -> BeliefArrays:

@@ -71,17 +71,21 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def group_last(arrays: BeliefArrays) -> npt.NDArray[np.intp]:
-    """Indices of the last belief (by belief time) per event, source and probability.
+def group_last(
+    arrays: BeliefArrays,
+    keys: tuple[str, ...] = ("event_start", "source_id", "cumulative_probability"),
+) -> npt.NDArray[np.intp]:
+    """Indices of the last belief (by belief time) per event, source and probability (per
+    ``keys``).
 
-    ``arrays`` must be sorted by (event_start, source_id, cumulative_probability, belief_time).
+    ``arrays`` must be sorted by the keys, then belief_time.
     """
     n = len(arrays["event_start"])
     if n == 0:
         return np.empty(0, dtype=np.intp)
     change = np.zeros(n, dtype=bool)
     change[-1] = True
-    for key in ("event_start", "source_id", "cumulative_probability"):
+    for key in keys:
         a = arrays[key]
         change[:-1] |= a[1:] != a[:-1]
     return np.flatnonzero(change)

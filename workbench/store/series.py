@@ -14,7 +14,7 @@ point before the period of an irregular step series, which holds its value into 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -107,18 +107,35 @@ def _chunks(sensors: Sequence[int], extra: Pairs) -> list[tuple[list[int], list[
     return out
 
 
-def read_latest_many(
-    session: Session, sensors: Sequence[int], start: int, end: int, extra: Pairs = ()
+def _read(
+    session: Session,
+    sensors: Sequence[int],
+    start: int,
+    end: int,
+    extra: Pairs,
+    prefix: str,
+    statement: Callable[[str, list[Any], bool, str], tuple[str, list[Any]]],
 ) -> BeliefArrays:
-    """The most recent median belief per sensor, event and source (from ``latest_beliefs``)."""
+    """Read in chunks of sensors: ``statement(where, params, pg, ph)`` gives the SQL and its
+    parameters for the clause of :func:`_where` (columns under ``prefix``)."""
     pg = _pg(session)
     ph = "%s" if pg else "?"
     parts = []
     for chunk, pairs in _chunks(sensors, extra):
-        where, params = _where(chunk, start, end, pairs, "", ph)
-        sql = f"SELECT {_select('', '', pg)} FROM latest_beliefs WHERE {where} {_ORDER}"
+        sql, params = statement(*_where(chunk, start, end, pairs, prefix, ph), pg, ph)
         parts.append(_fetch(session, sql, params, pg))
     return _concat(parts)
+
+
+def read_latest_many(
+    session: Session, sensors: Sequence[int], start: int, end: int, extra: Pairs = ()
+) -> BeliefArrays:
+    """The most recent median belief per sensor, event and source (from ``latest_beliefs``)."""
+
+    def statement(where: str, params: list[Any], pg: bool, ph: str) -> tuple[str, list[Any]]:
+        return f"SELECT {_select('', '', pg)} FROM latest_beliefs WHERE {where} {_ORDER}", params
+
+    return _read(session, sensors, start, end, extra, "", statement)
 
 
 def read_as_of_many(
@@ -134,14 +151,12 @@ def read_as_of_many(
     Where the latest belief is older than ``before`` it is taken from ``latest_beliefs``;
     elsewhere the newest older belief is looked up in ``beliefs`` (by its primary key).
     """
-    pg = _pg(session)
-    ph = "%s" if pg else "?"
-    parts = []
-    for chunk, pairs in _chunks(sensors, extra):
-        where, params = _where(chunk, start, end, pairs, "l.", ph)
+
+    def statement(where: str, params: list[Any], pg: bool, ph: str) -> tuple[str, list[Any]]:
         sql = as_of_union(where, _select("l.", "l.", pg), _select("l.", "b.", pg), pg, _ORDER)
-        parts.append(_fetch(session, sql, as_of_params(params, before), pg))
-    return _concat(parts)
+        return sql, as_of_params(params, before)
+
+    return _read(session, sensors, start, end, extra, "l.", statement)
 
 
 def read_all_many(
@@ -155,15 +170,13 @@ def read_all_many(
 ) -> BeliefArrays:
     """Every median belief formed in [after, before], sorted by sensor, event, source and
     belief time (for filters SQL cannot apply, such as belief horizons)."""
-    pg = _pg(session)
-    ph = "%s" if pg else "?"
-    parts = []
-    for chunk, pairs in _chunks(sensors, extra):
-        where, params = _where(chunk, start, end, pairs, "", ph)
+
+    def statement(where: str, params: list[Any], pg: bool, ph: str) -> tuple[str, list[Any]]:
         where += belief_window(params, after, before, ph)
         sql = f"SELECT {_select('', '', pg)} FROM beliefs WHERE {where} {_ORDER}, belief_time"
-        parts.append(_fetch(session, sql, params, pg))
-    return _concat(parts)
+        return sql, params
+
+    return _read(session, sensors, start, end, extra, "", statement)
 
 
 def starts_before(
