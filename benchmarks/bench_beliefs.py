@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from stores import postgres_store, sqlite_store
+from timing import timed
 
 import workbench as wb
 from workbench.api.sensors import Sensor, add_sensor
@@ -62,17 +61,6 @@ def sensor_on(ws: wb.Workspace) -> Sensor:
     plant = md.create_object_definition("Plant")
     model = ws.create_model("Bench", md, plant)
     return add_sensor(model, "power", unit="MW", resolution="1h")
-
-
-def timed(call: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """The median wall time of ``repeat`` calls (after one warm-up) and the last result."""
-    result = call()
-    times = []
-    for _ in range(repeat):
-        begin = time.perf_counter()
-        result = call()
-        times.append(time.perf_counter() - begin)
-    return statistics.median(times), result
 
 
 def run(ws: wb.Workspace, frame: pd.DataFrame, repeat: int) -> dict[str, float]:

@@ -19,14 +19,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +31,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
+from stores import postgres_store, schema_url  # noqa: E402
 from timely_beliefs_reference import make_data, viewpoint_time  # noqa: E402
+from timing import timed  # noqa: E402
 
 TB_PYTHON = HERE / ".tb-venv" / "bin" / "python"
 PG_URL = os.environ.get(
@@ -45,33 +43,18 @@ PG_URL = os.environ.get(
 TARGETS = {"ingest /s": (500_000, "min"), "most recent ms": (60, "max"), "as of ms": (60, "max")}
 
 
-def timed(call: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """The median wall time of ``repeat`` calls (after one warm-up) and the last result."""
-    result = call()
-    times = []
-    for _ in range(repeat):
-        begin = time.perf_counter()
-        result = call()
-        times.append(time.perf_counter() - begin)
-    return statistics.median(times), result
+def belief_frame(value_column: str) -> Any:
+    """The benchmark's beliefs as a DataFrame (timezone-aware times, values in ``value_column``)."""
+    import pandas as pd
 
-
-@contextmanager
-def schema_url(url: str) -> Iterator[str]:
-    """A URL whose connections work in a fresh schema, dropped afterwards."""
-    import sqlalchemy as sa
-
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    scoped = sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    data = make_data()
+    return pd.DataFrame(
+        {
+            "event_start": pd.DatetimeIndex(data["event_start"]).tz_localize("UTC"),
+            "belief_time": pd.DatetimeIndex(data["belief_time"]).tz_localize("UTC"),
+            value_column: data["value"],
+        }
+    )
 
 
 def utc_naive(index: Any) -> np.ndarray:
@@ -91,14 +74,7 @@ def reference(url: str, output: str, repeat: int) -> None:
     from sqlalchemy.orm import Session
     from timely_beliefs.db_base import Base
 
-    data = make_data()
-    frame = pd.DataFrame(
-        {
-            "event_start": pd.DatetimeIndex(data["event_start"]).tz_localize("UTC"),
-            "belief_time": pd.DatetimeIndex(data["belief_time"]).tz_localize("UTC"),
-            "event_value": data["value"],
-        }
-    )
+    frame = belief_frame("event_value")
     with schema_url(url) as scoped:
         engine = sa.create_engine(scoped)
         Base.metadata.create_all(engine)
@@ -168,18 +144,8 @@ def run_reference(url: str, repeat: int) -> dict[str, Any] | None:
 def workbench_figures(url: str, repeat: int) -> dict[str, Any]:
     import pandas as pd
 
-    import workbench as wb
-
-    data = make_data()
-    frame = pd.DataFrame(
-        {
-            "event_start": pd.DatetimeIndex(data["event_start"]).tz_localize("UTC"),
-            "belief_time": pd.DatetimeIndex(data["belief_time"]).tz_localize("UTC"),
-            "value": data["value"],
-        }
-    )
-    with schema_url(url) as scoped:
-        ws = wb.init_store(scoped, admin="bench@operators.example", secret="benchmark only")
+    frame = belief_frame("value")
+    with postgres_store(url) as ws:
         md = ws.create_model_definition("Bench")
         model = ws.create_model("Bench", md, md.create_object_definition("Plant"))
         sensor = model.add_sensor("benchmark", unit="MW", resolution="15min")
@@ -194,7 +160,6 @@ def workbench_figures(url: str, repeat: int) -> dict[str, Any]:
         moment = pd.Timestamp(viewpoint_time()).tz_localize("UTC")
         recent_s, recent = timed(search, repeat)
         as_of_s, as_of = timed(lambda: search(as_of=moment), repeat)
-        ws.engine.dispose()
     return {
         "ingest_s": ingest_s,
         "recent_s": recent_s,
