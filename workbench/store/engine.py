@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
@@ -33,13 +35,41 @@ def redact_url(url: str | URL) -> str:
     return parsed.difference_update_query(secret).render_as_string(hide_password=True)
 
 
+#: How long a SQLite connection waits for another process's lock before giving up (seconds).
+SQLITE_BUSY_SECONDS = 30.0
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+    try:
+        # The wait comes first, so that every later statement waits for other processes' locks.
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        _wal(cursor)
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _wal(cursor: Any) -> None:
+    """Put the file in write-ahead-log mode (it stays so), waiting for other processes' locks.
+
+    SQLite does not call its busy handler while it changes the journal mode: a new file opened by
+    several processes at once answers "database is locked" to all but one of them at once. The
+    mode is kept in the file, so only its first connections ever get here; they retry.
+    """
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() in ("wal", "memory"):
+        return
+    deadline, pause = time.monotonic() + SQLITE_BUSY_SECONDS, 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL").fetchall()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def create_store_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
