@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,10 +47,30 @@ class SensorRow(Base):
 
 
 class VirtualSeriesRow(Base):
-    """An expression stored in the resource catalog, evaluated on read."""
+    """An expression stored in the resource catalog, evaluated on read.
+
+    Its name is unique in its folder within its account, and among public series (no account)
+    (revision 0004): two accounts may each hold ``Hydro/Total``.
+    """
 
     __tablename__ = "virtual_series"
-    __table_args__ = (UniqueConstraint("catalog_path", "name"),)
+    __table_args__ = (
+        Index(
+            "uq_virtual_series_account_path_name",
+            "catalog_path",
+            "name",
+            "account_id",
+            unique=True,
+        ),
+        Index(
+            "uq_virtual_series_public_path_name",
+            "catalog_path",
+            "name",
+            unique=True,
+            postgresql_where=text("account_id IS NULL"),
+            sqlite_where=text("account_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int | None] = mapped_column(
