@@ -7,6 +7,7 @@ it the browser tests skip, except under ``CI=true``, where they fail.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -26,6 +27,7 @@ from workbench.reports.pdf import HEADLESS_FLAGS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = list(HEADLESS_FLAGS)
+SERVER_DEADLINE = 30.0  # seconds for the dashboard server to start or to stop
 
 
 def require_chromium() -> None:
@@ -72,27 +74,49 @@ class Served:
 
 @contextmanager
 def served_dashboard(store: str) -> Iterator[Served]:
-    """Serve the dashboard of ``store`` on a free port of 127.0.0.1 until the block ends."""
+    """Serve the dashboard of ``store`` on a free port of 127.0.0.1 until the block ends.
+
+    The server is made, run and stopped in a thread of its own, on an event loop of its own:
+    the test's thread keeps its loop for Playwright, and no loop is ever run by two threads.
+    """
+    from tornado.ioloop import IOLoop
+
     from widgets.serve import make_server
 
-    server = make_server(store, port=free_port(), address="127.0.0.1")
-    loop = server.io_loop
-    thread = threading.Thread(target=loop.start, name="dashboard", daemon=True)
-    server.start()
+    made: dict[str, Any] = {}
+    ready, errors = threading.Event(), []
+
+    def run() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            made["server"] = server = make_server(store, port=free_port(), address="127.0.0.1")
+            made["loop"] = server.io_loop
+            server.start()
+        except BaseException as exc:  # told to the test's thread, which raises it
+            errors.append(exc)
+            ready.set()
+            loop.close()
+            return
+        ready.set()
+        try:
+            server.io_loop.start()
+        finally:
+            server.io_loop.close(all_fds=True)
+
+    thread = threading.Thread(target=run, name="dashboard", daemon=True)
     thread.start()
+    if not ready.wait(SERVER_DEADLINE) or errors:
+        raise RuntimeError(f"the dashboard server did not start: {errors or 'no answer'}")
+    server, loop = made["server"], made["loop"]
+    assert isinstance(loop, IOLoop)
     try:
         yield Served(f"http://127.0.0.1:{server.port}/", store, server, thread)
     finally:
-        done = threading.Event()
-
-        def stop() -> None:
-            server.stop()
-            loop.stop()
-            done.set()
-
-        loop.add_callback(stop)
-        done.wait(10)
-        thread.join(10)
+        loop.add_callback(lambda: (server.stop(), loop.stop()))
+        thread.join(SERVER_DEADLINE)
+        if thread.is_alive():
+            raise RuntimeError(f"the dashboard server did not stop within {SERVER_DEADLINE} s")
 
 
 def local(url: str) -> bool:

@@ -90,6 +90,12 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
         "--allow-root", "--LabApp.extension_manager=readonly", "--LabApp.news_url=",
     ]  # fmt: skip
+    # Every cell attached and drawn, on screen or not: with JupyterLab's default windowing
+    # ("contentVisibility") the browser skips drawing cells below the fold, and a plot there is
+    # not visible until scrolled to.
+    settings = home / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     log = (tmp_path / "jupyterlab.log").open("w")
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -133,6 +139,34 @@ def cells(page: Any) -> list[dict[str, Any]]:
     )
 
 
+# States the test waits for, as JavaScript predicates on the page.
+CELLS_SHOWN = "() => document.querySelectorAll('.jp-Notebook .jp-CodeCell').length > 0"
+NO_DIALOG = "() => !document.querySelector('.jp-Dialog')"
+KERNEL_IDLE = """() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator');
+                         return !!s && s.getAttribute('data-status') === 'idle'; }"""
+RAN_ALL = """n => { const p = Array.from(document.querySelectorAll('.jp-Notebook .jp-InputPrompt'))
+                                .map(e => e.innerText.trim());
+                   return p.length === n && p[n - 1] === `[${n}]:` && !p.includes('[*]:'); }"""
+# Elements matching a selector below ``root``, through every open shadow root (Panel and Bokeh
+# draw inside shadow roots).
+DEEP = """const deep = (root, selector, found = []) => {
+    root.querySelectorAll('*').forEach(e => {
+      if (e.matches(selector)) found.push(e);
+      if (e.shadowRoot) deep(e.shadowRoot, selector, found);
+    });
+    return found;
+  };
+  const outputs = i => Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell')[i]
+    ?.querySelectorAll('.jp-OutputArea-output') || []);"""
+PLOT_DRAWN = f"""i => {{ {DEEP}
+  if (!window.Bokeh || !(Bokeh.documents || []).length) return false;
+  return outputs(i).flatMap(o => deep(o, 'canvas')).some(
+    c => c.width > 0 && c.height > 0 && c.getBoundingClientRect().height > 0); }}"""
+TREE_SHOWS = f"""([i, name]) => {{ {DEEP}
+  return outputs(i).flatMap(o => deep(o, '[role=treeitem] p')).some(
+    p => p.textContent.trim() === name && p.getBoundingClientRect().height > 0); }}"""
+
+
 def test_a_notebook_shows_the_tree_and_a_belief_plot(lab: tuple[str, Path], tmp_path: Path) -> None:
     started = time.monotonic()
     link, root = lab
@@ -143,26 +177,21 @@ def test_a_notebook_shows_the_tree_and_a_belief_plot(lab: tuple[str, Path], tmp_
     (root / "views.ipynb").write_text(json.dumps(notebook(store)))
     with chromium_page(tmp_path) as page:
         page.goto(link.format("views.ipynb"))
-        page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=60_000)
+        wait_until(page, started, "the notebook's cells to show", CELLS_SHOWN)
         _kernel_ready(page, started)
         page.locator(".jp-Notebook .jp-InputPrompt").first.click()  # the notebook has focus
         page.keyboard.press("Escape")
         page.get_by_role("menuitem", name="Run").click()
         page.get_by_text("Run All Cells", exact=True).click()
-        done = f"[{len(CELLS)}]:"
-        while time.monotonic() - started < DEADLINE:
-            _accept_dialogs(page)
-            prompts = [c["prompt"] for c in cells(page)]
-            if prompts and prompts[-1] == done and "[*]:" not in prompts:
-                break
-            page.wait_for_timeout(500)
+        wait_until(page, started, f"all {len(CELLS)} cells to run", RAN_ALL, len(CELLS))
+        wait_until(page, started, "the kernel to be idle after the run", KERNEL_IDLE)
         code = page.locator(".jp-Notebook .jp-CodeCell")
-        left = max(30.0, DEADLINE - (time.monotonic() - started)) * 1000
-        code.nth(2).locator(".jp-OutputArea-output canvas").first.wait_for(timeout=left)
+        code.nth(2).scroll_into_view_if_needed()
+        wait_until(page, started, "the belief plot of cell 3 to be drawn", PLOT_DRAWN, 2)
         for tree in (1, 3):  # Panel's own display, then the ipywidgets entry point
-            model = code.nth(tree).locator("[role=treeitem] p").filter(has_text="Demo")
-            model.first.wait_for(timeout=20_000)
-        page.wait_for_timeout(1000)  # let the last output settle before looking
+            code.nth(tree).scroll_into_view_if_needed()
+            what = f"the model 'Demo' in the tree of cell {tree + 1}"
+            wait_until(page, started, what, TREE_SHOWS, [tree, "Demo"])
         for tree in (1, 3):
             _assert_icons_drawn(page, code.nth(tree), f"cell {tree + 1}")
         shot(page, "notebook")
@@ -179,6 +208,26 @@ def test_a_notebook_shows_the_tree_and_a_belief_plot(lab: tuple[str, Path], tmp_
             assert max(o["height"] for o in cell["outputs"]) > 40, f"cell {number} is blank"
         assert page.outside == [], f"requests left this machine: {page.outside}"
     assert time.monotonic() - started < DEADLINE + 10
+
+
+def wait_until(page: Any, started: float, what: str, predicate: str, arg: Any = None) -> None:
+    """Wait until ``predicate`` holds on the page, within the test's deadline; say what failed.
+
+    JupyterLab's dialogs (asking which kernel to start) are accepted while waiting.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    while True:
+        left = DEADLINE - (time.monotonic() - started)
+        if left <= 0:
+            shot(page, "deadline")
+            pytest.fail(f"waited until the test's deadline ({DEADLINE:.0f} s) for {what}")
+        _accept_dialogs(page)
+        try:  # short rounds, so that a dialog appearing meanwhile is accepted
+            page.wait_for_function(predicate, arg=arg, timeout=min(left, 5.0) * 1000)
+            return
+        except PlaywrightTimeout:
+            continue
 
 
 def _assert_icons_drawn(page: Any, cell: Any, name: str) -> None:
@@ -219,12 +268,5 @@ def _accept_dialogs(page: Any) -> None:
 
 def _kernel_ready(page: Any, started: float) -> None:
     """Wait until the notebook's kernel is idle, accepting the kernel JupyterLab proposes."""
-    while time.monotonic() - started < DEADLINE / 2:
-        _accept_dialogs(page)
-        status = page.locator(".jp-Notebook-ExecutionIndicator")
-        idle = status.count() and status.first.get_attribute("data-status") == "idle"
-        if idle and not page.locator(".jp-Dialog").count():
-            return
-        page.wait_for_timeout(300)
-    shot(page, "kernel-not-ready")
-    pytest.fail("the notebook's kernel did not start")
+    wait_until(page, started, "the notebook's kernel to start and be idle", KERNEL_IDLE)
+    wait_until(page, started, "JupyterLab's dialogs to close", NO_DIALOG)

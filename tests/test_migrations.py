@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -371,6 +372,33 @@ def test_stores_opened_at_once_are_set_up_once(store_url: str) -> None:
         assert conn.execute(sa.text("SELECT count(*) FROM store_info")).scalar() == 1
     for e in engines:
         e.dispose()
+
+
+def test_a_new_sqlite_store_opened_by_eight_processes_at_once(tmp_path: Any) -> None:
+    """Fifty times, eight processes open one new file at the same instant: none is refused.
+
+    SQLite does not wait for other processes' locks while it switches a new file to its
+    write-ahead log; the engine retries that switch (it answered "database is locked" before).
+    """
+    import multiprocessing
+
+    from process_support import open_store_at
+
+    rounds, processes = 50, 8
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        pool.starmap(open_store_at, [(f"sqlite:///{tmp_path}/warm.db", 0.0)] * processes)
+        errors: list[str] = []
+        for n in range(rounds):
+            url, at = f"sqlite:///{tmp_path}/store-{n}.db", time.time() + 0.2
+            errors += [e for e in pool.starmap(open_store_at, [(url, at)] * processes) if e]
+            engine = create_store_engine(url)
+            with engine.connect() as conn:
+                assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+                versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+                assert versions == [(migrate.HEAD,)]
+                assert conn.execute(sa.text("SELECT count(*) FROM store_info")).scalar() == 1
+            engine.dispose()
+    assert errors == [], f"{len(errors)} of {rounds * processes} openings failed: {errors[:3]}"
 
 
 # -- the command line -----------------------------------------------------------------------------
