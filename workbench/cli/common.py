@@ -81,14 +81,24 @@ def open_workspace(ctx: typer.Context) -> Workspace:
     return ws
 
 
-def read_text(path: Path) -> str:
-    """The text of a file (``-``: standard input)."""
-    if str(path) == "-":
-        return sys.stdin.read()
+def read_text(path: Path, limit: int | None = None) -> str:
+    """The text of a file (``-``: standard input), refused when longer than ``limit`` characters.
+
+    No more than ``limit`` + 1 characters are read, however large the file.
+    """
     try:
-        return path.read_text(encoding="utf-8")
+        if str(path) == "-":
+            text = sys.stdin.read(-1 if limit is None else limit + 1)
+        else:
+            with path.open(encoding="utf-8") as file:
+                text = file.read(-1 if limit is None else limit + 1)
     except OSError as exc:
         fail(f"cannot read {str(path)!r}: {exc.strerror or exc}")
+    except UnicodeDecodeError as exc:
+        fail(f"cannot read {str(path)!r}: it is not UTF-8 text ({exc.reason})")
+    if limit is not None and len(text) > limit:
+        fail(f"cannot read {str(path)!r}: it holds more than {limit:,} characters, the most read")
+    return text
 
 
 def write_text(path: Path, text: str) -> None:

@@ -44,9 +44,9 @@ def export(
 @app.command("import")
 def import_(ctx: typer.Context, file: Annotated[Path, _FILE]) -> None:
     """Create a model definition from a YAML file (refused if its name is taken)."""
-    from workbench.api.exchange import import_definition, load_yaml
+    from workbench.api.exchange import MAX_YAML_CHARS, import_definition, load_yaml
 
-    text = read_text(file)
+    text = read_text(file, MAX_YAML_CHARS)
     ws = open_workspace(ctx)
     md = import_definition(ws, load_yaml(text))
     say(

@@ -53,9 +53,9 @@ def import_(
     ] = None,
 ) -> None:
     """Create a model from a YAML file (refused if its name is taken)."""
-    from workbench.api.exchange import import_model, load_yaml
+    from workbench.api.exchange import MAX_YAML_CHARS, import_model, load_yaml
 
-    text = read_text(file)
+    text = read_text(file, MAX_YAML_CHARS)
     ws = open_workspace(ctx)
     model = import_model(ws, load_yaml(text), definition)
     say(f"Imported the model {model.full_name}.")

@@ -5,6 +5,8 @@ under the ownership attribute that owns them, and links point at full names. An 
 transaction and creates everything through the public API, so it validates what it creates; a bad
 value or a name clash raises and leaves nothing behind. Export → import into an empty store →
 export gives the same data and the same YAML text, so models can live in version control.
+The YAML read is bounded (see :mod:`workbench.api.exchange.safe_yaml`): no anchors or aliases,
+and limits on its size, nesting and number of values, checked before anything is built.
 
 Examples
 --------
@@ -27,19 +29,25 @@ object_definitions:
 
 from __future__ import annotations
 
-from workbench.api.exchange.data import (
-    DEFINITION_KIND,
-    FORMAT,
-    MODEL_KIND,
+from workbench.api.exchange.data import DEFINITION_KIND, FORMAT, MODEL_KIND
+from workbench.api.exchange.definitions import export_definition, import_definition
+from workbench.api.exchange.models import export_model, import_model
+from workbench.api.exchange.safe_yaml import (
+    MAX_YAML_CHARS,
+    MAX_YAML_DEPTH,
+    MAX_YAML_NODES,
+    MAX_YAML_NUMBER_CHARS,
     dump_yaml,
     load_yaml,
 )
-from workbench.api.exchange.definitions import export_definition, import_definition
-from workbench.api.exchange.models import export_model, import_model
 
 __all__ = [
     "DEFINITION_KIND",
     "FORMAT",
+    "MAX_YAML_CHARS",
+    "MAX_YAML_DEPTH",
+    "MAX_YAML_NODES",
+    "MAX_YAML_NUMBER_CHARS",
     "MODEL_KIND",
     "dump_yaml",
     "export_definition",

@@ -1,4 +1,7 @@
-"""The shared ground of export and import: the format, YAML, checking data, exporting values."""
+"""The shared ground of export and import: the format, checking data, exporting values.
+
+The YAML text itself is read and written by :mod:`workbench.api.exchange.safe_yaml`.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final
 
-import yaml
-
+from workbench.api.exchange.safe_yaml import dump_yaml, load_yaml
 from workbench.errors import (
     ExpressionError,
     InvalidDefinition,
@@ -48,57 +50,6 @@ Data = dict[str, Any]
 Accepts = tuple[type, ...] | None  # the accepted Python types of a field; None: anything
 TEXT, LIST, MAP = (str,), (list,), (dict,)
 HEADER: dict[str, Accepts] = {"kind": TEXT, "format": (int,)}
-
-
-# -- YAML ----------------------------------------------------------------------------------------
-
-
-class _Dumper(yaml.SafeDumper):
-    """Block style, list items indented under their key, multi-line text as literal blocks."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-
-def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in text else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
-
-
-_Dumper.add_representer(str, _represent_text)
-
-
-class _Loader(yaml.SafeLoader):
-    """The safe loader, but times stay text: the workbench parses them where they are used."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def dump_yaml(data: Any) -> str:
-    """YAML text of exported data: safe, block style, keys in the order the export gives them."""
-    return yaml.dump(
-        data,
-        Dumper=_Dumper,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=100,
-    )
-
-
-def load_yaml(text: str) -> Any:
-    """Read YAML text safely (times stay text); InvalidValue names where it does not parse."""
-    try:
-        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = "" if mark is None else f" at line {mark.line + 1}, column {mark.column + 1}"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InvalidValue(f"the YAML text does not parse{where}: {problem}") from None
 
 
 # -- checking imported data ----------------------------------------------------------------------
