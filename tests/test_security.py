@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-import psycopg
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from conftest import ADMIN, PG_URL, SECRET, require_postgres
+from conftest import ADMIN, SECRET, require_postgres
+from security_support import (
+    DENIED,
+    PASSWORD,
+    Tenants,
+    add_beliefs,
+    build_tenants,
+    fresh_role_names,
+    ids,
+)
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
@@ -28,8 +32,6 @@ from workbench.store import Base
 from workbench.store.security import POLICIES, RoleNames
 
 pytestmark = pytest.mark.postgres
-PASSWORD = "another long secret"
-DENIED = psycopg.errors.InsufficientPrivilege
 
 
 @pytest.fixture(autouse=True)
@@ -41,105 +43,15 @@ def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 def names() -> Iterator[RoleNames]:
     """Role names of one test (roles belong to the whole cluster); dropped afterwards."""
     require_postgres()
-    tag = uuid.uuid4().hex[:8]
-    yield RoleNames(group=f"t{tag}_users", prefix=f"t{tag}_u")
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        roles = conn.execute(
-            sa.text("SELECT rolname FROM pg_roles WHERE starts_with(rolname, :p)"),
-            {"p": f"t{tag}_"},
-        ).scalars()
-        for role in sorted(roles, key=lambda r: r.endswith("_users")):  # the group last
-            conn.execute(sa.text(f'DROP OWNED BY "{role}"'))
-            conn.execute(sa.text(f'DROP ROLE "{role}"'))
-    admin.dispose()
-
-
-@dataclass
-class Tenants:
-    """Accounts Acme (client of Consult) and Beta; a model, sensor and beliefs in each."""
-
-    ws: wb.Workspace
-    url: str
-    names: RoleNames
-    accounts: dict[str, int]
-    users: dict[str, int]
-    objects: dict[str, int]
-    sensors: dict[str, int]
-
-    def role(self, email: str) -> str:
-        return self.names.user_role(self.users[email])
-
-    def secure(self) -> Any:
-        return secure_store(self.ws, group=self.names.group, prefix=self.names.prefix)
-
-    @contextmanager
-    def sql(self, email: str) -> Iterator[psycopg.Connection[Any]]:
-        """A plain psycopg connection logged in as the user's own database role."""
-        u = sa.make_url(self.url)
-        conn = psycopg.connect(
-            host=u.host,
-            port=u.port or 5432,
-            dbname=u.database,
-            user=self.role(email),
-            autocommit=True,
-        )
-        try:
-            yield conn
-        finally:
-            conn.close()
-
-    def owner(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
-        with self.ws.engine.begin() as conn:
-            result = conn.execute(sa.text(sql), params)
-            return [tuple(r) for r in result] if result.returns_rows else []
-
-
-def _beliefs(sensor: wb.Sensor, value: float, n: int = 24) -> None:
-    index = pd.date_range("2025-01-01", periods=n, freq="1h", tz="UTC")
-    sensor.ingest(
-        pd.Series(value, index=index),
-        source="meter",
-        source_type="meter",
-        belief_time="2025-01-02T00:00Z",
-    )
+    with fresh_role_names() as made:
+        yield made
 
 
 @pytest.fixture
 def tenants(pg_url: str, names: RoleNames) -> Iterator[Tenants]:
-    ws = wb.init_store(pg_url, admin=ADMIN, secret=SECRET)
-    acc.create_account(ws, "Consult")
-    acc.create_account(ws, "Acme", consultancy="Consult")
-    acc.create_account(ws, "Beta")
-    users = {
-        "ana@acme.example": ("Acme", ["account-admin"]),
-        "al@acme.example": ("Acme", []),
-        "bo@beta.example": ("Beta", []),
-        "cy@consult.example": ("Consult", ["consultant"]),
-        "rita@operators.example": ("Operators", ["admin-reader"]),
-    }
-    ids = {ADMIN: ws.principal.user_id or 0}
-    for email, (account, roles) in users.items():
-        ids[email] = acc.add_user(ws, email, account, PASSWORD, roles).id
-    md = ws.create_model_definition("Grid")
-    plant = md.create_object_definition("Plant")
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Plants", "ownership_many", target=plant)
-    objects, sensors = {}, {}
-    for account, value in (("Acme", 1.0), ("Beta", 2.0), (None, 3.0)):
-        label = account or "Public"
-        model = ws.create_model(f"M{label}", md, system, account=account)
-        child = model.add_child("To_Plants", f"Plant{label}", plant)
-        sensor = child.add_sensor("power", unit="MW", resolution="1h")
-        _beliefs(sensor, value)
-        objects[label], objects[f"{label}/child"], sensors[label] = model.id, child.id, sensor.id
-    accounts = {a.name: a.id for a in acc.list_accounts(ws)}
-    yield Tenants(ws, pg_url, names, accounts, ids, objects, sensors)
-    ws.engine.dispose()
-
-
-def _ids(conn: psycopg.Connection[Any], sql: str, *params: Any) -> set[Any]:
-    return {r[0] for r in conn.execute(sql, params).fetchall()}
+    made = build_tenants(pg_url, names)
+    yield made
+    made.ws.engine.dispose()
 
 
 # -- what plain SQL sees --------------------------------------------------------------------
@@ -150,23 +62,23 @@ def test_a_member_sees_only_their_account_and_public_rows(tenants: Tenants) -> N
     t.secure()
     acme, beta = t.accounts["Acme"], t.accounts["Beta"]
     with t.sql("al@acme.example") as c:
-        assert _ids(c, "SELECT id FROM accounts") == {acme}
-        assert _ids(c, "SELECT account_id FROM objects") == {acme, None}
-        assert _ids(c, "SELECT id FROM sensors") == {t.sensors["Acme"], t.sensors["Public"]}
+        assert ids(c, "SELECT id FROM accounts") == {acme}
+        assert ids(c, "SELECT account_id FROM objects") == {acme, None}
+        assert ids(c, "SELECT id FROM sensors") == {t.sensors["Acme"], t.sensors["Public"]}
         for table in ("beliefs", "latest_beliefs"):
-            assert _ids(c, f"SELECT value FROM {table}") == {1.0, 3.0}
-            assert _ids(
+            assert ids(c, f"SELECT value FROM {table}") == {1.0, 3.0}
+            assert ids(
                 c, f"SELECT count(*) FROM {table} WHERE sensor_id = %s", t.sensors["Beta"]
             ) == {0}
-        assert _ids(c, "SELECT email FROM users") == {"ana@acme.example", "al@acme.example"}
-        assert _ids(c, "SELECT count(*) FROM namespaces") == {1}  # definitions are shared
+        assert ids(c, "SELECT email FROM users") == {"ana@acme.example", "al@acme.example"}
+        assert ids(c, "SELECT count(*) FROM namespaces") == {1}  # definitions are shared
         with pytest.raises(DENIED, match="permission denied"):
             c.execute("SELECT secret_hash FROM users")
         with pytest.raises(DENIED, match="permission denied"):
             c.execute("SELECT * FROM workbench_roles")
     with t.sql("bo@beta.example") as c:
-        assert _ids(c, "SELECT account_id FROM objects") == {beta, None}
-        assert _ids(c, "SELECT value FROM latest_beliefs") == {2.0, 3.0}
+        assert ids(c, "SELECT account_id FROM objects") == {beta, None}
+        assert ids(c, "SELECT value FROM latest_beliefs") == {2.0, 3.0}
 
 
 def test_another_tenants_rows_cannot_be_written(tenants: Tenants) -> None:
@@ -225,8 +137,8 @@ def test_consultants_admin_readers_and_admins(tenants: Tenants) -> None:
     a = t.accounts
     everyone = set(a.values())
     with t.sql("cy@consult.example") as c:
-        assert _ids(c, "SELECT id FROM accounts") == {a["Consult"], a["Acme"]}
-        assert _ids(c, "SELECT value FROM beliefs") == {1.0, 3.0}
+        assert ids(c, "SELECT id FROM accounts") == {a["Consult"], a["Acme"]}
+        assert ids(c, "SELECT value FROM beliefs") == {1.0, 3.0}
         assert (
             c.execute(
                 f"UPDATE objects SET name = 'C' WHERE id = {t.objects['Acme/child']}"
@@ -234,14 +146,14 @@ def test_consultants_admin_readers_and_admins(tenants: Tenants) -> None:
             == 1
         )
         c.execute(f"INSERT INTO accounts (name, consultancy_id) VALUES ('New', {a['Consult']})")
-        assert "New" in _ids(c, "SELECT name FROM accounts")
+        assert "New" in ids(c, "SELECT name FROM accounts")
     with t.sql("rita@operators.example") as c:
-        assert _ids(c, "SELECT id FROM accounts") >= everyone
-        assert _ids(c, "SELECT value FROM beliefs") == {1.0, 2.0, 3.0}
+        assert ids(c, "SELECT id FROM accounts") >= everyone
+        assert ids(c, "SELECT value FROM beliefs") == {1.0, 2.0, 3.0}
         assert c.execute("UPDATE objects SET name = name").rowcount == 0  # reads only
     with t.sql(ADMIN) as c:
         assert c.execute("UPDATE objects SET name = name").rowcount == 6
-        assert _ids(c, "SELECT count(*) FROM latest_beliefs") == {72}
+        assert ids(c, "SELECT count(*) FROM latest_beliefs") == {72}
 
 
 def test_set_role_from_a_pooled_connection(tenants: Tenants) -> None:
@@ -260,14 +172,14 @@ def test_users_cannot_ask_about_other_roles(tenants: Tenants) -> None:
     t.secure()
     admin_role = t.role(ADMIN)
     with t.sql("al@acme.example") as c:
-        assert _ids(c, "SELECT workbench_user_id(%s)", admin_role) == {None}
+        assert ids(c, "SELECT workbench_user_id(%s)", admin_role) == {None}
         row = c.execute("SELECT workbench_accounts('read', %s)", (admin_role,)).fetchone()
         assert row == ([],)
-        assert _ids(c, "SELECT workbench_is_admin(%s)", admin_role) == {False}
+        assert ids(c, "SELECT workbench_is_admin(%s)", admin_role) == {False}
         # the group alone (SET ROLE to it), like a role of another store, is nobody here
         c.execute(f'SET ROLE "{t.names.group}"')
         for table in ("objects", "sensors", "beliefs", "namespaces", "sources", "store_info"):
-            assert _ids(c, f"SELECT count(*) FROM {table}") == {0}, table
+            assert ids(c, f"SELECT count(*) FROM {table}") == {0}, table
 
 
 def test_the_sql_rules_are_the_permission_table(tenants: Tenants) -> None:
@@ -317,17 +229,17 @@ def test_a_definition_of_another_account_is_invisible(tenants: Tenants) -> None:
     tables = ("namespaces", "object_definitions", "attribute_definitions")
     with t.sql("al@acme.example") as c:
         for table in tables:
-            assert _ids(
+            assert ids(
                 c, f"SELECT count(*) FROM {table} WHERE name IN ('BetaOnly', 'Secret', 'Level')"
             ) == {0}
         done = c.execute("UPDATE object_definitions SET name = 'Taken' WHERE name = 'Secret'")
         assert done.rowcount == 0
     with t.sql("bo@beta.example") as c:
-        assert _ids(c, "SELECT name FROM namespaces WHERE parent_id IS NULL") == {
+        assert ids(c, "SELECT name FROM namespaces WHERE parent_id IS NULL") == {
             "Grid",
             "BetaOnly",
         }
-        assert _ids(c, "SELECT name FROM attribute_definitions WHERE name = 'Level'") == {"Level"}
+        assert ids(c, "SELECT name FROM attribute_definitions WHERE name = 'Level'") == {"Level"}
 
 
 def test_account_admins_manage_their_users_but_never_admins(tenants: Tenants) -> None:
@@ -357,14 +269,14 @@ def test_roles_and_revocations_count_at_once(tenants: Tenants) -> None:
     t = tenants
     t.secure()
     with t.sql("cy@consult.example") as c:
-        assert t.accounts["Acme"] in _ids(c, "SELECT account_id FROM objects")
+        assert t.accounts["Acme"] in ids(c, "SELECT account_id FROM objects")
         acc.set_roles(t.ws, "cy@consult.example", [])
-        assert _ids(c, "SELECT account_id FROM objects") == {None}
+        assert ids(c, "SELECT account_id FROM objects") == {None}
     with t.sql("bo@beta.example") as c:
         acc.delete_user(t.ws, "bo@beta.example")
         # before secure runs again, the role is nobody: not even public rows
-        assert _ids(c, "SELECT count(*) FROM objects") == {0}
-        assert _ids(c, "SELECT count(*) FROM accounts") == {0}
+        assert ids(c, "SELECT count(*) FROM objects") == {0}
+        assert ids(c, "SELECT count(*) FROM accounts") == {0}
 
 
 def test_securing_again_adds_and_retires_roles(tenants: Tenants) -> None:
@@ -428,7 +340,7 @@ def test_the_library_still_works_on_a_secured_store(tenants: Tenants) -> None:
     try:
         plant = al.get(t.objects["Acme/child"])
         sensor = plant.sensors()[0]
-        _beliefs(sensor, 5.0, n=48)
+        add_beliefs(sensor, 5.0, n=48)
         ds = sensor.beliefs(most_recent=True, probabilistic=False)
         assert ds["value"].values.ravel().tolist() == [5.0] * 48
         assert [m.name for m in al.models()] == ["MAcme", "MPublic"]

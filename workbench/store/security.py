@@ -6,25 +6,33 @@ that also hands out plain SQL access (a BI tool, ``psql``) secures the store wit
 - a ``NOLOGIN`` group role (``workbench_users``) holds the table privileges;
 - each workbench user gets a ``LOGIN`` role (``wb_u<id>``) in that group; the table
   ``workbench_roles`` maps the role to the user;
-- ``SECURITY DEFINER`` functions read the user's account, roles and consultancy clients *at query
-  time* (a revoked role counts on the next statement) and give the accounts the user may read,
-  write or manage, exactly as :func:`workbench.access.permits` decides;
-- every table of the store gets row-level security and policies built on those functions:
-  objects, links and virtual series by their account, sensors by their object, beliefs by their
-  sensor, accounts and users by account, data sources by account (anyone may add one), model
-  definitions shared (read by all, written by admins) or owned by an account (read as it,
-  written by its account-admins and consultants). Users never see secret
-  hashes (no column privilege on ``users.secret_hash``).
+- ``SECURITY DEFINER`` functions (:mod:`workbench.store.rls_functions`) read the user's account,
+  roles and consultancy clients *at query time* (a revoked role counts on the next statement)
+  and give the accounts the user may read, write or manage, exactly as
+  :func:`workbench.access.permits` decides; those about one row (a definition, a namespace, an
+  object) answer only for rows the caller may read;
+- every table of the store gets row-level security and policies built on those functions
+  (:mod:`workbench.store.policies` gives the rule of each table): objects, links and virtual
+  series by their account, sensors by their object, beliefs by their sensor, accounts and users
+  by account, data sources by account (anyone may add one), model definitions shared (read by
+  all, written by admins) or owned by an account (read as it, written by its account-admins and
+  consultants). A row written must also refer only to rows the user may write (a parent, a
+  model, the object of a sensor) or at least read (a link's target, a belief's source), so a
+  tenant cannot hang rows in another tenant's tree or learn hidden ids from constraint errors.
+  Users never see secret hashes (no column privilege on ``users.secret_hash``).
 
 The store's owner (the connection the library uses) bypasses row-level security, so the library's
 own queries are exactly as fast as before. Running :func:`secure` again is harmless; it gives new
 users their roles, and drops (or, when the role holds things elsewhere, disables) the roles of
-deleted users. A role maps to a user only for a session that may act as that role (a login as
-it, or ``SET ROLE`` from a member), so a user cannot ask the functions about somebody else.
+deleted users, and replaces the functions of earlier versions that answered about any id. A
+role maps to a user only for a session that may act as that role (a login as it, or ``SET ROLE``
+from a member), so a user cannot ask the functions about somebody else.
 
 Two known differences from the library's checks: moving an object to another account needs
 only write access to both accounts (the library also wants delete rights in the old one); and a
-user cannot change their own secret in plain SQL. ``COPY FROM`` into a table with row-level
+user cannot change their own secret in plain SQL. Moving a subtree in plain SQL takes one
+statement per level, top down (each row is checked against its parent as it stood when the
+statement began). ``COPY FROM`` into a table with row-level
 security is refused by PostgreSQL: roles insert beliefs with ``INSERT``.
 
 >>> from workbench.store.security import RoleNames
@@ -43,9 +51,15 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from workbench.access import Role
 from workbench.errors import InvalidValue, StoreError
 from workbench.store.policies import POLICIES, TablePolicy
+from workbench.store.rls_functions import (
+    OBSOLETE,
+    ROLE_TABLE,
+    SIGNATURES,
+    functions,
+    placeholders,
+)
 from workbench.store.schema import Base
 
 __all__ = [
@@ -61,7 +75,6 @@ __all__ = [
 
 GROUP_ROLE = "workbench_users"
 USER_ROLE_PREFIX = "wb_u"
-ROLE_TABLE = "workbench_roles"
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 _VERIFIER = re.compile(r"(SCRAM-SHA-256\$[A-Za-z0-9+/=:$]+|md5[0-9a-f]{32})")
 
@@ -139,82 +152,6 @@ class SecurityReport:
         return out
 
 
-# -- functions the policies call -------------------------------------------------------------
-
-_ACCOUNTS_BODY = """
-WITH me AS (
-  SELECT u.account_id, COALESCE(u.roles, '[]'::jsonb) AS roles FROM users u
-  WHERE u.id = workbench_user_id(who))
-SELECT COALESCE(array_agg(a.id ORDER BY a.id), '{{}}'::integer[]) FROM accounts a, me
-WHERE me.roles ? '{admin}'
-   OR (action = 'read' AND me.roles ? '{reader}')
-   OR (a.id = me.account_id AND (action IN ('read', 'write')
-       OR (action = 'manage' AND me.roles ? '{account_admin}')))
-   OR (me.roles ? '{consultant}' AND ((action IN ('read', 'write', 'manage')
-       AND a.consultancy_id = me.account_id) OR (action = 'clients' AND a.id = me.account_id)))
-"""
-
-
-def _functions(schema: str) -> list[str]:
-    """``CREATE OR REPLACE FUNCTION`` statements, each ``SECURITY DEFINER`` in ``schema``."""
-    s = _ident(schema)
-    head = (
-        "CREATE OR REPLACE FUNCTION {s}.{name}({args}) RETURNS {returns} LANGUAGE sql STABLE "
-        "SECURITY DEFINER SET search_path = {s}, pg_temp AS $wb$ {body} $wb$"
-    )
-    user = (
-        f"SELECT u.id FROM {ROLE_TABLE} r JOIN users u ON u.id = r.user_id "
-        "JOIN pg_catalog.pg_roles p ON p.rolname = r.role_name "
-        "WHERE r.role_name = who AND pg_catalog.pg_has_role(session_user, p.oid, 'MEMBER')"
-    )
-    accounts = _ACCOUNTS_BODY.format(
-        admin=Role.ADMIN.value,
-        reader=Role.ADMIN_READER.value,
-        account_admin=Role.ACCOUNT_ADMIN.value,
-        consultant=Role.CONSULTANT.value,
-    )
-    holds = (
-        "SELECT COALESCE((SELECT u.roles ?| {roles} FROM users u "
-        "WHERE u.id = workbench_user_id(who)), false)"
-    )
-    specs = [
-        ("workbench_user_id", "who name", "integer", user),
-        ("workbench_accounts", "action text, who name", "integer[]", accounts),
-        ("workbench_is_admin", "who name", "boolean",
-         holds.format(roles=f"array['{Role.ADMIN.value}']")),
-        ("workbench_edits_definitions", "who name", "boolean",
-         holds.format(roles=f"array['{Role.ADMIN.value}', '{Role.ACCOUNT_ADMIN.value}']")),
-        ("workbench_definition_owner", "definition integer", "integer",
-         "SELECT n.account_id FROM namespaces n WHERE n.id = definition"),
-        ("workbench_object_definition_owner", "object_definition integer", "integer",
-         "SELECT n.account_id FROM object_definitions od JOIN namespaces n "
-         "ON n.id = od.definition_id WHERE od.id = object_definition"),
-    ]  # fmt: skip
-    return [head.format(s=s, name=n, args=a, returns=r, body=b) for n, a, r, b in specs]
-
-
-def _placeholders(schema: str) -> dict[str, str]:
-    """What the ``{...}`` names of policy conditions stand for: one call per statement each."""
-    s = _ident(schema)
-
-    def accounts(action: str) -> str:
-        # a scalar subquery: computed once per statement (an init plan), not once per row
-        return f"(SELECT {s}.workbench_accounts('{action}', current_user))::integer[]"
-
-    return {
-        "read": accounts("read"),
-        "write": accounts("write"),
-        "manage": accounts("manage"),
-        "clients": accounts("clients"),
-        "admin": f"(SELECT {s}.workbench_is_admin(current_user))",
-        "defs": f"(SELECT {s}.workbench_edits_definitions(current_user))",
-        "def_owner": f"{s}.workbench_definition_owner",
-        "od_owner": f"{s}.workbench_object_definition_owner",
-        "known": f"((SELECT {s}.workbench_user_id(current_user)) IS NOT NULL)",
-        "store_roles": f"array['{Role.ADMIN.value}', '{Role.ADMIN_READER.value}']",
-    }
-
-
 # -- the steps ----------------------------------------------------------------------------------
 
 
@@ -243,18 +180,14 @@ def _grant(conn: Connection, schema: str, group: str, tables: list[str]) -> None
     for name in tables:
         for privilege in POLICIES[name].grants:
             _run(conn, f"GRANT {privilege} ON {s}.{_ident(name)} TO {g}")
-    for fn in ("workbench_user_id(name)", "workbench_accounts(text, name)",
-               "workbench_is_admin(name)", "workbench_edits_definitions(name)",
-               "workbench_definition_owner(integer)",
-               "workbench_object_definition_owner(integer)"):  # fmt: skip
+    for fn in SIGNATURES:
         _run(conn, f"REVOKE ALL ON FUNCTION {s}.{fn} FROM PUBLIC")
         _run(conn, f"GRANT EXECUTE ON FUNCTION {s}.{fn} TO {g}")
 
 
-def _install_policies(conn: Connection, schema: str, group: str, table: str) -> int:
-    """Enable row-level security on ``table`` and (re)create its policies; how many."""
+def _drop_policies(conn: Connection, schema: str, table: str) -> None:
+    """Drop the workbench's policies on ``table`` (they may call functions about to change)."""
     qualified = f"{_ident(schema)}.{_ident(table)}"
-    _run(conn, f"ALTER TABLE {qualified} ENABLE ROW LEVEL SECURITY")
     old = _run(
         conn,
         "SELECT policyname FROM pg_catalog.pg_policies WHERE schemaname = :s AND tablename = :t "
@@ -264,29 +197,42 @@ def _install_policies(conn: Connection, schema: str, group: str, table: str) -> 
     ).scalars()
     for name in list(old):
         _run(conn, f"DROP POLICY {_ident(name)} ON {qualified}")
-    policy = POLICIES.get(table)
-    if policy is None:
-        return 0
-    names = {**_placeholders(schema), "t": _ident(table)}
-    count = 0
+
+
+def _clauses(policy: TablePolicy, names: Mapping[str, str]) -> dict[str, str]:
+    """The ``USING`` / ``WITH CHECK`` clause of each command the policy allows; a row written
+    must also pass ``refs``."""
+    refs = "" if policy.refs is None else f" AND ({policy.refs.format(**names)})"
+    out = {}
     for command in ("select", "insert", "update", "delete"):
         condition = getattr(policy, command)
         if condition is None:
             continue
         cond = condition.format(**names)
-        clause = {
+        out[command] = {
             "select": f"USING ({cond})",
-            "insert": f"WITH CHECK ({cond})",
-            "update": f"USING ({cond}) WITH CHECK ({cond})",
+            "insert": f"WITH CHECK (({cond}){refs})",
+            "update": f"USING ({cond}) WITH CHECK (({cond}){refs})",
             "delete": f"USING ({cond})",
         }[command]
+    return out
+
+
+def _install_policies(conn: Connection, schema: str, group: str, table: str) -> int:
+    """Enable row-level security on ``table`` and create its policies; how many."""
+    qualified = f"{_ident(schema)}.{_ident(table)}"
+    _run(conn, f"ALTER TABLE {qualified} ENABLE ROW LEVEL SECURITY")
+    policy = POLICIES.get(table)
+    if policy is None:
+        return 0
+    clauses = _clauses(policy, {**placeholders(schema), "t": _ident(table)})
+    for command, clause in clauses.items():
         _run(
             conn,
             f"CREATE POLICY workbench_{command} ON {qualified} FOR {command.upper()} "
             f"TO {_ident(group)} {clause}",
         )
-        count += 1
-    return count
+    return len(clauses)
 
 
 def _verifier(conn: Connection, role: str, password: str) -> str:
@@ -383,14 +329,18 @@ def _secure(conn: Connection, names: RoleNames, passwords: Mapping[int, str]) ->
     )
     _run(conn, f"ALTER TABLE {_ident(schema)}.{ROLE_TABLE} ENABLE ROW LEVEL SECURITY")
     _ensure_group(conn, names.group)
-    for statement in _functions(schema):
-        _run(conn, statement)
     present = set(
         _run(conn, "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = :s", s=schema)
         .scalars()
         .all()
     )
     tables = [t.name for t in Base.metadata.sorted_tables if t.name in present]
+    for table in tables:  # policies first: they call the functions replaced next
+        _drop_policies(conn, schema, table)
+    for obsolete in OBSOLETE:
+        _run(conn, f"DROP FUNCTION IF EXISTS {_ident(schema)}.{obsolete}")
+    for statement in functions(schema):
+        _run(conn, statement)
     _grant(conn, schema, names.group, [t for t in tables if t in POLICIES])
     if "alembic_version" in present:  # connect() checks the schema's revision
         _run(conn, f"GRANT SELECT ON {_ident(schema)}.alembic_version TO {_ident(names.group)}")
