@@ -12,6 +12,8 @@ __all__ = [
     "InvalidDefinition",
     "InvalidValue",
     "NotFound",
+    "QueryTimeout",
+    "SearchError",
     "StoreError",
     "UnitError",
     "WorkbenchError",
@@ -105,3 +107,49 @@ class ExpressionError(WorkbenchError, ValueError):
         source = lines[self.line - 1] if 0 < self.line <= len(lines) else ""
         caret = " " * (self.column - 1) + "^"
         return f"{self.message} (line {self.line}, column {self.column})\n    {source}\n    {caret}"
+
+
+class SearchError(ExpressionError):
+    """A search that does not parse or cannot be run (a comparison, a pattern, a limit).
+
+    An :class:`ExpressionError` too, located in the search text the same way; of a long line
+    only the part around the fault is shown.
+    """
+
+    _AROUND = 40
+
+    def __str__(self) -> str:
+        if self.text is None or self.line is None or self.column is None:
+            return self.message
+        lines = self.text.splitlines() or [""]
+        source = lines[self.line - 1] if 0 < self.line <= len(lines) else ""
+        start = max(self.column - 1 - self._AROUND, 0)
+        if len(source) <= 3 * self._AROUND:
+            return super().__str__()
+        shown = source[start : self.column - 1 + self._AROUND]
+        before = "..." if start else ""
+        after = "..." if start + len(shown) < len(source) else ""
+        caret = " " * (len(before) + self.column - 1 - start) + "^"
+        where = f"(line {self.line}, column {self.column})"
+        return f"{self.message} {where}\n    {before}{shown}{after}\n    {caret}"
+
+
+class QueryTimeout(WorkbenchError, TimeoutError):
+    """A search, calculation or store query stopped because it ran past a call's time limit.
+
+    ``what`` names what was stopped, ``seconds`` is the limit and ``hint`` says how to stay
+    within it.
+    """
+
+    def __init__(self, what: str, seconds: float, hint: str = "") -> None:
+        self.what = what
+        self.seconds = seconds
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"{self.what} was stopped: it ran past the time limit of {self.seconds:g} s"
+        return f"{text}; {self.hint}" if self.hint else text
+
+    def __reduce__(self) -> tuple[type[QueryTimeout], tuple[str, float, str]]:
+        return type(self), (self.what, self.seconds, self.hint)

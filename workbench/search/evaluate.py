@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import numbers
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import NoReturn, TypeAlias
 
 import numpy as np
 
-from workbench.errors import ExpressionError, NotFound
+from workbench.errors import NotFound, SearchError
+from workbench.limits import Deadline, deadline
 from workbench.search.parser import parse_search
+from workbench.search.patterns import compile_pattern, shown
 from workbench.search.syntax import (
     _NODE_FIELDS,
     _ORDERING,
@@ -56,24 +56,36 @@ def _unique(nodes: Iterable[Node]) -> list[Node]:
     return list(first.values())
 
 
-def run_search(query: Query | str, navigator: Navigator, start_id: ObjectId) -> SearchResult:
+def run_search(
+    query: Query | str,
+    navigator: Navigator,
+    start_id: ObjectId,
+    *,
+    seconds: float | None = None,
+) -> SearchResult:
     """Run a search from the object ``start_id`` and return what it found.
 
     Results are in document order for a single walk (depth-first preorder, children in the
     navigator's order) and in order of first appearance for combined traversals; each object
     (or attribute) appears once. Raises :class:`~workbench.errors.NotFound` for an unknown
-    start and :class:`~workbench.errors.ExpressionError` for a comparison the values do not
-    allow (an operator that does not fit the attribute's type).
+    start and :class:`~workbench.errors.SearchError` (an ``ExpressionError``) for a
+    comparison the values do not allow (an operator that does not fit the attribute's type).
+
+    The search stops with :class:`~workbench.errors.QueryTimeout` once it runs past
+    ``seconds`` (default: the enclosing call's limit, else ``WORKBENCH_QUERY_SECONDS`` or
+    30 s), checked between batches: per tree level, step and criterion.
     """
     parsed = parse_search(query) if isinstance(query, str) else query
-    start = navigator.nodes([start_id]).get(start_id)
-    if start is None:
-        raise NotFound("object", start_id, "the search starts from an existing object's id")
-    evaluator = _Evaluator(navigator, parsed.text or str(parsed))
-    objects = tuple(evaluator.traverse(parsed.traversal, [start])[start.id])
-    if parsed.attribute is None:
-        return SearchResult(objects)
-    values = navigator.attribute_values([node.id for node in objects], parsed.attribute)
+    with deadline(seconds) as limit:
+        start = navigator.nodes([start_id]).get(start_id)
+        if start is None:
+            raise NotFound("object", start_id, "the search starts from an existing object's id")
+        evaluator = _Evaluator(navigator, parsed.text or str(parsed), limit)
+        objects = tuple(evaluator.traverse(parsed.traversal, [start])[start.id])
+        if parsed.attribute is None:
+            return SearchResult(objects)
+        limit.check(evaluator.what)
+        values = navigator.attribute_values([node.id for node in objects], parsed.attribute)
     found = (AttributeMatch(n, parsed.attribute, values.get(n.id, MISSING)) for n in objects)
     matches = tuple(match for match in found if match.value is not MISSING)
     return SearchResult(objects, parsed.attribute, matches)
@@ -82,11 +94,14 @@ def run_search(query: Query | str, navigator: Navigator, start_id: ObjectId) -> 
 class _Evaluator:
     """Evaluates syntax nodes over a navigator, a frontier of objects at a time."""
 
-    def __init__(self, navigator: Navigator, text: str) -> None:
+    def __init__(self, navigator: Navigator, text: str, limit: Deadline) -> None:
         self.navigator = navigator
         self.text = text
+        self.limit = limit
+        self.what = f"the search {shown(text)}"
 
     def traverse(self, traversal: Traversal, inputs: list[Node]) -> _Results:
+        self.limit.check(self.what)
         match traversal:
             case SelfStep(criteria):
                 keep = (
@@ -138,6 +153,7 @@ class _Evaluator:
         stops = walk.criteria is not None and not walk.every_level  # the walk stops at a match
         level = [n for n in _unique(inputs) if walk.strict or not (stops and n.id in matched)]
         while level:
+            self.limit.check(self.what)
             found = self._links(walk, [node.id for node in level])
             fresh: list[Node] = []
             for node in level:
@@ -175,6 +191,7 @@ class _Evaluator:
         outputs: _Results = {}
         frontier = _unique(inputs)
         while frontier:
+            self.limit.check(self.what)
             outputs.update(self.traverse(repeat.traversal, frontier))
             frontier = _unique(o for n in frontier for o in outputs[n.id] if o.id not in outputs)
         results: _Results = {}
@@ -200,6 +217,7 @@ class _Evaluator:
     def _select(self, condition: Condition, nodes: list[Node], ignore_case: bool) -> set[ObjectId]:
         # Each branch only asks about the nodes still undecided, so `&&`/`||` short-circuit
         # batch-wise and an attribute is read only for objects where it can matter.
+        self.limit.check(self.what)
         match condition:
             case Logical("&&", parts):
                 for part in parts:
@@ -306,7 +324,7 @@ class _Test:
             f"attribute {name} of object {node.name!r} holds a {kind}; criteria compare "
             "numbers, text, booleans, times and arrays of these"
         )
-        raise ExpressionError(message, self.text, self.comparison.line, self.comparison.column)
+        raise SearchError(message, self.text, self.comparison.line, self.comparison.column)
 
     def _text(self, value: str, op: Operator, node: Node) -> bool:
         return self.text_matcher(node, op)(value)
@@ -323,7 +341,7 @@ class _Test:
         message = (
             f"operator {op!r} does not apply to the {what} (object {node.name!r}); use {accepted}"
         )
-        raise ExpressionError(message, self.text, self.comparison.line, self.comparison.column)
+        raise SearchError(message, self.text, self.comparison.line, self.comparison.column)
 
     def _mismatch(self, what: str, accepted: str, node: Node) -> NoReturn:
         constant = self.comparison.value
@@ -331,7 +349,7 @@ class _Test:
         message = (
             f"cannot compare the {what} (object {node.name!r}) with {written}; write {accepted}"
         )
-        raise ExpressionError(message, self.text, self.comparison.line, self.comparison.column)
+        raise SearchError(message, self.text, self.comparison.line, self.comparison.column)
 
 
 def text_predicate(
@@ -340,6 +358,8 @@ def text_predicate(
     """The comparison as a test of one text value, or ``None`` if its operator does not fit text.
 
     ``op`` overrides the comparison's operator (an array's elements are compared with ``=``).
+    A regular expression (``#``) runs in RE2 (:mod:`workbench.search.patterns`): in linear
+    time, whatever the pattern and the text.
 
     >>> test = text_predicate(parse_search("[.Name~lake]{i}").traversal.criteria.condition, True)
     >>> test("Lake1"), test("Plant")
@@ -348,7 +368,7 @@ def text_predicate(
     op = comparison.operator if op is None else op
     wanted = comparison.value.text
     if op == "#":
-        pattern = _regex(wanted, re.IGNORECASE if ignore_case else 0)
+        pattern = compile_pattern(wanted, ignore_case)
         return lambda value: pattern.fullmatch(value) is not None
     if op not in ("=", "!=", "~"):
         return None
@@ -367,11 +387,6 @@ def _empty(value: object) -> bool:
     if value is MISSING or value is None:
         return True
     return isinstance(value, float | np.floating | np.datetime64) and bool(np.isnan(value))
-
-
-@lru_cache(maxsize=256)
-def _regex(pattern: str, flags: int) -> re.Pattern[str]:
-    return re.compile(pattern, flags)
 
 
 def _utc(value: datetime | np.datetime64) -> datetime:

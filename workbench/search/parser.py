@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Final
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
-from workbench.errors import ExpressionError
+from workbench.errors import SearchError
+from workbench.search.patterns import compile_pattern
 from workbench.search.syntax import (
     _NODE_FIELDS,
     _NUMBER,
@@ -33,7 +34,14 @@ from workbench.search.syntax import (
     Walk,
 )
 
-__all__ = ["parse_search"]
+__all__ = ["MAX_SEARCH_DEPTH", "MAX_SEARCH_LENGTH", "parse_search"]
+
+MAX_SEARCH_LENGTH: Final = 200_000
+"""The longest search text, in characters (parsing one takes about a second)."""
+
+MAX_SEARCH_DEPTH: Final = 100
+"""How deeply a search may nest: parentheses, ``!``, and ``&&``/``||``/``/``/``&``/``|`` inside
+one another (a long flat chain such as ``a && b && ... && z`` is one level)."""
 
 # --- parsing -------------------------------------------------------------------------------------
 
@@ -77,8 +85,8 @@ def _parse_time(token: Token, text: str) -> datetime:
     return moment + timedelta(seconds=float(f"0.{fraction or 0}"))
 
 
-def _error(message: str, text: str, token: Token) -> ExpressionError:
-    return ExpressionError(message, text, token.line, token.column)
+def _error(message: str, text: str, token: Token) -> SearchError:
+    return SearchError(message, text, token.line, token.column)
 
 
 @v_args(inline=True)
@@ -137,10 +145,9 @@ class _ToSyntax(Transformer[Token, Query]):
             )  # fmt: skip
         if op == "#":
             try:
-                re.compile(constant.text)
-            except re.error as exc:
-                message = f"invalid regular expression {constant.text!r}: {exc}"
-                raise _error(message, self.text, value) from None
+                compile_pattern(constant.text)
+            except SearchError as exc:
+                raise _error(exc.message, self.text, value) from None
         return Comparison(name, str(op), constant, attribute.line or 1, attribute.column or 1)  # type: ignore[arg-type]
 
     def _constant(self, token: Token) -> Constant:
@@ -154,7 +161,7 @@ class _ToSyntax(Transformer[Token, Query]):
         return Constant(text, text)
 
 
-def _syntax_error(exc: UnexpectedInput, text: str) -> ExpressionError:
+def _syntax_error(exc: UnexpectedInput, text: str) -> SearchError:
     line, column = exc.line if exc.line > 0 else 1, exc.column if exc.column > 0 else 1
     if isinstance(exc, UnexpectedCharacters):
         found = f"character {exc.char!r}"
@@ -169,31 +176,60 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> ExpressionError:
         found, line, column = "end of search", len(lines), len(lines[-1]) + 1
         expected = getattr(exc, "expected", None) or set()
     wanted = ", ".join(sorted(_describe(name) for name in expected))
-    return ExpressionError(f"unexpected {found}; expected {wanted}", text, line, column)
+    return SearchError(f"unexpected {found}; expected {wanted}", text, line, column)
 
 
 @lru_cache(maxsize=512)
 def parse_search(text: str) -> Query:
     """Parse a search text into a :class:`Query` (cached per text).
 
-    Raises :class:`~workbench.errors.ExpressionError` with the line, column and a caret under
-    the fault when the text is not a valid search.
+    Raises :class:`~workbench.errors.SearchError` (an ``ExpressionError``) with the line,
+    column and a caret under the fault when the text is not a valid search, nests deeper than
+    :data:`MAX_SEARCH_DEPTH` or holds a regular expression that cannot be used (see
+    :mod:`workbench.search.patterns`), and without when it is longer than
+    :data:`MAX_SEARCH_LENGTH`.
 
     >>> parse_search("*[.Name=Lake].Level").attribute
     'Level'
     """
     if not isinstance(text, str) or not text.strip():
-        raise ExpressionError(
+        raise SearchError(
             f"empty search {text!r}; write a traversal such as {{*}}[.Type=Reservoir]", "", 1, 1
+        )
+    if len(text) > MAX_SEARCH_LENGTH:
+        raise SearchError(
+            f"the search is {len(text):,} characters long; a search may have at most "
+            f"{MAX_SEARCH_LENGTH:,}"
         )
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
         raise _syntax_error(exc, text) from None
+    _check_depth(tree, text)
     try:
         result: Query = _ToSyntax(text).transform(tree)
     except VisitError as exc:
-        if isinstance(exc.orig_exc, ExpressionError):
+        if isinstance(exc.orig_exc, SearchError):
             raise exc.orig_exc from None
         raise
     return result
+
+
+def _check_depth(tree: Tree[Token], text: str) -> None:
+    """Refuse a parse tree deeper than :data:`MAX_SEARCH_DEPTH` (before anything recurses
+    into it), pointing at the first token of the level that is too deep."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_SEARCH_DEPTH:
+            first: Tree[Token] | Token = node
+            while isinstance(first, Tree) and first.children:
+                first = first.children[0]
+            line, column = (first.line, first.column) if isinstance(first, Token) else (1, 1)
+            raise SearchError(
+                f"the search nests more than {MAX_SEARCH_DEPTH} levels deep (parentheses, '!' "
+                "and operators inside one another); write it flatter, e.g. a && b && c rather "
+                "than nested pairs, and no repeated '!'",
+                text, line or 1, column or 1,
+            )  # fmt: skip
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))

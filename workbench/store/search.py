@@ -6,6 +6,11 @@ the indexed ``model_id`` column; from any other object, through a recursive quer
 walk's criteria (:func:`criteria_clause`), and the walk's order (depth first, children
 by id) and reach (no object below one the caller may not read) are settled from the parents of
 what was found. Callers own the transaction.
+
+A regular expression (``#``) never runs in the database: PostgreSQL's ``~`` has a syntax of its
+own and backreferences (only its statement timeout would bound a hostile pattern), and SQLite
+has none. Only the pattern's literal start narrows the rows (a ``LIKE``); RE2 tests what comes
+back, in linear time and alike for both stores (:mod:`workbench.search.patterns`).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import BooleanClauseList
 
 from workbench.metamodel import ValueType
 from workbench.model import AttributeInfo, ObjectDefinitionInfo
@@ -254,12 +260,19 @@ class _Narrowing:
     def clause(self, condition: Condition) -> ColumnElement[bool] | None:
         match condition:
             case Logical("&&", parts):
-                narrowed = [c for c in map(self.clause, parts) if c is not None]
+                narrowed: list[ColumnElement[bool]] = []
+                size = 0
+                for part in map(self.clause, parts):
+                    if part is not None and size + (terms := _terms(part)) <= _MOST_TERMS:
+                        narrowed.append(part)
+                        size += terms
                 return and_(*narrowed) if narrowed else None
             case Logical("||", parts):
                 either = [self.clause(part) for part in parts]
                 sure = [c for c in either if c is not None]
-                return or_(*sure) if len(sure) == len(either) else None
+                if len(sure) < len(either) or sum(map(_terms, sure)) > _MOST_TERMS:
+                    return None
+                return or_(*sure)
             case Exists(name):
                 return None if name in ("Name", "Type") else self._by_definition(name, None)
             case Comparison("Type"):
@@ -355,6 +368,19 @@ _WIDENED: Mapping[str, Callable[[Any, float, float], ColumnElement[bool]]] = {
     "<=": lambda x, v, d: x <= v + d,
     "=": lambda x, v, d: x.between(v - d, v + d),
 }
+_MOST_TERMS = 200
+"""The most comparisons a narrowing holds. SQLite parses ``a OR b OR ...`` into a tree that it
+allows 1,000 levels deep: a longer ``&&`` narrows by its first parts, a longer ``||`` not at all
+(the search still tests every object that comes back)."""
+
+
+def _terms(clause: ColumnElement[bool]) -> int:
+    """How many comparisons ``clause`` joins with AND and OR."""
+    if isinstance(clause, BooleanClauseList):
+        return sum(_terms(part) for part in clause.clauses)
+    return 1
+
+
 _LITERAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_- ,:;=@/'\"")
 
 
