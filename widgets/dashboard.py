@@ -16,8 +16,10 @@ Examples
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
+import threading
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,17 +35,23 @@ from widgets.browser import HierarchyBrowser, same
 from widgets.inspector import ObjectInspector
 
 __all__ = [
+    "APPLICATION_NAME",
     "DEFAULT_URL",
     "App",
     "Dashboard",
     "Login",
+    "client_address",
     "create_app",
     "is_shared",
     "public_url",
+    "shared_store",
+    "sign_in",
     "store_url",
 ]
 
 DEFAULT_URL = "sqlite:///workbench.db"
+#: How a dashboard server's connections name themselves to PostgreSQL (``pg_stat_activity``).
+APPLICATION_NAME = "workbench-dashboard"
 
 #: Panel logs every value a widget receives at debug level; the secret field logs to here
 #: instead, a logger that drops everything, so no logging setup can ever record a secret.
@@ -83,6 +91,59 @@ def public_url(url: str) -> str:
         return "<store URL>"
 
 
+def client_address() -> str | None:
+    """The IP address of the current browser session's client (None outside a server session).
+
+    It is the address Tornado reports (``remote_ip``): the proxy's, unless the server was told
+    to trust ``X-Forwarded-For`` (``use_xheaders=True``), so a client cannot choose it.
+    """
+    doc = pn.state.curdoc
+    context = None if doc is None else doc.session_context
+    request = None if context is None else getattr(context, "request", None)
+    address = None if request is None else getattr(request, "remote_ip", None)
+    try:
+        return str(ipaddress.ip_address(address)) if isinstance(address, str) else None
+    except ValueError:  # a Unix socket, say: no address to throttle by
+        return None
+
+
+def _in_server_session() -> bool:
+    doc = pn.state.curdoc
+    return doc is not None and doc.session_context is not None
+
+
+_SERVER_STORES: dict[str, wb.StorePool] = {}
+_SERVER_STORES_LOCK = threading.Lock()
+
+
+def shared_store(url: str) -> wb.StorePool:
+    """The store pool this process's sessions of ``url`` share, made on first use.
+
+    ``panel serve widgets/app.py`` builds each session's page in the same process: one engine
+    and one bounded pool serve them all (``workbench serve`` passes a pool of its own).
+    """
+    with _SERVER_STORES_LOCK:
+        if url not in _SERVER_STORES:
+            _SERVER_STORES[url] = wb.StorePool(url, application_name=APPLICATION_NAME)
+        return _SERVER_STORES[url]
+
+
+def sign_in(
+    url: str,
+    user: str | None,
+    secret: str | None,
+    store: wb.StorePool | None = None,
+    address: str | None = None,
+) -> wb.Workspace:
+    """A workspace for ``user``: on ``store``'s shared engine, or on one of its own for ``url``.
+
+    ``address`` (the client's) is throttled along with the user name after failed sign-ins.
+    """
+    if store is not None:
+        return store.connect(user, secret, address=address)
+    return wb.connect(url, user=user, secret=secret, address=address)
+
+
 class Login(Viewer):
     """Asks who the visitor is on a shared store, and proves it with the user's secret.
 
@@ -98,6 +159,17 @@ class Login(Viewer):
     """
 
     url = param.String(default=DEFAULT_URL, doc="The store's URL.")
+    store = param.ClassSelector(
+        class_=wb.StorePool,
+        default=None,
+        allow_None=True,
+        doc="The store pool shared by a server's sessions (None: an engine per workspace).",
+    )
+    address = param.String(
+        default=None,
+        allow_None=True,
+        doc="The client's IP address, throttled after failed sign-ins (default: the session's).",
+    )
     workspace = param.ClassSelector(
         class_=wb.Workspace,
         default=None,
@@ -108,6 +180,8 @@ class Login(Viewer):
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
+        if self.address is None:
+            self.address = client_address()
         self.user_input = pmui.TextInput(label="User (e-mail)", width=320)
         self.secret_input = pmui.PasswordInput(label="Secret", width=320)
         self.secret_input._logger = _SILENT
@@ -144,7 +218,7 @@ class Login(Viewer):
             self.error = "give your user name (the e-mail address the store knows you by)"
             return False
         try:
-            ws = wb.connect(self.url, user=user, secret=secret)
+            ws = sign_in(self.url, user, secret, self.store, self.address)
         except wb.WorkbenchError as exc:
             self.error = str(exc)
             return False
@@ -261,6 +335,12 @@ class App(Viewer):
     """
 
     url = param.String(default=DEFAULT_URL, doc="The store's URL.")
+    store = param.ClassSelector(
+        class_=wb.StorePool,
+        default=None,
+        allow_None=True,
+        doc="The store pool shared by a server's sessions (None: an engine per workspace).",
+    )
     workspace = param.ClassSelector(
         class_=wb.Workspace, default=None, allow_None=True, doc="Whose view (None until known)."
     )
@@ -278,14 +358,14 @@ class App(Viewer):
         pn.extension("tabulator")
         self.page = pmui.Page(title="workbench", sidebar_width=340)
         if (user is None and is_shared(self.url)) or (user is not None and secret is None):
-            self.login = Login(url=self.url)
+            self.login = Login(url=self.url, store=self.store)
             if user is not None:
                 self.login.user_input.value = user
             self.login.param.watch(lambda event: self._open(event.new), "workspace")
             self.page.main = [self.login]
             return
         try:
-            ws = wb.connect(self.url, user=user, secret=secret)
+            ws = sign_in(self.url, user, secret, self.store, client_address())
         except wb.WorkbenchError as exc:
             self.error = str(exc)
             self.page.main = [
@@ -305,10 +385,23 @@ class App(Viewer):
             main=[self.dashboard.main],
             header=[pmui.Typography(f"{ws.user} · {ws.url}", variant="body2", margin=(0, 20))],
         )
-        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
-            pn.state.on_session_destroyed(lambda _context: ws.engine.dispose())
+        if _in_server_session():  # the session's end releases its workspace
+            pn.state.on_session_destroyed(lambda _context: ws.close())
 
 
-def create_app(url: str | None = None, user: str | None = None, secret: str | None = None) -> App:
-    """The application of one browser session on ``url`` (default: :func:`store_url`)."""
-    return App(url=store_url(url), user=user, secret=secret)
+def create_app(
+    url: str | None = None,
+    user: str | None = None,
+    secret: str | None = None,
+    *,
+    store: wb.StorePool | None = None,
+) -> App:
+    """The application of one browser session on ``url`` (default: :func:`store_url`).
+
+    Its workspace comes from ``store`` when given; in a server session without one, from the
+    process's :func:`shared_store`; otherwise it gets an engine of its own.
+    """
+    url = store_url(url)
+    if store is None and _in_server_session():
+        store = shared_store(url)
+    return App(url=url, user=user, secret=secret, store=store)

@@ -12,17 +12,18 @@ Examples
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import panel as pn
 
-from widgets.dashboard import create_app, store_url
+import workbench as wb
+from widgets.dashboard import APPLICATION_NAME, App, create_app, store_url
 
 if TYPE_CHECKING:
     from bokeh.server.server import Server
 
-__all__ = ["LOOPBACK", "is_loopback", "make_server", "serve"]
+__all__ = ["LOOPBACK", "app_factory", "is_loopback", "make_server", "serve"]
 
 LOOPBACK = "127.0.0.1"
 
@@ -41,6 +42,11 @@ def is_loopback(address: str) -> bool:
         return False
 
 
+def app_factory(url: str, store: wb.StorePool) -> Callable[[], App]:
+    """What the server calls for each browser session: its page, on the shared ``store``."""
+    return lambda: create_app(url, store=store)
+
+
 def make_server(
     url: str | None = None,
     *,
@@ -48,20 +54,26 @@ def make_server(
     address: str = LOOPBACK,
     origins: Sequence[str] = (),
     show: bool = False,
+    store: wb.StorePool | None = None,
     **kwargs: Any,
 ) -> Server:
     """A Panel server of the dashboard on ``url``, bound to ``address``, not started.
 
     Every browser session gets an application of its own (and, on a shared store, its own
-    login). ``port=0`` picks a free port (``server.port`` tells which). ``origins`` are extra
-    ``host:port`` values the browser may show in its address bar (for a non-loopback address).
+    login). All sessions share one engine with a bounded pool: ``store``, or one made here
+    (named ``workbench-dashboard`` to PostgreSQL) and closed when the server stops. A session
+    that ends releases its workspace. ``port=0`` picks a free port (``server.port`` tells
+    which). ``origins`` are extra ``host:port`` values the browser may show in its address bar
+    (for a non-loopback address).
     """
     text = store_url(url)
     allowed = list(origins)  # none: Bokeh's default, this machine's own address and port
     if allowed or (not is_loopback(address) and port):
         allowed += [f"{host}:{port}" for host in ("localhost", "127.0.0.1", address) if port]
-    return pn.serve(
-        {"/": lambda: create_app(text)},  # a function: Panel calls it per session
+    owned = store is None
+    shared = wb.StorePool(text, application_name=APPLICATION_NAME) if store is None else store
+    server = pn.serve(
+        {"/": app_factory(text, shared)},  # a function: Panel calls it per session
         port=port,
         address=address,
         websocket_origin=allowed or None,
@@ -72,6 +84,15 @@ def make_server(
         verbose=False,
         **kwargs,
     )
+    if owned:
+        stop = server.stop
+
+        def stop_and_release(wait: bool = True) -> None:
+            stop(wait)
+            shared.close()
+
+        server.stop = stop_and_release  # type: ignore[method-assign]
+    return server
 
 
 def serve(

@@ -28,6 +28,7 @@ from workbench.api import (
     init_store,
     load_yaml,
 )
+from workbench.api.pool import StorePool
 from workbench.errors import (
     AccessDenied,
     AmbiguousPath,
@@ -68,6 +69,7 @@ __all__ = [
     "Sensor",
     "Source",
     "StoreError",
+    "StorePool",
     "Tag",
     "TemplateCalculation",
     "TimeseriesValue",

@@ -46,7 +46,9 @@ from workbench.access import (
     permits,
 )
 from workbench.api.identity import check_secret, hash_secret
+from workbench.api.signin import address_key, user_key
 from workbench.errors import AccessDenied, InvalidValue, NotFound
+from workbench.store import throttle
 from workbench.store.schema import Account as AccountRow
 from workbench.store.schema import NamespaceRow, ObjectRow
 from workbench.store.schema import User as UserRow
@@ -74,6 +76,8 @@ __all__ = [
     "rename_account",
     "set_consultancy",
     "set_roles",
+    "unlock_address",
+    "unlock_user",
 ]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -442,3 +446,30 @@ def change_secret(ws: Workspace, user: UserRef, secret: str) -> None:
         if row.id != ws.principal.user_id:
             _check_manage(s, ws, row)
         row.secret_hash = hash_secret(secret)
+
+
+def unlock_user(ws: Workspace, user: UserRef) -> bool:
+    """Lift a user's sign-in lockout and forget their failed sign-ins.
+
+    Who may: as for :func:`delete_user` (a user holding ``admin`` or ``admin-reader``: admins
+    only). True when there was something to lift (:mod:`workbench.api.signin` tells how
+    failures lock a user).
+    """
+    with ws._tx() as s:
+        row = _user_row(s, ws, user)
+        _check_manage(s, ws, row)
+        return throttle.drop(s, [user_key(row.email)]) > 0
+
+
+def unlock_address(ws: Workspace, address: str) -> bool:
+    """Lift a client address's sign-in lockout and forget its failures (admins only).
+
+    An IPv6 address counts with its /64 network. True when there was something to lift.
+    """
+    key = address_key(address)
+    with ws._tx() as s:
+        if not ws.principal.is_admin:
+            raise AccessDenied(
+                f"{ws.principal.name} may not unlock the address {address!r}; only admins do"
+            )
+        return throttle.drop(s, [key]) > 0

@@ -10,7 +10,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from workbench.access import LOCAL_ADMIN, Principal, Role
+from workbench.api import signin
 from workbench.errors import AccessDenied, InvalidValue
+from workbench.store import throttle
 from workbench.store.schema import Account, User
 
 if TYPE_CHECKING:
@@ -96,25 +98,54 @@ def principal_of(ws: Workspace, user: User) -> Principal:
         return load_principal(s, user.id)
 
 
-def authenticate(ws: Workspace, email: str, secret: str | None) -> Principal:
+def authenticate(
+    ws: Workspace, email: str, secret: str | None, address: str | None = None
+) -> Principal:
     """The principal of a user whose secret matches; AccessDenied otherwise.
 
     An unknown user, a wrong secret and a missing secret get the same message, and take about
-    as long (an unknown user's secret is checked against a decoy hash).
+    as long (an unknown user's secret is checked against a decoy hash). Failures are counted
+    per user name and per client ``address`` (when given), and too many of them refuse the
+    next attempts before their secret is checked (:mod:`workbench.api.signin`); the count is
+    kept although the attempt is refused, in the attempt's one transaction.
     """
-    refused = AccessDenied(f"user {email!r} is unknown or the secret does not match")
+    keys = {signin.user_key(email): "user"}
+    if address is not None:
+        keys[signin.address_key(address)] = "address"
     with ws._tx() as s:
-        user = s.scalars(select(User).where(User.email == email)).first()
-        stored = user.secret_hash if user is not None and user.secret_hash else None
-        try:
-            _hasher.verify(stored or _decoy_hash(), secret if isinstance(secret, str) else "")
-        except (VerificationError, InvalidHashError):
-            raise refused from None
-        if user is None or stored is None or not isinstance(secret, str):
-            raise refused
-        if _hasher.check_needs_rehash(stored):  # parameters were raised since it was stored
-            user.secret_hash = _hasher.hash(secret)
-        return load_principal(s, user.id)
+        outcome = _attempt(s, email, secret, keys)
+    if isinstance(outcome, AccessDenied):
+        raise outcome
+    return outcome
+
+
+def _attempt(
+    s: Session, email: str, secret: str | None, keys: dict[str, str]
+) -> Principal | AccessDenied:
+    """One sign-in attempt: the principal, or the refusal to raise once the count is stored."""
+    now = signin._now()
+    rows = throttle.hold(s, keys)
+    early = signin.refusal(rows, now)
+    if early is not None:
+        return early
+    user = s.scalars(select(User).where(User.email == email)).first()
+    stored = user.secret_hash if user is not None and user.secret_hash else None
+    try:
+        _hasher.verify(stored or _decoy_hash(), secret if isinstance(secret, str) else "")
+        verified = True
+    except (VerificationError, InvalidHashError):
+        verified = False
+    if not verified or user is None or stored is None or not isinstance(secret, str):
+        signin.record_failures(rows, now)
+        s.flush()  # counted before old rows are forgotten
+        throttle.drop_stale(s, now - signin.FORGET_AFTER)
+        return AccessDenied(f"user {email!r} is unknown or the secret does not match")
+    if _hasher.check_needs_rehash(stored):  # parameters were raised since it was stored
+        user.secret_hash = _hasher.hash(secret)
+    # A success clears the name's failures; an address's stay (another name may be guessed
+    # from it), but a row made for this attempt alone is not kept.
+    throttle.drop(s, [k for k, r in rows.items() if r.kind == "user" or r.failures == 0])
+    return load_principal(s, user.id)
 
 
 def init_store(
@@ -127,23 +158,30 @@ def init_store(
 ) -> Workspace:
     """Create a store's tables and its first admin user, and open it as that user.
 
-    Refused when the store already has users: the first admin is made once.
+    Refused when the store already has users: the first admin is made once. The workspace
+    owns its engine: :meth:`~workbench.api.workspace.Workspace.close` disposes it.
     """
     from workbench.api.workspace import Workspace
     from workbench.store import create_store_engine, ensure_schema
 
     engine = create_store_engine(url, **engine_options)
-    ensure_schema(engine)
-    ws = Workspace(engine, LOCAL_ADMIN)
-    hashed = hash_secret(secret)
-    with ws._tx() as s:
-        if s.scalars(select(User.id)).first() is not None:
-            raise AccessDenied("the store already has users; connect as one of its admins instead")
-        acct = Account(name=account)
-        s.add(acct)
-        s.flush()
-        user = User(account_id=acct.id, email=admin, secret_hash=hashed, roles=["admin"])
-        s.add(user)
-        s.flush()
-        ws.principal = load_principal(s, user.id)
+    ws = Workspace(engine, LOCAL_ADMIN, owns_engine=True)
+    try:
+        ensure_schema(engine)
+        hashed = hash_secret(secret)
+        with ws._tx() as s:
+            if s.scalars(select(User.id)).first() is not None:
+                raise AccessDenied(
+                    "the store already has users; connect as one of its admins instead"
+                )
+            acct = Account(name=account)
+            s.add(acct)
+            s.flush()
+            user = User(account_id=acct.id, email=admin, secret_hash=hashed, roles=["admin"])
+            s.add(user)
+            s.flush()
+            ws.principal = load_principal(s, user.id)
+    except BaseException:
+        ws.close()  # a refused store holds no connection
+        raise
     return ws

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from workbench.access import LOCAL_ADMIN, Action, Principal, Target, check
@@ -34,7 +35,7 @@ from workbench.store.catalog import load_catalog
 if TYPE_CHECKING:
     from workbench.api.definitions import ModelDefinition
 
-__all__ = ["Workspace", "connect"]
+__all__ = ["Workspace", "connect", "open_workspace"]
 
 
 class Workspace(ModelOperations, DataOperations, CalcOperations):
@@ -43,6 +44,11 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
     Every public call runs in one transaction of its own, committed when it returns and rolled
     back when it raises, so a failed call leaves nothing behind. ``with ws.transaction():`` groups
     several calls into one. A workspace is meant for one thread.
+
+    :meth:`close` (or ``with wb.connect(...) as ws:``) releases what it holds: the engine too
+    when the workspace made it (``owns_engine``), else only its own state, so that workspaces
+    sharing an engine (:class:`~workbench.api.pool.StorePool`) close one by one. Who acts is
+    the workspace's ``principal``, never the engine's: one engine serves many users.
 
     Attributes
     ----------
@@ -60,9 +66,12 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
         *,
         as_of: Any = None,
         provenance: bool = False,
+        owns_engine: bool = False,
     ) -> None:
         self.engine = engine
         self.principal = principal
+        self._owns_engine = owns_engine
+        self._closed = False
         self._session: Session | None = None
         self.as_of: pd.Timestamp | None = parse_pin(as_of)
         self.provenance: list[QueryRecord] | None = [] if provenance else None
@@ -117,7 +126,51 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
         return self.principal.name
 
     def __repr__(self) -> str:
-        return f"<Workspace {self.url} as {self.principal.name}>"
+        closed = " (closed)" if self._closed else ""
+        return f"<Workspace {self.url} as {self.principal.name}{closed}>"
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called: every call then raises :class:`StoreError`."""
+        return self._closed
+
+    def close(self) -> None:
+        """Release what the workspace holds; closing again does nothing.
+
+        A workspace that made its engine (:func:`connect`, :func:`~workbench.init_store`)
+        disposes it, closing its pooled connections; one sharing an engine
+        (:meth:`StorePool.connect <workbench.api.pool.StorePool.connect>`) leaves the engine
+        to its owner. Refused inside :meth:`transaction`: the batch ends first.
+
+        >>> with connect("sqlite://") as ws:
+        ...     ws.user
+        'local admin'
+        >>> ws.closed
+        True
+        """
+        if self._session is not None:
+            raise StoreError(
+                f"{self!r} cannot be closed inside a transaction; close it after the "
+                "`with ws.transaction():` block"
+            )
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_engine:
+            self.engine.dispose()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(
+                f"the workspace on {self.url} as {self.principal.name} is closed; open another "
+                "with wb.connect(...)"
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -142,6 +195,7 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
         if self._session is not None:
             yield from self._within(self._session)
             return
+        self._check_open()
         session = Session(self.engine, expire_on_commit=False)
         self._session = session
         try:
@@ -162,6 +216,11 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
             raise
         except self.engine.dialect.loaded_dbapi.Error as exc:  # raw cursors of the bulk paths
             raise StoreError(f"the store at {self.url} failed: {exc}") from exc
+        except PoolTimeout as exc:  # a shared engine's pool stays bounded: wait, then refuse
+            raise StoreError(
+                f"the store at {self.url} is busy: every connection of its pool is in use; "
+                "try again shortly"
+            ) from exc
         finally:
             self._session = None
             session.close()
@@ -242,6 +301,22 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
 
         return get_model_definition(self, name_or_id)
 
+    # -- sign-in throttling -----------------------------------------------------------------
+
+    def unlock_user(self, user: str | int) -> bool:
+        """Lift a user's sign-in lockout and forget their failures (see
+        :func:`workbench.api.accounts.unlock_user`); True when there was something to lift."""
+        from workbench.api.accounts import unlock_user
+
+        return unlock_user(self, user)
+
+    def unlock_address(self, address: str) -> bool:
+        """Lift a client address's sign-in lockout (admins; see
+        :func:`workbench.api.accounts.unlock_address`)."""
+        from workbench.api.accounts import unlock_address
+
+        return unlock_address(self, address)
+
 
 def connect(
     url: str | None = None,
@@ -251,9 +326,10 @@ def connect(
     create: bool = True,
     as_of: Any = None,
     provenance: bool = False,
+    address: str | None = None,
     **engine_options: Any,
 ) -> Workspace:
-    """Open a workspace on a store.
+    """Open a workspace on a store, with an engine of its own (see :meth:`Workspace.close`).
 
     Parameters
     ----------
@@ -262,7 +338,8 @@ def connect(
         ``postgresql+psycopg://host/db``.
     user, secret
         Who acts. The embedded SQLite store opens as a local admin when no user is given;
-        a PostgreSQL store always needs both.
+        a PostgreSQL store always needs both. Failed sign-ins are throttled
+        (:mod:`workbench.api.signin`).
     create
         Create missing tables (the embedded store sets itself up).
     as_of
@@ -271,14 +348,47 @@ def connect(
     provenance
         Record a content hash of every read in ``ws.provenance``. When ``WORKBENCH_PROVENANCE``
         names a file, the records are also appended to it as JSON lines.
+    address
+        The IP address of the client a server signs in for; its failures are throttled too.
+    engine_options
+        Passed to :func:`sqlalchemy.create_engine`. Many workspaces on one engine:
+        :class:`~workbench.api.pool.StorePool`.
 
     Examples
     --------
-    >>> ws = connect("sqlite://")
-    >>> ws.user
+    >>> with connect("sqlite://") as ws:
+    ...     ws.user
     'local admin'
     """
     engine = create_store_engine(url or os.environ.get("WORKBENCH_URL"), **engine_options)
+    try:
+        return open_workspace(
+            engine,
+            owns_engine=True,
+            user=user,
+            secret=secret,
+            create=create,
+            as_of=as_of,
+            provenance=provenance,
+            address=address,
+        )
+    except BaseException:
+        engine.dispose()  # a refused sign-in holds no connection
+        raise
+
+
+def open_workspace(
+    engine: Engine,
+    *,
+    owns_engine: bool,
+    user: str | None,
+    secret: str | None,
+    create: bool = True,
+    as_of: Any = None,
+    provenance: bool = False,
+    address: str | None = None,
+) -> Workspace:
+    """A workspace on ``engine`` for ``user`` (see :func:`connect`), signed in if one is given."""
     try:
         if create:
             ensure_schema(engine)
@@ -288,6 +398,7 @@ def connect(
         engine,
         as_of=as_of if as_of is not None else os.environ.get(AS_OF_ENV),
         provenance=provenance,
+        owns_engine=owns_engine,
     )
     ws._provenance_file = os.environ.get(PROVENANCE_ENV) or None
     if user is None:
@@ -298,5 +409,5 @@ def connect(
         return ws
     from workbench.api.identity import authenticate
 
-    ws.principal = authenticate(ws, user, secret)
+    ws.principal = authenticate(ws, user, secret, address)
     return ws

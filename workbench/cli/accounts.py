@@ -8,12 +8,14 @@ import typer
 from rich.table import Table
 
 from workbench.access import Role
-from workbench.cli.common import console, open_workspace
+from workbench.cli.common import console, fail, open_workspace, say
 
 __all__ = ["accounts_app", "users_app"]
 
 accounts_app = typer.Typer(help="Accounts (tenants): add and list them.", no_args_is_help=True)
-users_app = typer.Typer(help="Users of accounts: add, list, set roles.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Users of accounts: add, list, set roles, unlock.", no_args_is_help=True
+)
 
 _ROLES = ", ".join(r.value for r in Role)
 
@@ -106,6 +108,33 @@ def set_roles(
     user = set_roles(open_workspace(ctx), email, roles or [])
     held = ", ".join(r.value for r in user.roles)
     console.print(f"{user.email} now has {f'the roles {held}' if held else 'no roles'}.")
+
+
+@users_app.command("unlock")
+def unlock(
+    ctx: typer.Context,
+    email: Annotated[
+        str | None, typer.Argument(help="The user locked out by failed sign-ins.")
+    ] = None,
+    address: Annotated[
+        str | None,
+        typer.Option(help="Unlock this client IP address instead (admins only).", metavar="IP"),
+    ] = None,
+) -> None:
+    """Lift a sign-in lockout and forget the failed sign-ins (of a user, or of an address)."""
+    from workbench.api.accounts import unlock_address, unlock_user
+
+    if (email is None) == (address is None):
+        fail("give either a user's e-mail address or --address IP, not both")
+    ws = open_workspace(ctx)
+    if email is not None:
+        lifted, name = unlock_user(ws, email), email
+    else:
+        lifted, name = unlock_address(ws, str(address)), f"the address {address}"
+    if lifted:
+        say(f"Unlocked {name}: its failed sign-ins are forgotten.")
+    else:
+        say(f"Nothing to unlock: {name} had no failed sign-ins.")
 
 
 def _roles_text(roles: tuple[Role, ...]) -> str:

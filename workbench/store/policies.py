@@ -331,4 +331,7 @@ POLICIES: dict[str, TablePolicy] = {
     "beliefs": _BELIEFS,
     "latest_beliefs": _BELIEFS,
     "store_info": TablePolicy(("SELECT",), select="{known}"),  # the schema's revision
+    # Failed sign-ins: no privilege and no policy, so closed to every user; only the library
+    # (the store's owner) counts them.
+    "sign_in_throttle": TablePolicy(()),
 }

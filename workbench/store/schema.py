@@ -30,6 +30,7 @@ __all__ = [
     "NamespaceRow",
     "ObjectDefinitionRow",
     "ObjectRow",
+    "SignInThrottleRow",
     "StoreInfoRow",
     "TagRow",
     "TemplateCalculationRow",
@@ -279,3 +280,20 @@ class StoreInfoRow(Base):
     workbench_version: Mapped[str] = mapped_column(String(40))
     revision: Mapped[str] = mapped_column(String(32))
     upgraded_at: Mapped[datetime]
+
+
+class SignInThrottleRow(Base):
+    """Failed sign-ins of one user name or one client address, shared by every process.
+
+    ``key`` is a SHA-256 digest of the name or address, so text typed into the user field (a
+    secret, by mistake) is never stored. ``locked_at`` is set when the failures reach the
+    lockout; only an admin clears it.
+    """
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[datetime | None] = mapped_column(index=True)
+    locked_at: Mapped[datetime | None]
