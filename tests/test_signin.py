@@ -8,6 +8,7 @@ import math
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,18 @@ def test_unknown_users_and_wrong_secrets_get_the_same_answers(
                 sa.text("SELECT kind, failures FROM sign_in_throttle WHERE key = :k"), {"k": key}
             ).one()
         assert tuple(row) == ("user", 10)
+
+
+def test_attempts_at_the_same_moment_are_counted_one_after_the_other(
+    acme: wb.Workspace, clock: Clock
+) -> None:
+    """Twelve wrong secrets at once: three are checked (and counted), the others wait."""
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(lambda _: attempt(acme, MEMBER, WRONG, HOME), range(12)))
+    assert answers.count(wrong(MEMBER)) == 3, answers
+    assert answers.count("too many failed sign-ins; try again in 1 s") == 9, answers
+    rows = store_state(acme)["sign_in_throttle"]
+    assert sorted(r.split(", ")[1:3] for r in rows) == [["'address'", "3"], ["'user'", "3"]]
 
 
 def test_a_success_forgets_the_failures_and_old_failures_are_forgotten(
