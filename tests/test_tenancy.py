@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pandas as pd
 import pytest
 from argon2 import PasswordHasher
 from conftest import refused
@@ -259,6 +260,92 @@ def test_model_names_are_unique_per_account(
     with pytest.raises(wb.AmbiguousPath):
         ws.object("Model/Sys")
     assert ws.object(acme.id).name == ws.object(beta.id).name == "Sys"
+
+
+DAY = ("2025-01-01T00:00Z", "2025-01-02T00:00Z")
+
+
+def _plant(ws: wb.Workspace, account: str | None, value: float) -> wb.Object:
+    """A model of ``account`` (or public) with a plant whose sensor ``flow`` reads ``value`` MW
+    all day."""
+    model = ws.create_model(f"Sys{account or ''}", "Grid", "System", account=account)
+    plant = model.add_child("To_Plants", "P", "Plant")
+    sensor = plant.add_sensor("flow", unit="MW", resolution="1h")
+    index = pd.date_range(DAY[0], periods=24, freq="1h")
+    sensor.ingest(pd.Series(value, index=index), source="meter", belief_time="2025-01-03T00:00Z")
+    return plant
+
+
+def test_virtual_series_names_are_unique_per_account(
+    ws: wb.Workspace, as_user: dict[str, wb.Workspace]
+) -> None:
+    _grid(ws)
+    boss, member, rival, adviser = (as_user[n] for n in ("boss", "member", "rival", "adviser"))
+    acme_plant, beta_plant = _plant(boss, "Acme", 1.0), _plant(rival, "Beta", 2.0)
+    public_plant = _plant(ws, None, 3.0)
+
+    def create(who: wb.Workspace, name: str, plant: wb.Object, **kw: Any) -> wb.VirtualSeries:
+        return who.create_virtual_series(
+            name, "@t(':flow')", catalog_path="Hydro", relative_to=plant.id, **kw
+        )
+
+    beta = create(rival, "Total", beta_plant, unit="kW")
+    acme = create(member, "Total", acme_plant)  # Beta's Total is no business of Acme's
+    assert (acme.account_id, beta.account_id) == (boss.principal.account_id, beta.account_id)
+    assert member.virtual_series("Hydro/Total") == acme
+    assert rival.virtual_series("Catalog/Hydro/Total") == beta
+    already = "the catalog folder 'Hydro' already holds 'Total'"
+    refused(ws, wb.InvalidValue, already, lambda: create(boss, "Total", acme_plant))
+    create(ws, "Shared", public_plant)  # a public one: every account's name counts, and it...
+    refused(
+        ws, wb.InvalidValue, "already holds 'Shared'", lambda: create(rival, "Shared", beta_plant)
+    )
+    refused(ws, wb.InvalidValue, already, lambda: create(ws, "Total", public_plant))
+    # who reads both accounts finds two series at one path: ambiguous by path, plain by id
+    for reader in (ws, as_user["reader"]):
+        with pytest.raises(
+            wb.InvalidValue,
+            match=rf"several accounts .*: id {beta.id} \(Beta\), id {acme.id} \(Acme\)",
+        ):
+            reader.virtual_series("Hydro/Total")
+    assert adviser.virtual_series("Hydro/Total") == acme  # Consult reads Acme, not Beta
+    # each series keeps its own unit and values, whoever reads it
+    assert (ws.virtual_series(acme.id).unit, ws.virtual_series(beta.id).unit) == ("MW", "kW")
+    for series, value in ((acme, 1.0), (beta, 2000.0)):
+        ds = ws.virtual_series(series.id).beliefs(*DAY)
+        assert ds["value"].values.ravel().tolist() == [value] * 24, series
+    assert len(ws.evaluate("@T('Catalog/Hydro/Total')", *DAY)) == 2
+    assert len(member.evaluate("@T('Catalog/Hydro/Total')", *DAY)) == 1
+
+
+def test_an_admin_saves_a_virtual_series_in_its_own_unit_beside_another_accounts(
+    ws: wb.Workspace, as_user: dict[str, wb.Workspace]
+) -> None:
+    _grid(ws)
+    admins = {"Acme": as_user["boss"], "Beta": as_user["rival"]}
+    plants = {
+        "Acme": _plant(admins["Acme"], "Acme", 1.0),
+        "Beta": _plant(admins["Beta"], "Beta", 2.0),
+    }
+    pairs = (("Acme", "Beta"), ("Beta", "Acme"))
+    for owner, _ in pairs:  # each account holds FromAcme / FromBeta, in kW
+        admins[owner].create_virtual_series(
+            f"From{owner}", "@t(':flow') * 2", catalog_path="F", unit="kW",
+            relative_to=plants[owner].id,
+        )  # fmt: skip
+    # the admin saves one of the same name in the other account without a unit: it gets its own
+    # unit, whether the path names the other account's series first or last
+    for owner, other in pairs:
+        mine = ws.create_virtual_series(
+            f"From{other}", "@t(':flow')", catalog_path="F", relative_to=plants[owner].id
+        )
+        assert (mine.unit, mine.account_id) == ("MW", plants[owner].account_id)
+        mine.set_expression("@t(':flow') * 3", unit="W")
+        expected = 3e6 * (1.0 if owner == "Acme" else 2.0)
+        assert (
+            ws.virtual_series(mine.id).beliefs(*DAY)["value"].values.ravel().tolist()
+            == [expected] * 24
+        )
 
 
 def test_a_model_is_built_on_a_definition_its_readers_can_read(

@@ -8,6 +8,12 @@ takes "create children or post data" in the account, deleting it "delete". It is
 saved: the expression compiles, gives a series, reaches no cycle, and its unit converts to the
 unit given (which is then the unit of its values); without a unit, the inferred one is kept.
 
+Names are unique in a folder within an account, and a public series (no account) takes its name
+from every account: two accounts may each hold ``Hydro/Total``, and creating one never tells
+whether another tenant holds that name. Who reads several accounts may meet several series at
+one path: an expression then reads them all (as a pattern would), a look-up by path asks for
+the id.
+
 >>> vs = ws.create_virtual_series("Total", "@SUM(@T('.To_Plants/*.Production'))",
 ...                               catalog_path="Hydro", relative_to=area)  # doctest: +SKIP
 >>> vs.beliefs("2025-01-01T00:00Z", "2025-01-02T00:00Z")                   # doctest: +SKIP
@@ -17,18 +23,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import xarray as xr
 from sqlalchemy import select
 
 from workbench.access import Action
 from workbench.api.calc_ops import calculated_dataset, naive_utc, object_id
+from workbench.api.calc_series import converted
 from workbench.api.sensors import check_catalog_path
 from workbench.beliefs import check_timezone
-from workbench.calc import compile_expression
+from workbench.calc import compile_expression, evaluate_many, infer_type
 from workbench.calc.protocol import Lookup, Viewpoint
+from workbench.calc.quantities import unit_text
+from workbench.calc.values import Series
 from workbench.errors import ExpressionError, InvalidValue, NotFound
 from workbench.paths import check_name
+from workbench.store.schema import Account
 from workbench.store.timeseries import VirtualSeriesRow
 from workbench.units import parse_signed_unit
 
@@ -93,14 +102,21 @@ class VirtualSeries:
             raise InvalidValue(f"end {end!r} must come after start {start!r}")
         viewpoint = Viewpoint(as_of=None if as_of is None else naive_utc(as_of, "as_of"))
         with self.ws._tx() as s:
-            self._row = _load(self.ws, s, self.id)
-            resolver = StoreResolver(self.ws)
-            lookup = Lookup(self.path, None)
-            members = resolver.series([lookup], t0, t1, viewpoint).get(lookup, [])
-            if not members:
-                raise NotFound("virtual series", self.path)
-            unit = resolver.describe([lookup])[lookup].unit
-        series = members[0].crop(int(t0.value), int(t1.value))
+            row = self._row = _load(self.ws, s, self.id)
+            # its own expression, not its path: a reader of several accounts may find several
+            # series at the path
+            resolver, owner = StoreResolver(self.ws), row.relative_to_id
+            inferred = unit_text(infer_type(row.expression, resolver, owner).unit)
+            found = evaluate_many(
+                row.expression, resolver, [owner], t0, t1, viewpoint=viewpoint, raw=True
+            )[owner]
+        if not isinstance(found, Series):
+            raise ExpressionError(
+                f"the expression of virtual series {self.path} no longer gives a series: "
+                f"{row.expression!r}"
+            )
+        unit = row.unit or inferred  # dimensionless when saved: whatever it gives now
+        series = converted(found, inferred, unit).crop(int(t0.value), int(t1.value))
         return calculated_dataset(
             series, unit, self.path, "virtual", self.expression, self.timezone
         )
@@ -167,16 +183,14 @@ def _validate(ws: Workspace, row: VirtualSeriesRow, unit_given: bool) -> None:
         row.unit = ""  # describe infers it for an empty unit
     folder = f"{row.catalog_path}/" if row.catalog_path else ""
     lookup = Lookup(f"{PREFIX}{folder}{row.name}", None)
-    infos = StoreResolver(ws).describe([lookup])
-    if lookup not in infos:
+    resolver = StoreResolver(ws)
+    # by its path, as readers meet it: compiles, gives a series, no cycle, its unit converts
+    if lookup not in resolver.describe([lookup]):
         raise NotFound("virtual series", lookup.path)
-    info = infos[lookup]
-    row.unit = info.unit
-    if info.resolution and info.resolution != "PT0S":
-        try:
-            row.resolution_us = int(pd.Timedelta(info.resolution) / pd.Timedelta(1, "us"))
-        except ValueError:
-            row.resolution_us = 0
+    own = infer_type(row.expression, resolver, row.relative_to_id)  # the path may name others
+    if not unit_given:
+        row.unit = unit_text(own.unit)
+    row.resolution_us = (own.step or 0) // 1000
 
 
 def create_virtual_series(
@@ -217,12 +231,7 @@ def create_virtual_series(
         owner = object_id(ws, relative_to)
         account_id = _account(ws, account, owner)
         ws._check(Action.CREATE, account_id, f"virtual series in {PREFIX}{folder}")
-        taken = s.scalar(
-            select(VirtualSeriesRow.id).where(
-                VirtualSeriesRow.catalog_path == folder, VirtualSeriesRow.name == name
-            )
-        )
-        if taken is not None:
+        if _taken(s, folder, name, account_id):
             raise InvalidValue(f"the catalog folder {folder!r} already holds {name!r}")
         row = VirtualSeriesRow(
             account_id=account_id,
@@ -240,6 +249,20 @@ def create_virtual_series(
         return VirtualSeries(ws, row)
 
 
+def _taken(s: Session, folder: str, name: str, account_id: int | None) -> bool:
+    """Whether ``name`` is taken in ``folder`` for a new series of ``account_id``: by a series of
+    that account or a public one; a public series (admins only) takes it from every account.
+    Another account's series of that name is none of a member's business."""
+    query = select(VirtualSeriesRow.id).where(
+        VirtualSeriesRow.catalog_path == folder, VirtualSeriesRow.name == name
+    )
+    if account_id is not None:
+        query = query.where(
+            VirtualSeriesRow.account_id.is_(None) | (VirtualSeriesRow.account_id == account_id)
+        )
+    return s.scalar(query.limit(1)) is not None
+
+
 def _account(ws: Workspace, account: Any, owner: int | None) -> int | None:
     from workbench.api.accounts import account_id
 
@@ -251,7 +274,11 @@ def _account(ws: Workspace, account: Any, owner: int | None) -> int | None:
 
 
 def get_virtual_series(ws: Workspace, key: str | int) -> VirtualSeries:
-    """A virtual series by id or catalog path; one the user may not read is NotFound."""
+    """A virtual series by id or catalog path; one the user may not read is NotFound.
+
+    A user who reads several accounts may find series of several accounts at one path: the
+    path is then refused as ambiguous, naming their ids.
+    """
     with ws._tx() as s:
         if isinstance(key, int) and not isinstance(key, bool):
             return VirtualSeries(ws, _load(ws, s, key))
@@ -259,14 +286,27 @@ def get_virtual_series(ws: Workspace, key: str | int) -> VirtualSeries:
             raise InvalidValue(f"look up a virtual series by id or catalog path, got {key!r}")
         text = key[len(PREFIX) :] if key.startswith(PREFIX) else key
         folder, _, name = text.strip("/").rpartition("/")
-        row = s.scalar(
-            select(VirtualSeriesRow).where(
-                VirtualSeriesRow.catalog_path == folder, VirtualSeriesRow.name == name
-            )
+        query = select(VirtualSeriesRow).where(
+            VirtualSeriesRow.catalog_path == folder, VirtualSeriesRow.name == name
         )
-        if row is None or not _visible(ws, row.account_id):
+        rows = [
+            r for r in s.scalars(query.order_by(VirtualSeriesRow.id)) if _visible(ws, r.account_id)
+        ]
+        if not rows:
             raise NotFound("virtual series", key)
-        return VirtualSeries(ws, row)
+        if len(rows) > 1:
+            held = {r.account_id for r in rows if r.account_id is not None}
+            names = select(Account.id, Account.name).where(Account.id.in_(held))
+            owners: dict[int, str] = {i: n for i, n in s.execute(names)}
+            listed = ", ".join(
+                f"id {r.id} ({owners.get(r.account_id, '?') if r.account_id else 'public'})"
+                for r in rows
+            )
+            raise InvalidValue(
+                f"virtual series path {key!r} is used by several accounts you may read: "
+                f"{listed}; give the id"
+            )
+        return VirtualSeries(ws, rows[0])
 
 
 def list_virtual_series(ws: Workspace, catalog_path: str | None = None) -> list[VirtualSeries]:
