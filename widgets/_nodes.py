@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any, TypeAlias
 
 import workbench as wb
+from widgets._text import label
 
 __all__ = [
     "CATALOG_ID",
@@ -175,10 +176,9 @@ def more_item(parent: str, remaining: int) -> Item:
 def folder_item(path: str) -> Item:
     """A resource-catalog folder (the catalog itself for ``""``), its content not loaded yet."""
     fid = CATALOG_ID + path
-    label = path.rsplit("/", 1)[-1] if path else "Resource catalog"
     return {
         "id": fid,
-        "label": label,
+        "label": label(path.rsplit("/", 1)[-1]) if path else "Resource catalog",
         "icon": "folder" if path else "inventory_2",
         "items": [placeholder(fid)],
     }
@@ -189,8 +189,8 @@ def sensor_item(sensor: wb.Sensor) -> Item:
     unit = f"{sensor.unit} · " if sensor.unit else ""
     return {
         "id": item_id(sensor),
-        "label": sensor.name,
-        "secondary": unit + short_path(sensor.info.object_full_name),
+        "label": label(sensor.name),
+        "secondary": label(unit + short_path(sensor.info.object_full_name)),
         "icon": "sensors",
     }
 

@@ -30,6 +30,7 @@ from panel.viewable import Viewer
 import workbench as wb
 from widgets._beliefdata import Cache, utc
 from widgets._beliefplot import pretty_unit
+from widgets._text import TextAlert
 
 __all__ = ["METRICS", "AccuracyView"]
 
@@ -117,7 +118,7 @@ class AccuracyView(Viewer):
             page_size=12,
             sizing_mode="stretch_width",
         )
-        self._alert = pn.pane.Alert("", alert_type="warning", visible=False)
+        self._alert = TextAlert("", alert_type="warning", visible=False)
         self._reference_select = pn.widgets.Select(label="reference (truth)", options=[])
         self._reference_select.param.watch(self._chose_reference, "value")
         self._metric_choice = pn.widgets.CheckButtonGroup.from_param(self.param.metrics)

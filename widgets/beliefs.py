@@ -42,6 +42,7 @@ from widgets._beliefdata import (
     viewpoint_frame,
 )
 from widgets._beliefplot import Drawing, UnitGroup, groups
+from widgets._text import TextAlert, choices
 
 __all__ = ["HORIZONS", "BeliefView"]
 
@@ -127,7 +128,7 @@ class BeliefView(Viewer):
         self.plot: hv.DynamicMap | hv.Layout | hv.Overlay = hv.Overlay([])
         self._build_controls()
         self._pane = pn.pane.HoloViews(self.plot, backend="bokeh", sizing_mode="stretch_width")
-        self._alert = pn.pane.Alert("", alert_type="danger", visible=False)
+        self._alert = TextAlert("", alert_type="danger", visible=False)
         self._hint = pn.pane.Markdown(
             "Select a sensor, an object with sensors or a timeseries attribute to plot its "
             "beliefs.",
@@ -354,7 +355,7 @@ class BeliefView(Viewer):
 
     def _renew_options(self) -> None:
         known = sorted({s for data in self._loaded for s in data.sources} | set(self.sources))
-        self._source_choice.options = known
+        self._source_choice.options = choices(known)  # Choices.js shows labels as HTML
         steps: dict[str, Any] = {_label(t): t for t in self.belief_times}
         self._player.options = {**steps, "latest": "latest"}
         self._player.param.trigger("value")  # "latest" moved to a new index: resend it

@@ -30,6 +30,7 @@ from widgets._nodes import (
     short_path,
     with_children,
 )
+from widgets._text import MuiTextAlert, label, mui_labels
 
 __all__ = ["HierarchyBrowser", "get_sensor", "list_sensors", "reread", "same"]
 
@@ -133,7 +134,7 @@ class HierarchyBrowser(Viewer):
             placeholder="a name, Plant*, or {*}[.Type=Plant]",
             sizing_mode="stretch_width",
         )
-        self.status = pmui.Alert(
+        self.status = MuiTextAlert(
             object="", alert_type="info", visible=False, sizing_mode="stretch_width"
         )
         self.refresh_button = pmui.IconButton(
@@ -169,7 +170,7 @@ class HierarchyBrowser(Viewer):
             self._build()
             return
         models = self.workspace.models()
-        self.model_select.options = {m.name: m for m in models}
+        self.model_select.options = mui_labels({m.name: m for m in models})
         keep = next((m for m in models if same(m, self.model)), None)
         chosen = keep if keep is not None else (models[0] if models else None)
         if chosen is self.model:
@@ -213,8 +214,8 @@ class HierarchyBrowser(Viewer):
         info = obj.definition_info
         item: Item = {
             "id": iid,
-            "label": obj.name,
-            "secondary": info.name,
+            "label": label(obj.name),
+            "secondary": label(info.name),
             "icon": guess_icon(info.name, self.icons),
         }
         if info.id not in self._expandable:
@@ -383,9 +384,7 @@ class HierarchyBrowser(Viewer):
     def _say(self, text: str, kind: str = "info") -> None:
         with param.edit_constant(self):
             self.message = text
-        head, _, rest = text.partition("\n")
-        shown = f"{head}\n\n```\n{rest}\n```" if rest else head
-        self.status.param.update(object=shown, alert_type=kind, severity=kind, visible=bool(text))
+        self.status.param.update(object=text, alert_type=kind, severity=kind, visible=bool(text))
 
     @param.depends("query", watch=True)
     def _search(self) -> None:
@@ -432,13 +431,13 @@ class HierarchyBrowser(Viewer):
             self._found[item["id"]] = hit
             return item
         if isinstance(hit, wb.Attribute):
-            obj, label, iid = hit.object, f"{hit.object.name}.{hit.name}", f"a:{hit.id}"
+            obj, text, iid = hit.object, f"{hit.object.name}.{hit.name}", f"a:{hit.id}"
         else:
-            obj, label, iid = hit, hit.name, item_id(hit)
+            obj, text, iid = hit, hit.name, item_id(hit)
         self._found[iid] = obj
         return {
             "id": iid,
-            "label": label,
-            "secondary": f"{obj.type_name} · {short_path(obj.full_name)}",
+            "label": label(text),
+            "secondary": label(f"{obj.type_name} · {short_path(obj.full_name)}"),
             "icon": guess_icon(obj.type_name, self.icons),
         }

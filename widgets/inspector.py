@@ -7,11 +7,13 @@ from typing import Any
 import panel as pn
 import panel_material_ui as pmui
 import param
+from markupsafe import Markup
 from panel.viewable import Viewer
 
 import workbench as wb
 from widgets._fonts import IconColumn
 from widgets._nodes import Handle, short_path
+from widgets._text import Fragment, MuiTextAlert, code, html, label, lines, mui_options, title
 from widgets._values import (
     format_simple,
     link_intervals,
@@ -31,8 +33,11 @@ _EDIT_ERRORS = (wb.InvalidValue, wb.AccessDenied, wb.ConcurrentEdit, wb.NotFound
 _MAX_BUTTONS = 10
 
 
-def _markdown(text: str, **kw: Any) -> pn.pane.Markdown:
-    return pn.pane.Markdown(text, margin=(0, 10), sizing_mode="stretch_width", **kw)
+def _fragment(text: Markup, **kw: Any) -> Fragment:
+    return Fragment(text, margin=(0, 10), sizing_mode="stretch_width", **kw)
+
+
+_NOTHING = html("<em>Nothing selected.</em>")
 
 
 def group_title(attribute: wb.Attribute, namespace: str) -> str:
@@ -88,8 +93,8 @@ class ObjectInspector(Viewer):
         self.groups: dict[str, list[str]] = {}
         self._quiet = False
         self._shown: Handle | None = None
-        self.header = _markdown("*Nothing selected.*")
-        self.status = pmui.Alert(object="", visible=False, sizing_mode="stretch_width")
+        self.header = _fragment(_NOTHING)
+        self.status = MuiTextAlert(object="", visible=False, sizing_mode="stretch_width")
         self.body = pmui.Column(sizing_mode="stretch_width")
         self._layout = IconColumn(self.header, self.status, self.body, sizing_mode="stretch_width")
         if self.obj is not None and self.selected is None:
@@ -135,9 +140,7 @@ class ObjectInspector(Viewer):
     def _say(self, text: str, kind: str = "info") -> None:
         with param.edit_constant(self):
             self.message = text
-        head, _, rest = text.partition("\n")
-        shown = f"{head}\n\n```\n{rest}\n```" if rest else head
-        self.status.param.update(object=shown, alert_type=kind, severity=kind, visible=bool(text))
+        self.status.param.update(object=text, alert_type=kind, severity=kind, visible=bool(text))
 
     # -- rendering -----------------------------------------------------------------------------
 
@@ -148,7 +151,7 @@ class ObjectInspector(Viewer):
         with param.edit_constant(self):
             self.editable = False
         if target is None or self.workspace is None:
-            self.header.object = "*Nothing selected.*"
+            self.header.object = _NOTHING
             self.body.objects = []
             return
         try:
@@ -159,7 +162,7 @@ class ObjectInspector(Viewer):
                 else:
                     sections = self._object_sections(target)
         except wb.NotFound as exc:  # deleted, or no longer visible to this user
-            self.header.object = f"### {target.name}"
+            self.header.object = html("<h3>{}</h3>", target.name)
             self.body.objects = []
             self._say(str(exc), "error")
             return
@@ -171,18 +174,22 @@ class ObjectInspector(Viewer):
             self.editable = permits(
                 self.workspace.principal, Action.UPDATE, Target.OBJECT, obj.account_id
             )
-        self.header.object = (
-            f"### {obj.name}\n{info.name} · `{short_path(obj.full_name)}` · id {obj.id}"
-            + ("" if self.editable else " · *read only*")
+        self.header.object = html(
+            "<h3>{}</h3>{} · <code>{}</code> · id {}{}",
+            obj.name,
+            info.name,
+            short_path(obj.full_name),
+            obj.id,
+            "" if self.editable else html(" · <em>read only</em>"),
         )
         grouped: dict[str, list[Any]] = {}
         for attribute in obj.attributes():
-            title = group_title(attribute, info.namespace)
-            self.groups.setdefault(title, []).append(attribute.name)
-            grouped.setdefault(title, []).extend(self._attribute_view(attribute))
+            group = group_title(attribute, info.namespace)
+            self.groups.setdefault(group, []).append(attribute.name)
+            grouped.setdefault(group, []).extend(self._attribute_view(attribute))
         cards = [
-            pmui.Card(*views, title=title, collapsible=True, sizing_mode="stretch_width")
-            for title, views in grouped.items()
+            pmui.Card(*views, title=title(group), collapsible=True, sizing_mode="stretch_width")
+            for group, views in grouped.items()
         ]
         sensors = obj.sensors()
         if sensors:
@@ -201,7 +208,9 @@ class ObjectInspector(Viewer):
         return cards
 
     def _sensor_sections(self, sensor: wb.Sensor) -> list[Any]:
-        self.header.object = f"### {sensor.name}\nsensor · `{sensor.full_name}` · id {sensor.id}"
+        self.header.object = html(
+            "<h3>{}</h3>sensor · <code>{}</code> · id {}", sensor.name, sensor.full_name, sensor.id
+        )
         rows = {
             "unit": sensor.unit or "(none)",
             "timezone": sensor.timezone,
@@ -211,13 +220,16 @@ class ObjectInspector(Viewer):
             "catalog folder": sensor.catalog_path or "(top)",
             **{f"attribute {k}": repr(v) for k, v in sensor.attributes.items()},
         }
-        table = "\n".join(["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows.items())])
+        table = html(
+            "<table>{}</table>",
+            Markup().join(html("<tr><th>{}</th><td>{}</td></tr>", k, v) for k, v in rows.items()),
+        )
         owner = sensor.object
         self.buttons["object"] = [self._jump(owner, owner.name, "arrow_upward")]
         self.groups["Sensor"] = list(rows)
         return [
             pmui.Card(
-                _markdown(table),
+                _fragment(table),
                 pmui.Row(*self.buttons["object"]),
                 title="Sensor",
                 collapsible=True,
@@ -225,12 +237,12 @@ class ObjectInspector(Viewer):
             )
         ]
 
-    def _jump(self, target: Handle, label: str, icon: str = "link") -> pmui.Button:
+    def _jump(self, target: Handle, text: str, icon: str = "link") -> pmui.Button:
         button = pmui.Button(
-            label=label,
+            label=label(text),
             icon=icon,
             variant="text",
-            description=getattr(target, "full_name", label),
+            description=label(getattr(target, "full_name", text)),
         )
         button.on_click(lambda _: setattr(self, "selected", target))
         return button
@@ -239,38 +251,41 @@ class ObjectInspector(Viewer):
         vt, name = attribute.value_type, attribute.name
         if vt.is_simple and not attribute.spec.array and self.editable:
             return [self._editor(attribute)]
-        caption = f"**{name}**" + (
-            f" <small>{attribute.spec.description}</small>" if attribute.spec.description else ""
+        description = attribute.spec.description
+        caption = html(
+            "<b>{}</b>{}",
+            name,
+            html(" <small>{}</small>", lines(description)) if description else "",
         )
         if vt.is_simple:
-            return [_markdown(f"{caption}: {self._simple_text(attribute)}")]
+            return [_fragment(html("{}: {}", caption, self._simple_text(attribute)))]
         if vt.is_relation:
-            return [_markdown(caption), *self._relation_views(attribute)]
+            return [_fragment(caption), *self._relation_views(attribute)]
         if vt is VT.TIMESERIES:
-            return [_markdown(caption), *self._timeseries_views(attribute)]
-        return [_markdown(caption), *self._curve_views(attribute)]
+            return [_fragment(caption), *self._timeseries_views(attribute)]
+        return [_fragment(caption), *self._curve_views(attribute)]
 
     @staticmethod
-    def _simple_text(attribute: wb.Attribute) -> str:
+    def _simple_text(attribute: wb.Attribute) -> Markup:
         value = attribute.value
         if value is None or value == []:
-            return "*(no value)*"
+            return html("<em>(no value)</em>")
         unit = f" {attribute.unit}" if attribute.unit else ""
         text = format_simple(value, attribute.value_type)
-        return f"[{text}]{unit}" if attribute.spec.array else f"{text}{unit}"
+        return lines(f"[{text}]{unit}" if attribute.spec.array else f"{text}{unit}")
 
     # -- editing -------------------------------------------------------------------------------
 
     def _editor(self, attribute: wb.Attribute) -> pn.widgets.Widget:
         spec, vt, value = attribute.spec, attribute.value_type, attribute.value
-        label = f"{attribute.name} ({attribute.unit})" if attribute.unit else attribute.name
-        common: dict[str, Any] = {"label": label, "sizing_mode": "stretch_width"}
+        text = f"{attribute.name} ({attribute.unit})" if attribute.unit else attribute.name
+        common: dict[str, Any] = {"label": label(text), "sizing_mode": "stretch_width"}
         if spec.description:
-            common["description"] = spec.description
+            common["description"] = label(spec.description)
         if vt is VT.BOOLEAN:
             editor: pn.widgets.Widget = pmui.Checkbox(value=bool(value), **common)
         elif spec.allowed is not None:
-            options = [*([""] if value is None else []), *spec.allowed]
+            options = mui_options([*([""] if value is None else []), *spec.allowed])
             editor = pmui.Select(options=options, value="" if value is None else value, **common)
         else:
             editor = pmui.TextInput(value=format_simple(value, vt), **common)
@@ -343,15 +358,17 @@ class ObjectInspector(Viewer):
         ]
         self.buttons[name] = buttons
         if not targets:
-            return [_markdown("*(none)*")]
+            return [_fragment(html("<em>(none)</em>"))]
         more = len(targets) - len(buttons)
-        extra = [_markdown(f"… and {more:,} more (open them in the tree)")] if more > 0 else []
+        extra = (
+            [_fragment(html("… and {:,} more (open them in the tree)", more))] if more > 0 else []
+        )
         return [pmui.Row(*buttons, sizing_mode="stretch_width"), *extra]
 
     def _versioned_link_views(self, attribute: wb.Attribute) -> list[Any]:
         history = attribute.value
         if not history:
-            return [_markdown("*(no versions)*")]
+            return [_fragment(html("<em>(no versions)</em>"))]
         intervals = link_intervals(history)
         targets = list(dict.fromkeys(t for _, t in history if t is not None))
         self.buttons[attribute.name] = [self._jump(t, t.name) for t in targets]
@@ -374,20 +391,20 @@ class ObjectInspector(Viewer):
             try:
                 sensor = self._sensor(value.sensor_id)
             except wb.NotFound:
-                return [_markdown(f"sensor {value.sensor_id} (not visible to you)")]
+                return [_fragment(html("sensor {} (not visible to you)", value.sensor_id))]
             self.buttons[attribute.name] = [self._jump(sensor, f"sensor {sensor.name}", "sensors")]
             return [pmui.Row(*self.buttons[attribute.name])]
         if value.source == "none":
-            return [_markdown("*(no sensor and no expression)*")]
+            return [_fragment(html("<em>(no sensor and no expression)</em>"))]
         which = (
-            "**local** expression (set on this object; overrides the template)"
+            html("<b>local</b> expression (set on this object; overrides the template)")
             if value.source == "local"
-            else "**template** expression (from the definition)"
+            else html("<b>template</b> expression (from the definition)")
         )
-        lines = [which, f"```\n{value.expression}\n```"]
+        shown = html("{}{}", which, code(value.expression))
         if value.source == "local" and value.template:
-            lines.append(f"template: `{value.template}`")
-        return [_markdown("\n\n".join(lines))]
+            shown = html("{}template:{}", shown, code(value.template))
+        return [_fragment(shown)]
 
     def _sensor(self, sensor_id: int) -> wb.Sensor:
         return get_sensor(self.workspace, sensor_id)
@@ -395,7 +412,7 @@ class ObjectInspector(Viewer):
     def _curve_views(self, attribute: wb.Attribute) -> list[Any]:
         value, vt = attribute.value, attribute.value_type
         if value is None:
-            return [_markdown("*(no value)*")]
+            return [_fragment(html("<em>(no value)</em>"))]
         if vt is VT.XY_SET:
             plot = xy_plot(value)
         elif vt is VT.VERSIONED_XY_SET:

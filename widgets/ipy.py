@@ -67,8 +67,9 @@ def beliefs(
     return as_ipywidget(BeliefView(workspace=ws, series=list(series), **params))
 
 
-def dashboard(ws: wb.Workspace) -> ipywidgets.DOMWidget:
-    """Tree, inspector, belief and accuracy views together (:class:`~widgets.dashboard.Dashboard`)."""
+def dashboard(ws: wb.Workspace, **params: Any) -> ipywidgets.DOMWidget:
+    """Tree, inspector, belief and accuracy views together (:class:`~widgets.dashboard.Dashboard`);
+    ``selected=`` starts it on an object or sensor."""
     from widgets.dashboard import Dashboard
 
-    return as_ipywidget(Dashboard(workspace=ws))
+    return as_ipywidget(Dashboard(workspace=ws, **params))
