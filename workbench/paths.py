@@ -7,10 +7,33 @@ from dataclasses import dataclass
 
 from workbench.errors import InvalidValue
 
-__all__ = ["ROOT", "ObjectPath", "Segment", "check_name", "parse_path"]
+__all__ = [
+    "CONTROL_CHARACTERS",
+    "ROOT",
+    "ObjectPath",
+    "Segment",
+    "check_name",
+    "control_character",
+    "parse_path",
+]
 
 ROOT = "Model"
-_FORBIDDEN = re.compile(r"[/.\x00-\x1f]")
+#: What no name may hold, as the inside of a regular-expression class: the C0 and C1 control
+#: characters and DEL, the line and paragraph separators, and the bidirectional marks,
+#: embeddings, overrides and isolates (they reorder how the text around them is shown).
+CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+_FORBIDDEN = re.compile(f"[/.{CONTROL_CHARACTERS}]")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in ``text`` (see :data:`CONTROL_CHARACTERS`), or None.
+
+    >>> control_character("Plant\\u202eA"), control_character("PlantA")
+    ('\\u202e', None)
+    """
+    found = _CONTROL.search(text)
+    return None if found is None else found.group()
 
 
 def check_name(name: object, what: str = "name") -> str:
@@ -26,8 +49,8 @@ def check_name(name: object, what: str = "name") -> str:
     bad = _FORBIDDEN.search(name)
     if bad:
         raise InvalidValue(
-            f"{what} {name!r} contains {bad.group()!r}; names may not contain '/', '.' "
-            "or control characters"
+            f"{what} {name!r} contains {bad.group()!r}; names may not contain '/', '.', "
+            "control characters or bidirectional formatting characters"
         )
     if len(name) > 200:
         raise InvalidValue(f"{what} {name[:40]!r}... is {len(name)} characters long; at most 200")

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from workbench.access import Action, Target, permits
 from workbench.errors import AccessDenied, InvalidValue, NotFound
+from workbench.paths import control_character
 from workbench.store.schema import User
 from workbench.store.timeseries import SourceRow
 
@@ -75,6 +76,12 @@ def _text(value: object, what: str, limit: int, *, empty: bool = False) -> str:
         raise InvalidValue(f"source {what} {value!r} has leading or trailing white space")
     if len(value) > limit:
         raise InvalidValue(f"source {what} {value[:40]!r}... is longer than {limit} characters")
+    bad = control_character(value)
+    if bad is not None:
+        raise InvalidValue(
+            f"source {what} {value[:80]!r} contains {bad!r}; source names, models and versions "
+            "may hold any text but control characters and bidirectional formatting characters"
+        )
     return value
 
 

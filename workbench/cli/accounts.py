@@ -9,6 +9,7 @@ from rich.table import Table
 
 from workbench.access import Role
 from workbench.cli.common import console, fail, open_workspace, say
+from workbench.cli.terminal import cells
 
 __all__ = ["accounts_app", "users_app"]
 
@@ -34,7 +35,7 @@ def add_account(
 
     account = create_account(open_workspace(ctx), name, consultancy)
     client = f", a client of {account.consultancy}" if account.consultancy else ""
-    console.print(f"Added the account {account.name} (id {account.id}{client}).")
+    say(f"Added the account {account.name} (id {account.id}{client}).")
 
 
 @accounts_app.command("list")
@@ -44,7 +45,7 @@ def list_accounts(ctx: typer.Context) -> None:
 
     table = Table("id", "account", "consultancy", box=None)
     for a in list_accounts(open_workspace(ctx)):
-        table.add_row(str(a.id), a.name, a.consultancy or "")
+        table.add_row(*cells(a.id, a.name, a.consultancy or ""))
     console.print(table)
 
 
@@ -73,7 +74,7 @@ def add_user(
     from workbench.api.accounts import add_user
 
     user = add_user(open_workspace(ctx), email, account, new_secret, role or [])
-    console.print(f"Added the user {user.email} to {user.account}{_roles_text(user.roles)}.")
+    say(f"Added the user {user.email} to {user.account}{_roles_text(user.roles)}.")
 
 
 @users_app.command("list")
@@ -86,7 +87,7 @@ def list_users(
 
     table = Table("user", "account", "roles", box=None)
     for u in list_users(open_workspace(ctx), account):
-        table.add_row(u.email, u.account, ", ".join(r.value for r in u.roles))
+        table.add_row(*cells(u.email, u.account, ", ".join(r.value for r in u.roles)))
     console.print(table)
 
 
@@ -107,7 +108,7 @@ def set_roles(
 
     user = set_roles(open_workspace(ctx), email, roles or [])
     held = ", ".join(r.value for r in user.roles)
-    console.print(f"{user.email} now has {f'the roles {held}' if held else 'no roles'}.")
+    say(f"{user.email} now has {f'the roles {held}' if held else 'no roles'}.")
 
 
 @users_app.command("unlock")

@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 
 from workbench.cli import accounts, db, definitions, models, report, sensors, serve, store
 from workbench.cli.common import Settings, fail
+from workbench.cli.terminal import error_lines
 from workbench.errors import WorkbenchError
 
 __all__ = ["COMMANDS", "GROUPS", "app", "main"]
@@ -22,7 +23,7 @@ class _Guarded(TyperGroup):
         try:
             return super().invoke(ctx)
         except WorkbenchError as exc:
-            fail(str(exc))
+            fail(*error_lines(exc))
 
 
 app = typer.Typer(

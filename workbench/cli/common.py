@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from workbench.cli.terminal import terminal_safe
+
 if TYPE_CHECKING:
     from workbench.api import Workspace
 
@@ -53,13 +55,19 @@ def settings(ctx: typer.Context) -> Settings:
 
 
 def say(message: str) -> None:
-    """Print a message as it is (no markup, no wrapping) on stdout."""
-    console.print(Text(message), soft_wrap=True)
+    """Print a one-line message on stdout: no markup, no wrapping, control characters escaped.
+
+    Messages hold store text (names, values), so a line feed in one is shown as ``\\n`` too:
+    say each line of a multi-line text on its own.
+    """
+    console.print(Text(terminal_safe(message)), soft_wrap=True)
 
 
-def fail(message: str) -> NoReturn:
-    """Print a one-line red message on stderr and exit with status 1."""
-    errors.print(Text(f"error: {message}", style="red"), soft_wrap=True)
+def fail(message: str, *more: str) -> NoReturn:
+    """Print a red message on stderr (``error: MESSAGE``, then each of ``more`` on a line of its
+    own, every one with its control characters escaped) and exit with status 1."""
+    lines = [f"error: {message}", *more]
+    errors.print(Text("\n".join(map(terminal_safe, lines)), style="red"), soft_wrap=True)
     raise typer.Exit(1)
 
 

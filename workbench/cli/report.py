@@ -42,7 +42,10 @@ def _check(ctx: typer.Context, old: Path, out: Path | None, pdf: bool, kernel: s
         return
     say(f"differs: {old} re-run as of {result.old.as_of} gives other results:")
     for difference in result.differences:
-        say(f"- {difference}")
+        first, *more = difference.split("\n")  # a cell's other text: a line per diff line
+        say(f"- {first}")
+        for line in more:
+            say(line)
     raise typer.Exit(1)
 
 

@@ -15,9 +15,11 @@ import typer
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from workbench.cli.common import console, fail, open_workspace, say
 from workbench.cli.store import object_path
+from workbench.cli.terminal import cells, is_terminal, terminal_safe
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -126,12 +128,14 @@ def list_(
     table = Table("id", "sensor", "unit", "resolution", "timezone", "catalog", box=None)
     for sensor in ws.sensors(catalog_path):
         table.add_row(
-            str(sensor.id),
-            sensor.full_name,
-            sensor.unit,
-            _duration(sensor),
-            sensor.timezone,
-            sensor.catalog_path,
+            *cells(
+                sensor.id,
+                sensor.full_name,
+                sensor.unit,
+                _duration(sensor),
+                sensor.timezone,
+                sensor.catalog_path,
+            )
         )
     _print(table)
 
@@ -216,13 +220,17 @@ def show(
     ] = True,
     format: Annotated[Format, typer.Option(help="A terminal table or CSV text.")] = Format.table,
 ) -> None:
-    """Show a sensor's beliefs as a table (times in the sensor's zone) or as CSV (UTC)."""
+    """Show a sensor's beliefs as a table (times in the sensor's zone) or as CSV (UTC).
+
+    CSV written to a file or a pipe holds the data exactly, quoted as CSV needs; on a terminal,
+    control characters in source names are shown as escapes (``\\x1b``), as in the table.
+    """
     ws = open_workspace(ctx)
     target = _sensor(ws, sensor)
     ds = target.beliefs(start, end, as_of=as_of, most_recent=most_recent)
     frame = ds.beliefs.to_pandas()
     if format is Format.csv:
-        frame.to_csv(sys.stdout)
+        _write_csv(frame)
         return
     if frame.empty:
         say(f"{target.full_name} has no beliefs that match.")
@@ -230,18 +238,19 @@ def show(
     _print(_table(frame, target))
 
 
+def _write_csv(frame: pd.DataFrame) -> None:
+    """CSV on stdout: exact data for a file or a pipe; on a terminal, sources escaped."""
+    if is_terminal(sys.stdout):
+        frame = frame.rename(index=terminal_safe, level="source")
+    frame.to_csv(sys.stdout)
+
+
 def _table(frame: pd.DataFrame, sensor: Sensor) -> Table:
     unit = f" [{sensor.unit}]" if sensor.unit else ""
-    table = Table(
-        f"event_start ({sensor.timezone})",
-        "belief_time",
-        "source",
-        "probability",
-        f"value{unit}",
-        "flags",
-        box=None,
-        title=f"{sensor.full_name}: {len(frame)} beliefs",
-    )
+    table = Table(box=None, title=Text(terminal_safe(f"{sensor.full_name}: {len(frame)} beliefs")))
+    headers = f"event_start ({sensor.timezone})", "belief_time", "source", "probability"
+    for header in cells(*headers, f"value{unit}", "flags"):
+        table.add_column(header)
     import pandas as pd
 
     index = frame.index
@@ -251,11 +260,13 @@ def _table(frame: pd.DataFrame, sensor: Sensor) -> Table:
     probabilities = index.get_level_values("cumulative_probability")
     for i, (value, flags) in enumerate(zip(frame["value"], frame["flags"], strict=True)):
         table.add_row(
-            starts[i].isoformat(),
-            times[i].isoformat(),
-            str(sources[i]),
-            f"{probabilities[i]:g}",
-            f"{value:g}",
-            str(flags),
+            *cells(
+                starts[i].isoformat(),
+                times[i].isoformat(),
+                sources[i],
+                f"{probabilities[i]:g}",
+                f"{value:g}",
+                flags,
+            )
         )
     return table

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from workbench.cli.common import console, fail, open_workspace, say, secret_of, settings
+from workbench.cli.terminal import safe_tree
 
 __all__ = ["demo", "init", "object_path", "tree"]
 
@@ -60,7 +61,7 @@ def tree(
     from workbench.demo import build_tree
 
     ws = open_workspace(ctx)
-    console.print(build_tree(ws.object(object_path(path)), depth))
+    console.print(safe_tree(build_tree(ws.object(object_path(path)), depth)))
 
 
 def demo(
@@ -79,4 +80,4 @@ def demo(
     else:
         model = build_demo(ws, name)
         say(f"Built the demo model {model.full_name} on {DEFINITION} in {ws.url}.")
-    console.print(build_tree(model, depth))
+    console.print(safe_tree(build_tree(model, depth)))
