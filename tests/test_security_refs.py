@@ -271,6 +271,9 @@ def test_a_sensor_names_only_its_objects_account(t: Tenants) -> None:
 def test_a_virtual_series_is_relative_only_to_visible_objects(t: Tenants) -> None:
     acme = t.accounts["Acme"]
     beta_plant = t.objects["Beta/child"]
+    with t.sql(BO) as c:  # Beta's OnOwn: Acme may hold one of that name too, and never learns
+        insert(c, "virtual_series", account_id=t.accounts["Beta"], relative_to_id=beta_plant,
+               name="OnOwn")  # fmt: skip
     with t.sql(AL) as c:
         for row in (
             {"account_id": acme, "relative_to_id": beta_plant, "name": "Spy"},
@@ -282,7 +285,8 @@ def test_a_virtual_series_is_relative_only_to_visible_objects(t: Tenants) -> Non
         insert(c, "virtual_series", account_id=acme, relative_to_id=t.objects["Acme/child"],
                name="OnOwn")  # fmt: skip
         refused(t, lambda: c.execute(f"UPDATE virtual_series SET relative_to_id = {beta_plant}"))
-    assert len(t.owner("SELECT id FROM virtual_series")) == 2
+    assert len(t.owner("SELECT id FROM virtual_series")) == 3
+    assert t.owner("SELECT count(*) FROM virtual_series WHERE name = 'OnOwn'") == [(2,)]
 
 
 # -- sources and beliefs ---------------------------------------------------------------------
