@@ -3,8 +3,12 @@
 The workspace checks every call itself. :func:`secure_store` makes the database check too, so
 that a user given plain SQL access (``psql``, a BI tool) still sees and changes only what the
 permission table of :mod:`workbench.access` allows: each user gets a login role (``wb_u<id>``)
-and every table a set of row-level security policies. See :mod:`workbench.store.security` for
-what exactly is installed. Users added later get their roles the next time it runs.
+and every table a set of row-level security policies. A row a user writes must also refer only
+to rows they may write (its parent, model or object) or at least read (a link's target, a
+belief's source), so nobody hangs rows in another tenant's tree or learns hidden ids from a
+constraint's message. See :mod:`workbench.store.security` for what exactly is installed and
+:mod:`workbench.store.policies` for the rule of each table. Users added later get their roles
+the next time it runs.
 """
 
 from __future__ import annotations
