@@ -9,6 +9,12 @@ shown as written, and ipywidgets (which need a running kernel) are not rendered.
 Panel's stylesheets are referenced by CDN address inside its models; they are inlined as
 ``data:`` URIs from the installed Panel package (``panel/dist``), which holds the same files.
 
+Text a notebook shows can come from a store, where tenants write it. Panel (and HoloViews
+through it) writes each view's document as JSON into a ``<script>`` at the end of its HTML
+output without escaping ``</``, so a name such as ``</script><img src=x onerror=...>`` would end
+the script and run as HTML; :func:`seal_outputs` writes ``</`` as ``<\\/`` in those scripts (and
+in JavaScript outputs), which JavaScript reads as the same text and HTML never as an end tag.
+
 Links and resources on other hosts are neutralised, so that opening a report never reaches
 out: an ``<a href="https://...">`` keeps its text and shows the address as a tooltip (and in
 ``data-href``); any other element loading from another host (``<script src>``, ``<img src>``,
@@ -23,7 +29,6 @@ out: an ``<a href="https://...">`` keeps its text and shows the address as a too
 from __future__ import annotations
 
 import base64
-import html
 import importlib.util
 import re
 import warnings
@@ -33,7 +38,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["export_html", "inline_panel_assets", "is_local", "neutralise_links"]
+from markupsafe import escape
+
+__all__ = [
+    "export_html",
+    "inline_panel_assets",
+    "is_local",
+    "neutralise_links",
+    "seal_bundle",
+    "seal_outputs",
+    "seal_script",
+]
 
 _TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
@@ -58,6 +73,11 @@ _MIME = {
     ".woff2": "font/woff2",
     ".ttf": "font/ttf",
 }
+#: How Panel's notebook output ends: the view's script, after the view's HTML.
+_PANEL_SCRIPT = '\n<script type="application/javascript">'
+_END = "</script>"
+#: The MIME types of Panel/HoloViews and Bokeh outputs whose HTML carries such a script.
+_EXEC_MIMES = ("application/vnd.holoviews_exec.v0+json", "application/vnd.bokehjs_exec.v0+json")
 _PANEL_CDN = re.compile(
     r"https://cdn\.holoviz\.org/panel/[0-9][^/\"'\s]*/dist/([\w./-]+?\.css)(\?v=[\w.+-]*)?"
 )
@@ -101,9 +121,9 @@ def _rewrite(tag: str, attrs: list[tuple[str, str | None]]) -> str:
         if key in _URL_ATTRIBUTES and value is not None and not is_local(value):
             key = f"data-{key}"
             if tag == "a":
-                parts.append(f'{key}="{html.escape(value)}" title="{html.escape(value)}"')
+                parts.append(f'{key}="{escape(value)}" title="{escape(value)}"')
                 continue
-        parts.append(key if value is None else f'{key}="{html.escape(value)}"')
+        parts.append(key if value is None else f'{key}="{escape(value)}"')
     return "<" + " ".join(parts) + ">"
 
 
@@ -167,6 +187,51 @@ def _data_uri(root: Path, path: Path) -> str | None:
     return f"data:{_MIME[path.suffix]};base64," + base64.b64encode(data).decode("ascii")
 
 
+def seal_script(js: str) -> str:
+    """JavaScript that no text inside it can end early in HTML: ``</`` written ``<\\/``.
+
+    In a JavaScript string (or JSON in one) ``<\\/`` is the same text as ``</``.
+
+    >>> seal_script('var d = {"name": "</script><img src=x onerror=alert(1)>"};')
+    'var d = {"name": "<\\\\/script><img src=x onerror=alert(1)>"};'
+    """
+    return js.replace("</", "<\\/")
+
+
+def _seal_html(text: str) -> str:
+    """Panel's HTML output with its closing script sealed (left alone if not Panel's)."""
+    head, opening, rest = text.partition(_PANEL_SCRIPT)
+    if not opening or not rest.endswith(_END):
+        return text
+    return head + opening + seal_script(rest[: -len(_END)]) + _END
+
+
+def _seal_data(data: Any) -> None:
+    if isinstance(data.get("application/javascript"), str):
+        data["application/javascript"] = seal_script(data["application/javascript"])
+    if isinstance(data.get("text/html"), str) and any(m in data for m in _EXEC_MIMES):
+        data["text/html"] = _seal_html(data["text/html"])
+
+
+def seal_bundle(bundle: Any) -> Any:
+    """A rich display's MIME bundle (``data`` or ``(data, metadata)``) with its scripts sealed.
+
+    See the module: Panel and HoloViews views, Bokeh documents and JavaScript outputs.
+    """
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    if isinstance(data, dict):
+        _seal_data(data)
+    return bundle
+
+
+def seal_outputs(nb: Any) -> None:
+    """Seal the scripts of every output of an executed notebook (in place; see the module)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") in ("display_data", "execute_result"):
+                _seal_data(output.get("data", {}))
+
+
 def _drop_empty_outputs(nb: Any) -> None:
     """Outputs with no data at all (a Bokeh comm handle) have nothing to show."""
     for cell in nb.cells:
@@ -193,6 +258,7 @@ def export_html(nb: Any, provenance_block: str) -> str:
 
     nb = copy.deepcopy(nb)
     _drop_empty_outputs(nb)
+    seal_outputs(nb)
     exporter = HTMLExporter(  # type: ignore[no-untyped-call]
         template_name="lab",
         extra_loaders=[DictLoader({_TEMPLATE_NAME: _TEMPLATE})],

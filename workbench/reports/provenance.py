@@ -15,12 +15,13 @@ True
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from dataclasses import asdict, dataclass, field, fields
 from html.parser import HTMLParser
 from typing import Any
+
+from markupsafe import Markup
 
 from workbench.errors import InvalidValue
 
@@ -161,20 +162,24 @@ def _rows(p: Provenance) -> list[tuple[str, str]]:
     ]
 
 
+_FACT = Markup('<tr><th style="text-align:left;padding-right:1em">{}</th><td>{}</td></tr>')
+_READ = Markup(
+    "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>"
+)
+
+
 def render_block(p: Provenance) -> str:
-    """The provenance as an HTML section (a table, the data hashes, the JSON copy)."""
-    e = html.escape
-    facts = "".join(
-        f'<tr><th style="text-align:left;padding-right:1em">{e(k)}</th><td>{e(v)}</td></tr>'
-        for k, v in _rows(p)
-    )
-    reads = "".join(
-        f"<tr><td>{i}</td><td>{e(str(q.get('what')))}</td><td>{e(str(q.get('rows')))}</td>"
-        f"<td><code>{e(str(q.get('sha256')))}</code></td><td>{e(str(q.get('as_of')))}</td>"
-        f"<td>{e(str(q.get('store', '')))}</td></tr>"
+    """The provenance as an HTML section (a table, the data hashes, the JSON copy).
+
+    Every value is text (escaped with markupsafe): store URLs, user names, parameters and what
+    was read (sensor names) may hold anything.
+    """
+    facts = Markup().join(_FACT.format(k, v) for k, v in _rows(p))
+    reads = Markup().join(
+        _READ.format(i, *(str(q.get(k, "")) for k in ("what", "rows", "sha256", "as_of", "store")))
         for i, q in enumerate(p.queries, 1)
     )
-    reads = reads or '<tr><td colspan="6">No reads were recorded.</td></tr>'
+    reads = reads or Markup('<tr><td colspan="6">No reads were recorded.</td></tr>')
     return (
         '<section class="workbench-provenance" style="margin:2em 1em;font:13px sans-serif">'
         "<h2>Provenance</h2>"
