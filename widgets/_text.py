@@ -14,7 +14,10 @@ fence, a link) or math (``$$``). Every view shows such text only through this mo
 - :func:`title` is the title of a Material UI card (which renders titles as HTML);
 - :func:`label` and :func:`mui_options` are text for Material UI props that React shows as
   text, but where ``:material/name:`` would become an icon;
-- :func:`choices` are options of Bokeh's MultiChoice (Choices.js shows labels as HTML).
+- :func:`choices` are options of Bokeh's MultiChoice (Choices.js shows labels as HTML);
+- :class:`TextViewer` is the base of the views: shown in a notebook, its output's script is
+  sealed (:func:`workbench.reports.html.seal_bundle`), so that no ``</script>`` in the text of
+  its models can end that script early (Panel writes the models' JSON into it unescaped).
 
 >>> html("<b>{}</b> · {}", "<img src=x onerror=alert(1)>", "A & B")
 Markup('<b>&lt;img src=x onerror=alert(1)&gt;</b> · A &amp; B')
@@ -34,6 +37,9 @@ import panel_material_ui as pmui
 import param
 from markupsafe import Markup, escape
 from panel.util import escape as transport_escape
+from panel.viewable import Viewer
+
+from workbench.reports.html import seal_bundle
 
 __all__ = [
     "CODE_STYLE",
@@ -41,6 +47,7 @@ __all__ = [
     "MuiTextAlert",
     "TextAlert",
     "TextTypography",
+    "TextViewer",
     "choices",
     "code",
     "html",
@@ -198,3 +205,10 @@ class TextTypography(pmui.Typography):
 
     def _transform_object(self, obj: Any) -> dict[str, Any]:
         return {"object": transport_escape(str(lines("" if obj is None else obj)))}
+
+
+class TextViewer(Viewer):
+    """A Panel viewer whose notebook output keeps the text of its models inside its script."""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        return seal_bundle(super()._repr_mimebundle_(include, exclude))

@@ -25,12 +25,11 @@ import panel as pn
 import param
 import xarray as xr
 from bokeh.palettes import Category10_10
-from panel.viewable import Viewer
 
 import workbench as wb
 from widgets._beliefdata import Cache, utc
 from widgets._beliefplot import pretty_unit
-from widgets._text import TextAlert
+from widgets._text import TextAlert, TextViewer
 
 __all__ = ["METRICS", "AccuracyView"]
 
@@ -60,7 +59,7 @@ def _hours(value: Any) -> str:
     return f"{pd.Timedelta(value) / HOUR:g} h"
 
 
-class AccuracyView(Viewer):
+class AccuracyView(TextViewer):
     """Forecast error of a sensor's sources against a reference source, by belief horizon.
 
     Parameters are the state: ``sensor``, ``reference`` (the source taken as the truth; by

@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 import panel as pn
 import param
-from panel.viewable import Viewer
 
 import workbench as wb
 from widgets._beliefdata import (
@@ -42,7 +41,7 @@ from widgets._beliefdata import (
     viewpoint_frame,
 )
 from widgets._beliefplot import Drawing, UnitGroup, groups
-from widgets._text import TextAlert, choices
+from widgets._text import TextAlert, TextViewer, choices
 
 __all__ = ["HORIZONS", "BeliefView"]
 
@@ -64,7 +63,7 @@ def _label(stamp: pd.Timestamp) -> str:
     return stamp.strftime("%Y-%m-%d %H:%M UTC")
 
 
-class BeliefView(Viewer):
+class BeliefView(TextViewer):
     """A HoloViews plot of sensors and calculated attributes, replayable by belief time.
 
     Parameters are the state: ``series`` (Sensor and timeseries Attribute handles),

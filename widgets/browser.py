@@ -7,7 +7,6 @@ from typing import Any
 import panel as pn
 import panel_material_ui as pmui
 import param
-from panel.viewable import Viewer
 
 import workbench as wb
 from widgets._fonts import ICON_CLASS_CSS, IconColumn
@@ -30,7 +29,7 @@ from widgets._nodes import (
     short_path,
     with_children,
 )
-from widgets._text import MuiTextAlert, label, mui_labels
+from widgets._text import MuiTextAlert, TextViewer, label, mui_labels
 
 __all__ = ["HierarchyBrowser", "get_sensor", "list_sensors", "reread", "same"]
 
@@ -59,7 +58,7 @@ def reread(ws: wb.Workspace, handle: Handle) -> Handle:
     return ws.object(handle.id)
 
 
-class HierarchyBrowser(Viewer):
+class HierarchyBrowser(TextViewer):
     """The object tree of a model and the resource catalog, with a search box.
 
     Only the root and its first level are read when the browser opens; every other node reads

@@ -8,12 +8,21 @@ import panel as pn
 import panel_material_ui as pmui
 import param
 from markupsafe import Markup
-from panel.viewable import Viewer
 
 import workbench as wb
 from widgets._fonts import IconColumn
 from widgets._nodes import Handle, short_path
-from widgets._text import Fragment, MuiTextAlert, code, html, label, lines, mui_options, title
+from widgets._text import (
+    Fragment,
+    MuiTextAlert,
+    TextViewer,
+    code,
+    html,
+    label,
+    lines,
+    mui_options,
+    title,
+)
 from widgets._values import (
     format_simple,
     link_intervals,
@@ -46,7 +55,7 @@ def group_title(attribute: wb.Attribute, namespace: str) -> str:
     return " · ".join(parts)
 
 
-class ObjectInspector(Viewer):
+class ObjectInspector(TextViewer):
     """The attributes of one object, grouped by namespace and tag, or the details of a sensor.
 
     Values show with their units; arrays as lists; links, ownerships and sensors as buttons
