@@ -48,6 +48,7 @@ from workbench.access import (
 from workbench.api.identity import check_secret, hash_secret
 from workbench.api.signin import address_key, user_key
 from workbench.errors import AccessDenied, InvalidValue, NotFound
+from workbench.paths import control_character
 from workbench.store import throttle
 from workbench.store.schema import Account as AccountRow
 from workbench.store.schema import NamespaceRow, ObjectRow
@@ -80,7 +81,6 @@ __all__ = [
     "unlock_user",
 ]
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
 
@@ -192,7 +192,7 @@ def account_id(ws: Workspace, account: AccountRef) -> int:
 def _account_name(name: object) -> str:
     if not isinstance(name, str) or not name.strip():
         raise InvalidValue(f"an account name must be a non-empty string, got {name!r}")
-    if name != name.strip() or _CONTROL.search(name) or len(name) > 200:
+    if name != name.strip() or control_character(name) or len(name) > 200:
         raise InvalidValue(
             f"account name {name[:40]!r} must have no leading or trailing white space, no "
             "control characters and at most 200 characters"
@@ -201,7 +201,12 @@ def _account_name(name: object) -> str:
 
 
 def _email(email: object) -> str:
-    if not isinstance(email, str) or not _EMAIL.fullmatch(email) or len(email) > 320:
+    if (
+        not isinstance(email, str)
+        or not _EMAIL.fullmatch(email)
+        or control_character(email)
+        or len(email) > 320
+    ):
         raise InvalidValue(
             f"a user is named by an e-mail address such as 'ana@acme.example', got {email!r}"
         )

@@ -85,7 +85,7 @@ def open_workspace(ctx: typer.Context) -> Workspace:
     s = settings(ctx)
     secret = None if s.user is None else secret_of(s, f"secret for {s.user}")
     ws = wb.connect(s.url, user=s.user, secret=secret)
-    ctx.call_on_close(ws.engine.dispose)
+    ctx.call_on_close(ws.close)
     return ws
 
 
