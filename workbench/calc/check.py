@@ -10,12 +10,13 @@ with the descriptions of one object's lookups it also checks and infers units.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, get_args
 
 from workbench.calc import library
 from workbench.calc.fn_curves import EXPECTED_FOUND, SELF_PATH
 from workbench.calc.functions import Function, Overload, UnitQuery
+from workbench.calc.inline import inline
 from workbench.calc.protocol import ABSOLUTE_PREFIX, Lookup, LookupInfo, ObjectId
 from workbench.calc.quantities import (
     DIMENSIONLESS,
@@ -32,17 +33,15 @@ from workbench.calc.syntax import (
     Compare,
     If,
     Logical,
-    Name,
     Node,
     Number,
-    Script,
     String,
     Unary,
-    children,
-    walk,
+    bottom_up,
 )
 from workbench.calc.values import COLLECTION, ELEMENT, KIND_NAMES, Kind, ValueType, nominal_ns
 from workbench.errors import ExpressionError, UnitError
+from workbench.limits import current_deadline, quoted
 
 __all__ = ["CallPlan", "Checker", "constant", "inline", "lookup_path"]
 
@@ -53,6 +52,10 @@ _NUMERIC = frozenset("dtDT")
 _STRING = ValueType("s")
 _NUMBER = ValueType("d", DIMENSIONLESS)
 _UNKNOWN_UNIT: dict[str, ValueType] = {kind: ValueType(kind) for kind in get_args(Kind)}
+_NESTED_CHECKS = 50
+"""How many node rules may run inside one another before the rest is checked bottom-up."""
+_CHECK_EVERY = 1024
+"""How many nodes are checked bottom-up between two looks at the deadline."""
 
 
 @dataclass(frozen=True)
@@ -90,49 +93,6 @@ def lookup_path(call: Call) -> str | None:
             given = constant(call.args[index]) if len(call.args) > index else None
             return str(given) if given is not None else SELF_PATH
     return None
-
-
-def inline(script: Script) -> tuple[Node, tuple[Node, ...]]:
-    """Replace variables by their expressions; return the result and every assigned value."""
-    env: dict[str, Node] = {}
-    values: list[Node] = []
-    for assignment in script.assignments:
-        value = _substitute(assignment.value, env, script.text)
-        values.append(value)
-        env[assignment.name] = value
-    return _substitute(script.result, env, script.text), tuple(values)
-
-
-def _substitute(node: Node, env: Mapping[str, Node], text: str) -> Node:
-    if not env and Name not in set(map(type, walk(node))):
-        return node  # no variables: nothing to replace
-    if isinstance(node, Name):
-        if node.name not in env:
-            known = ", ".join(sorted(env)) or "none yet"
-            raise ExpressionError(
-                f"unknown name {node.name!r}; assign it on an earlier line ({node.name} = ...); "
-                f"names assigned so far: {known}",
-                text,
-                node.line,
-                node.column,
-            )
-        return env[node.name]
-    kids = children(node)
-    if not kids:
-        return node
-    new = tuple(_substitute(k, env, text) for k in kids)
-    if all(a is b for a, b in zip(kids, new, strict=True)):
-        return node
-    if isinstance(node, Unary):
-        return replace(node, operand=new[0])
-    if isinstance(node, Binary | Compare | Logical):
-        return replace(node, left=new[0], right=new[1])
-    if isinstance(node, If):
-        return replace(node, condition=new[0], then=new[1], otherwise=new[2])
-    if isinstance(node, Call):
-        return replace(node, args=new)
-    assert isinstance(node, Array)
-    return replace(node, items=new)
 
 
 def _combine(kinds: list[Kind]) -> Kind:
@@ -180,20 +140,48 @@ class Checker:
         self.relative_to = relative_to
         self.types: dict[int, ValueType] = {}
         self.calls: dict[int, CallPlan] = {}
+        self._depth = 0  # how many rules are running, one inside the other
+        self._limit = current_deadline()
 
     def error(self, node: Node, message: str) -> ExpressionError:
         return ExpressionError(message, self.text, node.line, node.column)
 
     def check(self, node: Node) -> ValueType:
-        """The type of ``node`` (checking everything below it)."""
+        """The type of ``node`` (checking everything below it).
+
+        Each node's rule checks its operands first, recursively. Past :data:`_NESTED_CHECKS`
+        rules inside one another (a sum of a thousand terms is a thousand levels deep), the
+        rest of the tree is checked bottom-up instead, each node after its operands, so that
+        no rule recurses further: an expression of any depth is checked.
+        """
         known = self.types.get(id(node))
-        if known is None:
-            rule = _RULES.get(type(node))
-            if rule is None:
-                raise self.error(node, f"unexpected {type(node).__name__} here")
+        if known is not None:
+            return known
+        rule = _RULES.get(type(node))
+        if rule is None:
+            raise self.error(node, f"unexpected {type(node).__name__} here")
+        if self._depth >= _NESTED_CHECKS:
+            self._check_below(node)
+        self._depth += 1
+        try:
             known = rule(self, node)
-            self.types[id(node)] = known
+        finally:
+            self._depth -= 1
+        self.types[id(node)] = known
         return known
+
+    def _check_below(self, node: Node) -> None:
+        """Check every node below ``node`` bottom-up: each node's operands are checked before
+        it, so its rule recurses one level only. Looks at the deadline as it goes."""
+        nested, self._depth = self._depth, 0
+        try:
+            for count, below in enumerate(bottom_up(node)[:-1], 1):
+                if id(below) not in self.types:
+                    self.check(below)
+                if not count % _CHECK_EVERY and self._limit is not None:  # a huge expression
+                    self._limit.check(f"checking the expression {quoted(self.text)}")
+        finally:
+            self._depth = nested
 
     def _number(self, node: Number) -> ValueType:
         if node.unit is None:

@@ -14,11 +14,15 @@ array([23., 71.])
 
 Evaluation is batched: :func:`evaluate_many` describes every lookup of every object in one
 resolver call, reads each kind of data in one call (series: one per viewpoint), then computes.
+Expressions of any depth are parsed, checked and evaluated (a generated sum of thousands of
+terms is as deep as it is long), and an evaluation stops with
+:class:`~workbench.errors.QueryTimeout` at its time limit (see :mod:`workbench.limits`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import Any, TypeAlias
@@ -27,7 +31,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench.calc.check import Checker, inline, lookup_path
+from workbench.calc.check import Checker, lookup_path
+from workbench.calc.inline import inline
 from workbench.calc.interpret import Interpreter, Loaded, Planner, Requests
 from workbench.calc.parser import parse
 from workbench.calc.protocol import (
@@ -39,7 +44,7 @@ from workbench.calc.protocol import (
     Viewpoint,
 )
 from workbench.calc.quantities import converter, unit_of, unit_text
-from workbench.calc.syntax import Call, Node, Script, children, walk
+from workbench.calc.syntax import Call, Node, Script, bottom_up, children
 from workbench.calc.values import (
     Kind,
     Series,
@@ -50,6 +55,7 @@ from workbench.calc.values import (
     to_dataarray,
 )
 from workbench.errors import ExpressionError, UnitError
+from workbench.limits import Deadline, deadline, quoted
 
 __all__ = [
     "Expression",
@@ -61,6 +67,9 @@ __all__ = [
     "infer_unit",
 ]
 
+_LONG_TEXT = 10_000
+"""Texts longer than this are parsed and checked under a deadline (shorter ones take
+milliseconds)."""
 _CHECKED_PER_EXPRESSION = 64
 """How many checked variants (one per distinct set of lookup descriptions) an expression keeps."""
 
@@ -99,9 +108,9 @@ class Expression:
     def independent(self) -> frozenset[int]:
         """Ids of the nodes whose value is the same for every object (they read no path
         relative to the object)."""
-        nodes = walk(self.root)
+        nodes = bottom_up(self.root)
         dependent: set[int] = set()
-        for node in reversed(nodes):  # children before parents
+        for node in nodes:  # children before parents
             path = lookup_path(node) if isinstance(node, Call) else None
             relative = path is not None and not path.startswith(ABSOLUTE_PREFIX)
             if relative or any(id(child) in dependent for child in children(node)):
@@ -133,13 +142,17 @@ def compile_expression(text: str) -> Expression:
     ------
     ExpressionError
         With the line, column and a caret under the fault.
+    QueryTimeout
+        When parsing and checking a huge text runs past the time limit (see
+        :mod:`workbench.limits`).
     """
-    script = parse(text)
-    root, assigned = inline(script)
-    checker = Checker(text)
-    for value in assigned:
-        checker.check(value)
-    kind = checker.check(root).kind
+    with deadline() if len(text) > _LONG_TEXT else nullcontext():
+        script = parse(text)
+        root, assigned = inline(script)
+        checker = Checker(text)
+        for value in assigned:
+            checker.check(value)
+        kind = checker.check(root).kind
     paths: dict[str, None] = {}
     for plan in checker.calls.values():
         if plan.path is not None:
@@ -176,12 +189,16 @@ def evaluate(
     *,
     relative_to: ObjectId | None = None,
     as_of: Any = None,
+    seconds: float | None = None,
 ) -> Result:
     """Evaluate for one object over [start, end) (naive times are UTC).
 
-    ``as_of`` reads every series as known at that belief time.
+    ``as_of`` reads every series as known at that belief time; ``seconds`` limits the time the
+    evaluation may take (see :func:`evaluate_many`).
     """
-    return evaluate_many(expression, resolver, [relative_to], start, end, as_of=as_of)[relative_to]
+    return evaluate_many(
+        expression, resolver, [relative_to], start, end, as_of=as_of, seconds=seconds
+    )[relative_to]
 
 
 def evaluate_many(
@@ -194,6 +211,7 @@ def evaluate_many(
     as_of: Any = None,
     viewpoint: Viewpoint | None = None,
     raw: bool = False,
+    seconds: float | None = None,
 ) -> dict[ObjectId | None, Result]:
     """Evaluate for each object, loading all their data in a bounded number of resolver calls.
 
@@ -204,8 +222,29 @@ def evaluate_many(
     ``Viewpoint(as_of=...)``. With ``raw`` a series result is handed back as the evaluator's
     :class:`~workbench.calc.values.Series` (cropped to the period, in the inferred unit) rather
     than a DataArray: the fast path for resolvers that evaluate calculations nested in others.
+
+    The evaluation stops with :class:`~workbench.errors.QueryTimeout` once it runs past
+    ``seconds`` (default: the enclosing call's limit, else ``WORKBENCH_QUERY_SECONDS`` or
+    30 s), checked between nodes and objects.
     """
-    expr = _compiled(expression)
+    with deadline(seconds) as limit:
+        return _evaluate_many(
+            _compiled(expression), resolver, objects, start, end, as_of, viewpoint, raw, limit
+        )
+
+
+def _evaluate_many(
+    expr: Expression,
+    resolver: Resolver,
+    objects: Iterable[ObjectId | None],
+    start: Any,
+    end: Any,
+    as_of: Any,
+    viewpoint: Viewpoint | None,
+    raw: bool,
+    limit: Deadline,
+) -> dict[ObjectId | None, Result]:
+    what = f"the calculation {quoted(expr.text)}"
     owners = list(dict.fromkeys(objects))
     window = (_ns(start, "start"), _ns(end, "end"))
     if window[0] >= window[1]:
@@ -224,9 +263,12 @@ def evaluate_many(
     results: dict[ObjectId | None, Result] = {}
     shared: dict[tuple[int, tuple[int, int], Viewpoint], Value] = {}
     for owner in owners:
+        limit.check(what)
         checker = checkers[owner]
         try:
-            interpreter = Interpreter(checker, loaded, owner, shared, expr.independent)
+            interpreter = Interpreter(
+                checker, loaded, owner, shared, expr.independent, lambda: limit.check(what)
+            )
             value = interpreter.value(expr.root, window, base)
         except ExpressionError as exc:
             raise _for_object(exc, owner, len(owners)) from None

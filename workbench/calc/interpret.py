@@ -11,7 +11,7 @@ sub-expressions.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -41,6 +41,12 @@ from workbench.errors import ExpressionError, InvalidValue
 __all__ = ["Interpreter", "Loaded", "Planner", "Requests", "window_view", "window_views"]
 
 Context = tuple[Window, Viewpoint]
+_Asked = tuple[Node, Window, Viewpoint]
+"""An operand a rule asks for: the node, the period and the viewpoint."""
+_Rule = Generator[_Asked, Any, Any]
+"""A node's rule: yields the operands it needs, is sent their values, returns its own value."""
+_CHECK_EVERY = 64
+"""How many nodes are computed between two looks at the deadline."""
 
 _ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
     "+": np.add,
@@ -183,22 +189,28 @@ class Planner:
         self._seen: set[tuple[int, Window, Viewpoint]] = set()
 
     def visit(self, node: Node, window: Window, viewpoint: Viewpoint) -> None:
-        key = (id(node), window, viewpoint)
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        if not isinstance(node, Call):
-            for child in children(node):
-                self.visit(child, window, viewpoint)
-            return
-        plan = self.checker.calls[id(node)]
-        types = [self.checker.types[id(arg)] for arg in node.args]
-        self._record(node, plan, window, viewpoint)
-        for arg, context in zip(
-            node.args, arg_contexts(plan, types, window, viewpoint), strict=True
-        ):
-            if context is not None and (plan.overload is not None or plan.info is None):
-                self.visit(arg, *context)
+        """Record what ``node`` reads for ``window`` from ``viewpoint``, and all below it
+        (depth first, on a stack of its own: an expression of any depth)."""
+        stack: list[tuple[Node, Window, Viewpoint]] = [(node, window, viewpoint)]
+        while stack:
+            node, window, viewpoint = stack.pop()
+            key = (id(node), window, viewpoint)
+            if key in self._seen:
+                continue
+            self._seen.add(key)
+            if not isinstance(node, Call):
+                stack.extend([(child, window, viewpoint) for child in reversed(children(node))])
+                continue
+            plan = self.checker.calls[id(node)]
+            types = [self.checker.types[id(arg)] for arg in node.args]
+            self._record(node, plan, window, viewpoint)
+            if plan.overload is None and plan.info is not None:
+                continue  # a lookup that finds its path: its default is never needed
+            contexts = arg_contexts(plan, types, window, viewpoint)
+            stack.extend(
+                [(arg, *context) for arg, context in zip(node.args, contexts, strict=True)
+                 if context is not None][::-1]
+            )  # fmt: skip
 
     def _record(self, node: Call, plan: CallPlan, window: Window, viewpoint: Viewpoint) -> None:
         if plan.path is None or plan.info is None:
@@ -230,7 +242,15 @@ class Loaded:
 
 
 class Interpreter:
-    """Computes a checked expression for one object from loaded data."""
+    """Computes a checked expression for one object from loaded data.
+
+    Each kind of node has a rule, written as a generator: it yields the operands it needs,
+    as (node, period, viewpoint), gets their values back, and returns its own. :meth:`value`
+    runs the rules on a stack of its own rather than Python's, so an expression of any depth
+    (a generated sum of thousands of terms) is evaluated; only the operands a rule asks for
+    are computed (IF computes one branch when its condition is a number). Every
+    :data:`_CHECK_EVERY` nodes it calls ``check``, which raises to stop it (at a deadline).
+    """
 
     def __init__(
         self,
@@ -239,6 +259,7 @@ class Interpreter:
         relative_to: ObjectId | None,
         shared: dict[tuple[int, Window, Viewpoint], Value] | None = None,
         independent: frozenset[int] = frozenset(),
+        check: Callable[[], None] | None = None,
     ) -> None:
         self.checker = checker
         self.loaded = loaded
@@ -248,34 +269,61 @@ class Interpreter:
         # object: they are computed once and shared between the objects' interpreters.
         self._shared = self._memo if shared is None else shared
         self._independent = independent
+        self._check = check
+        self._until_check = _CHECK_EVERY
 
     def error(self, node: Node, message: str) -> ExpressionError:
         return ExpressionError(message, self.checker.text, node.line, node.column)
 
     def value(self, node: Node, window: Window, viewpoint: Viewpoint) -> Value:
         """The value of ``node`` for the period ``window`` seen from ``viewpoint``."""
-        key = (id(node), window, viewpoint)
-        memo = self._shared if id(node) in self._independent else self._memo
-        if key not in memo:
-            memo[key] = self._value(node, window, viewpoint)
-        return memo[key]
+        frames: list[tuple[tuple[int, Window, Viewpoint], dict[Any, Value], _Rule]] = []
+        asked: _Asked | None = (node, window, viewpoint)
+        result: Any = None
+        while True:
+            if asked is not None:
+                node, window, viewpoint = asked
+                key = (id(node), window, viewpoint)
+                memo = self._shared if key[0] in self._independent else self._memo
+                if key in memo:
+                    result = memo[key]
+                else:
+                    self._tick()
+                    frames.append((key, memo, self._rule(node, window, viewpoint)))
+                    result = None  # starts the rule
+            if not frames:
+                return cast(Value, result)
+            key, memo, rule = frames[-1]
+            try:
+                asked = rule.send(result)
+            except StopIteration as done:
+                frames.pop()
+                memo[key] = result = done.value
+                asked = None
+
+    def _tick(self) -> None:
+        self._until_check -= 1
+        if self._until_check <= 0:
+            self._until_check = _CHECK_EVERY
+            if self._check is not None:
+                self._check()
 
     def _type(self, node: Node) -> ValueType:
         return self.checker.types[id(node)]
 
-    def _value(self, node: Node, window: Window, viewpoint: Viewpoint) -> Value:
+    def _rule(self, node: Node, window: Window, viewpoint: Viewpoint) -> _Rule:
         if isinstance(node, Number):
             return float(node.value)
         if isinstance(node, String):
             return node.value
         if isinstance(node, Call):
-            return self._call(node, window, viewpoint)
+            return (yield from self._call(node, window, viewpoint))
         if isinstance(node, Array):
-            return self._array(node, window, viewpoint)
+            return (yield from self._array(node, window, viewpoint))
         if isinstance(node, If):
-            return self._if(node, window, viewpoint)
+            return (yield from self._if(node, window, viewpoint))
         if isinstance(node, Unary):
-            operand = self.value(node.operand, window, viewpoint)
+            operand = yield node.operand, window, viewpoint
             kind = self._type(node.operand).kind
             if node.op == "+":
                 return operand
@@ -283,13 +331,13 @@ class Interpreter:
                 return map_values(operand, kind, np.negative)
             return apply(_missing_or(lambda a, b: a == 0), [operand, 0.0], [kind, "d"])
         assert isinstance(node, Binary | Compare | Logical)
-        return self._operation(node, window, viewpoint)
+        return (yield from self._operation(node, window, viewpoint))
 
     def _converted(
         self, node: Node, target: ValueType, window: Window, viewpoint: Viewpoint
-    ) -> Value:
+    ) -> _Rule:
         """The value of ``node`` converted to the unit of ``target``."""
-        value = self.value(node, window, viewpoint)
+        value = yield node, window, viewpoint
         own = self._type(node)
         if own.unit is None or target.unit is None or own.kind not in "dtDT":
             return value
@@ -298,51 +346,49 @@ class Interpreter:
 
     def _operation(
         self, node: Binary | Compare | Logical, window: Window, viewpoint: Viewpoint
-    ) -> Value:
+    ) -> _Rule:
         left_type, right_type = self._type(node.left), self._type(node.right)
-        left = self.value(node.left, window, viewpoint)
+        left = yield node.left, window, viewpoint
         if isinstance(node, Compare) and left_type.kind == "s":
-            right_text = self.value(node.right, window, viewpoint)
+            right_text = yield node.right, window, viewpoint
             return float((left == right_text) == (node.op == "="))
         if isinstance(node, Logical):
             function = _LOGICAL[node.op]
-            right = self.value(node.right, window, viewpoint)
+            right = yield node.right, window, viewpoint
         elif isinstance(node, Compare):
             function = _missing_or(_COMPARE[node.op])
-            right = self._converted(node.right, left_type, window, viewpoint)
+            right = yield from self._converted(node.right, left_type, window, viewpoint)
         else:
             function = _ARITHMETIC[node.op]
-            right = (
-                self._converted(node.right, left_type, window, viewpoint)
-                if node.op in "+-"
-                else self.value(node.right, window, viewpoint)
-            )
+            if node.op in "+-":
+                right = yield from self._converted(node.right, left_type, window, viewpoint)
+            else:
+                right = yield node.right, window, viewpoint
         try:
             with np.errstate(all="ignore"):
                 return apply(function, [left, right], [left_type.kind, right_type.kind])
         except ValueError as exc:
             raise self.error(node, f"'{node.op}': {exc}") from None
 
-    def _if(self, node: If, window: Window, viewpoint: Viewpoint) -> Value:
-        condition = self.value(node.condition, window, viewpoint)
+    def _if(self, node: If, window: Window, viewpoint: Viewpoint) -> _Rule:
+        condition = yield node.condition, window, viewpoint
         own = self._type(node)
         if self._type(node.condition).kind == "d" and own.kind != "t":
             assert isinstance(condition, float)
             if np.isnan(condition) and own.kind == "d":
                 return float("nan")
             branch = node.then if condition and not np.isnan(condition) else node.otherwise
-            return self._converted(branch, own, window, viewpoint)
-        values = [
-            condition,
-            self._converted(node.then, own, window, viewpoint),
-            self._converted(node.otherwise, own, window, viewpoint),
-        ]
+            return (yield from self._converted(branch, own, window, viewpoint))
+        then = yield from self._converted(node.then, own, window, viewpoint)
+        otherwise = yield from self._converted(node.otherwise, own, window, viewpoint)
         kinds = [self._type(n).kind for n in (node.condition, node.then, node.otherwise)]
-        return apply(_choose, values, kinds)
+        return apply(_choose, [condition, then, otherwise], kinds)
 
-    def _array(self, node: Array, window: Window, viewpoint: Viewpoint) -> Value:
+    def _array(self, node: Array, window: Window, viewpoint: Viewpoint) -> _Rule:
         own = self._type(node)
-        items = [self._converted(item, own, window, viewpoint) for item in node.items]
+        items = []
+        for item in node.items:
+            items.append((yield from self._converted(item, own, window, viewpoint)))
         if own.kind == "S":
             return tuple(str(i) for i in items)
         if own.kind == "T":
@@ -357,16 +403,17 @@ class Interpreter:
         numbers = [np.atleast_1d(np.asarray(i, dtype=np.float64)) for i in items]
         return np.concatenate(numbers) if numbers else np.zeros(0)
 
-    def _call(self, node: Call, window: Window, viewpoint: Viewpoint) -> Value:
+    def _call(self, node: Call, window: Window, viewpoint: Viewpoint) -> _Rule:
         plan = self.checker.calls[id(node)]
         if plan.overload is None:
+            if plan.info is None:
+                return (yield from self._default(node, window, viewpoint))
             return self._lookup(node, plan, window, viewpoint)
         types = [self._type(arg) for arg in node.args]
         contexts = arg_contexts(plan, types, window, viewpoint)
-        args: list[Value | None] = [
-            None if c is None else self.value(arg, *c)
-            for arg, c in zip(node.args, contexts, strict=True)
-        ]
+        args: list[Value | None] = []
+        for arg, context in zip(node.args, contexts, strict=True):
+            args.append(None if context is None else (yield (arg, *context)))
         if plan.overload.harmonise:
             args, types = self._harmonised(args, types)
         curve = None
@@ -404,9 +451,8 @@ class Interpreter:
         return out_args, out_types
 
     def _lookup(self, node: Call, plan: CallPlan, window: Window, viewpoint: Viewpoint) -> Value:
+        """What a lookup found (described by the resolver, so loaded)."""
         kind = self._type(node).kind
-        if plan.info is None:
-            return self._default(node, kind, window, viewpoint)
         assert plan.path is not None
         lookup = Lookup.of(plan.path, self.relative_to)
         element = ELEMENT.get(kind, kind)
@@ -429,16 +475,18 @@ class Interpreter:
             return found[0]  # type: ignore[no-any-return]
         return np.asarray(found, dtype=np.float64) if kind == "D" else tuple(found)
 
-    def _default(self, node: Call, kind: str, window: Window, viewpoint: Viewpoint) -> Value:
-        default = self.value(node.args[1], window, viewpoint)
+    def _default(self, node: Call, window: Window, viewpoint: Viewpoint) -> _Rule:
+        """The default of a lookup that found nothing, as the lookup's kind."""
+        kind = self._type(node).kind
+        default = yield node.args[1], window, viewpoint
         given = self._type(node.args[1]).kind
         if kind == given:
             return default
         if kind == "t":
-            return constant_series(float(default), window[0])  # type: ignore[arg-type]
+            return constant_series(float(default), window[0])
         if kind == "T":
             if given == "t":
-                return (default,)  # type: ignore[return-value]
+                return (default,)
             numbers = np.atleast_1d(np.asarray(default, dtype=np.float64))
             return tuple(constant_series(float(v), window[0]) for v in numbers)
         if kind == "D":

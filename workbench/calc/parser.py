@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, cast
@@ -31,23 +30,21 @@ from lark.grammar import Rule
 from lark.parse_tree_builder import ExpandSingleChild
 from lark.parsers.lalr_analysis import Shift
 
+from workbench.calc.precedence import _at, _Misplaced, _Operators, _Prefixed, _Token
 from workbench.calc.syntax import (
     Array,
     Assign,
-    Binary,
-    BinaryOp,
     Call,
     Compare,
     If,
-    Logical,
     Name,
     Node,
     Number,
     Script,
     String,
-    Unary,
 )
 from workbench.errors import ExpressionError
+from workbench.limits import current_deadline, quoted
 
 __all__ = ["parse"]
 
@@ -73,19 +70,11 @@ _CONTINUES = frozenset(
         "FUNC",
     }
 )
+_CHECK_EVERY = 4096
+"""How many tokens are parsed between two looks at the deadline."""
 _OPENS = frozenset({"LPAR", "LBRACE", "IF"})
 _CLOSES = frozenset({"RPAR", "RBRACE", "ENDIF"})
 _WATCHED = _OPENS | _CLOSES | {"_NL", "COMPARE"}  # the tokens the lexer does more about
-_COMPARE_OPS = {
-    "==": "=",
-    "=": "=",
-    "!=": "!=",
-    "<>": "!=",
-    "<": "<",
-    ">": ">",
-    "<=": "<=",
-    ">=": ">=",
-}
 _DESCRIBED = {
     "NAME": "a name",
     "FUNC": "a function such as @t(...)",
@@ -99,22 +88,6 @@ _DESCRIBED = {
     "ADD": "'+' or '-'",
     "MUL": "'*' or '/'",
 }
-
-
-class _Token:
-    """A token: its terminal, its text, and where it starts (1-based line and column).
-
-    A third of the cost of making lark's Token (a str with eight fields), and an expression
-    has about ten tokens a term.
-    """
-
-    __slots__ = ("column", "line", "type", "value")
-
-    def __init__(self, kind: str, value: str, line: int, column: int) -> None:
-        self.type = kind
-        self.value = value
-        self.line = line
-        self.column = column
 
 
 class _Machine:
@@ -209,12 +182,21 @@ class _Machine:
         yield _Token("$END", "", line, end - line_start + 1)
 
     def run(self, text: str) -> Any:
-        """Parse ``text``: the value of the start rule (what :meth:`_ToSyntax.start` gives)."""
+        """Parse ``text``: the value of the start rule (what :meth:`_ToSyntax.start` gives).
+
+        An operator out of place (:class:`_Misplaced`) is reported once the whole text is
+        known to parse, so that a syntax error later in the text comes first, as with lark's
+        own loop, which builds the whole tree before transforming it.
+        """
         actions, end = self.actions, self.end
         state = self.start
         states: list[int] = [state]
         values: list[Any] = []
-        for token in self.tokens(text):
+        misplaced: _Misplaced | None = None
+        limit = current_deadline()
+        for counted, token in enumerate(self.tokens(text), 1):
+            if not counted % _CHECK_EVERY and limit is not None:  # a huge text
+                limit.check(f"parsing the expression {quoted(text)}")
             kind = token.type
             while True:
                 action = actions[state].get(kind)
@@ -233,105 +215,22 @@ class _Machine:
                     if size:
                         del states[-size:]
                         del values[-size:]
-                    values.append(callback(children))
+                    try:
+                        values.append(callback(children))
+                    except _Misplaced as exc:
+                        misplaced = misplaced or exc
+                        values.append(Number(*_at(exc.token), 0.0))  # parsing goes on
                 state = actions[states[-1]][rule]  # where the rule's value goes
                 if state == end:
+                    if misplaced is not None:
+                        raise misplaced
                     return values[-1]
                 states.append(state)
         raise AssertionError("unreachable: the end of the text reduces to the start rule")
 
 
-def _at(token: _Token) -> tuple[int, int]:
-    return token.line, token.column
-
-
 def _exprs(children: list[Any]) -> tuple[Node, ...]:
     return tuple([c for c in children if isinstance(c, Node)])
-
-
-@dataclass(frozen=True)
-class _Prefixed:
-    """An operand with its prefix operators (signs, NOT), outermost first."""
-
-    ops: tuple[_Token, ...]
-    operand: Node
-
-
-class _Misplaced(Exception):
-    """An operator where the precedence rules allow none (raised while parsing)."""
-
-    def __init__(self, token: _Token, why: str) -> None:
-        super().__init__(why)
-        self.token = token
-        self.why = why
-
-
-# Binding power of binary operators (higher binds tighter) and of the prefix operators.
-_BINARY = {"OR": 1, "AND": 2, "COMPARE": 4, "ADD": 5, "MUL": 6, "POW": 8}
-_NOT, _SIGN = 3, 7
-
-
-class _Operators:
-    """Builds the tree of ``operand (operator operand)+`` by precedence climbing.
-
-    The result is the one the layered grammar of precedence levels gave: ``^`` is
-    right-associative and takes a signed operand (``2 ^ -1``), a sign binds looser than ``^``
-    (``-a ^ 2`` is ``-(a ^ 2)``), NOT looser than comparisons, and a comparison takes no
-    comparison as operand (``1 < 2 < 3`` is refused).
-    """
-
-    def __init__(self, children: list[Any]) -> None:
-        self.items: list[Any] = []
-        for child in children:
-            if isinstance(child, _Prefixed):
-                self.items.extend(child.ops)
-                self.items.append(child.operand)
-            else:
-                self.items.append(child)
-        self.at = 0
-
-    def expression(self) -> Node:
-        return self._climb(0)
-
-    def _climb(self, least: int) -> Node:
-        left = self._operand(least)
-        while self.at < len(self.items):
-            op: _Token = self.items[self.at]
-            power = _BINARY[op.type]
-            if power < least:
-                break
-            self.at += 1
-            # ^ takes a signed operand and groups to the right; the others group to the left
-            right = self._climb(_SIGN if op.type == "POW" else power + 1)
-            left = _binary(op, left, right)
-            following = self.items[self.at] if self.at < len(self.items) else None
-            if op.type == "COMPARE" and isinstance(following, _Token):
-                self._refuse_chained(following)
-        return left
-
-    @staticmethod
-    def _refuse_chained(following: _Token) -> None:
-        if following.type == "COMPARE":
-            raise _Misplaced(following, "a comparison cannot compare a comparison")
-
-    def _operand(self, least: int) -> Node:
-        item = self.items[self.at]
-        self.at += 1
-        if not isinstance(item, _Token):
-            return cast(Node, item)
-        if item.type == "NOT":
-            if least > _NOT:
-                raise _Misplaced(item, "NOT applies to a comparison or a condition here")
-            return Unary(*_at(item), "NOT", self._climb(_NOT))
-        return Unary(*_at(item), item.value, self._climb(_SIGN))  # type: ignore[arg-type]
-
-
-def _binary(op: _Token, left: Node, right: Node) -> Node:
-    if op.type == "COMPARE":
-        return Compare(*_at(op), _COMPARE_OPS[op.value], left, right)  # type: ignore[arg-type]
-    if op.type in {"AND", "OR"}:
-        return Logical(*_at(op), op.value.upper(), left, right)  # type: ignore[arg-type]
-    return Binary(*_at(op), cast(BinaryOp, op.value), left, right)
 
 
 class _ToSyntax(Transformer[_Token, Any]):
@@ -363,8 +262,9 @@ class _ToSyntax(Transformer[_Token, Any]):
     def prefix(self, children: list[Any]) -> _Prefixed:
         op, term = children
         if isinstance(term, _Prefixed):
-            return _Prefixed((op, *term.ops), term.operand)
-        return _Prefixed((op,), term)
+            term.ops.append(op)  # made by the reduction just before, and only used here
+            return term
+        return _Prefixed([op], term)
 
     def operations(self, children: list[Any]) -> list[Any]:
         """The operators and operands after an expression's first operand, as one list that

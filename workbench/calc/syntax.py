@@ -35,6 +35,7 @@ __all__ = [
     "Script",
     "String",
     "Unary",
+    "bottom_up",
     "walk",
 ]
 
@@ -149,21 +150,61 @@ class Script:
 
 
 def walk(node: Node) -> list[Node]:
-    """Return ``node`` and every node below it, parents before children.
+    """Return ``node`` and every node below it, each once, in depth-first preorder.
+
+    Variables make sub-expressions shared by several parents (a script ``B = A + A`` over
+    ``A = ...``): such a node is listed once, where it is first met. The walk keeps its own
+    stack, so a tree of any depth is walked. :func:`bottom_up` lists every node after all the
+    nodes below it.
 
     >>> [type(n).__name__ for n in walk(Binary(1, 2, "+", Number(1, 1, 1.0), Name(1, 3, "x")))]
     ['Binary', 'Number', 'Name']
+    >>> shared = Number(1, 1, 2.0)
+    >>> len(walk(Binary(1, 2, "*", shared, shared)))
+    2
     """
     found: list[Node] = []
+    seen: set[int] = set()
     stack = [node]
     pop, push, reversed_children = stack.pop, stack.extend, _REVERSED_CHILDREN.get
     while stack:
         current = pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
         found.append(current)
         below = reversed_children(type(current))
         if below is not None:  # not a leaf
             push(below(current))
     return found
+
+
+def bottom_up(node: Node) -> list[Node]:
+    """Return ``node`` and every node below it, each once, every node after all below it.
+
+    For a tree this is depth-first postorder; a node shared by several parents comes before
+    all of them.
+
+    >>> [type(n).__name__ for n in bottom_up(Binary(1, 2, "+", Number(1, 1, 1.0), Name(1, 3, "x")))]
+    ['Number', 'Name', 'Binary']
+    """
+    finished: list[Node] = []
+    seen: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    pop, push, get = stack.pop, stack.append, _REVERSED_CHILDREN.get
+    while stack:
+        current, done = pop()
+        if done:
+            finished.append(current)
+            continue
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        push((current, True))
+        below = get(type(current))
+        if below is not None:  # not a leaf: its operands first, in source order
+            stack.extend([(child, False) for child in below(current) if id(child) not in seen])
+    return finished
 
 
 def children(node: Node) -> tuple[Node, ...]:
