@@ -11,9 +11,10 @@ Panel's stylesheets are referenced by CDN address inside its models; they are in
 
 Text a notebook shows can come from a store, where tenants write it. Panel (and HoloViews
 through it) writes each view's document as JSON into a ``<script>`` at the end of its HTML
-output without escaping ``</``, so a name such as ``</script><img src=x onerror=...>`` would end
-the script and run as HTML; :func:`seal_outputs` writes ``</`` as ``<\\/`` in those scripts (and
-in JavaScript outputs), which JavaScript reads as the same text and HTML never as an end tag.
+output without escaping, so a name such as ``</script><img src=x onerror=...>`` would end the
+script and run as HTML; :func:`seal_outputs` writes ``</script`` as ``<\\/script`` in those
+scripts (and in JavaScript outputs), which JavaScript reads as the same text and HTML never as
+the script's end.
 
 Links and resources on other hosts are neutralised, so that opening a report never reaches
 out: an ``<a href="https://...">`` keeps its text and shows the address as a tooltip (and in
@@ -76,6 +77,7 @@ _MIME = {
 #: How Panel's notebook output ends: the view's script, after the view's HTML.
 _PANEL_SCRIPT = '\n<script type="application/javascript">'
 _END = "</script>"
+_SCRIPT_END = re.compile(r"</(script)", re.IGNORECASE)
 #: The MIME types of Panel/HoloViews and Bokeh outputs whose HTML carries such a script.
 _EXEC_MIMES = ("application/vnd.holoviews_exec.v0+json", "application/vnd.bokehjs_exec.v0+json")
 _PANEL_CDN = re.compile(
@@ -188,14 +190,15 @@ def _data_uri(root: Path, path: Path) -> str | None:
 
 
 def seal_script(js: str) -> str:
-    """JavaScript that no text inside it can end early in HTML: ``</`` written ``<\\/``.
+    """JavaScript that no text inside it can end early in HTML: ``</script`` (in any case)
+    written ``<\\/script``, the same text in a JavaScript string, JSON or regular expression.
 
-    In a JavaScript string (or JSON in one) ``<\\/`` is the same text as ``</``.
+    Nothing else changes: ``/</g`` stays a regular expression.
 
-    >>> seal_script('var d = {"name": "</script><img src=x onerror=alert(1)>"};')
-    'var d = {"name": "<\\\\/script><img src=x onerror=alert(1)>"};'
+    >>> seal_script('var d = {"name": "</SCRIPT><img src=x onerror=alert(1)>"}; s.replace(/</g, "")')
+    'var d = {"name": "<\\\\/SCRIPT><img src=x onerror=alert(1)>"}; s.replace(/</g, "")'
     """
-    return js.replace("</", "<\\/")
+    return _SCRIPT_END.sub(lambda m: "<\\/" + m.group(1), js)
 
 
 def _seal_html(text: str) -> str:
