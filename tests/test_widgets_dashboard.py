@@ -292,6 +292,27 @@ def test_a_server_binds_loopback_and_allows_only_its_own_origins(sqlite_url: str
         wide.stop()
 
 
+def test_behind_a_proxy_the_server_reads_visitors_addresses_from_its_headers(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    made: list[dict[str, object]] = []
+
+    def fake_make_server(url: str, **options: object) -> object:
+        made.append(options)
+        raise OSError("stop here")  # the options are what this test is about
+
+    monkeypatch.setattr("widgets.serve.make_server", fake_make_server)
+    for flags, expected in (([], False), (["--behind-proxy"], True)):
+        result = CliRunner().invoke(cli, ["--url", sqlite_url, "serve", "--port", "0", *flags])
+        assert result.exit_code == 1 and "stop here" in result.stderr
+        assert made[-1]["use_xheaders"] is expected
+    server = make_server(sqlite_url, port=free_port(), use_xheaders=True)
+    try:
+        assert server._http.xheaders is True
+    finally:
+        server.stop()
+
+
 def test_serve_is_a_workbench_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WORKBENCH_URL", raising=False)
     result = CliRunner().invoke(cli, ["serve", "--help"])

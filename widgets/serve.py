@@ -102,10 +102,19 @@ def serve(
     address: str = LOOPBACK,
     origins: Sequence[str] = (),
     show: bool = False,
+    behind_proxy: bool = False,
     announce: Any = print,
 ) -> None:
-    """Serve the dashboard until interrupted (Ctrl+C), announcing its address first."""
-    server = make_server(url, port=port, address=address, origins=origins, show=False)
+    """Serve the dashboard until interrupted (Ctrl+C), announcing its address first.
+
+    ``behind_proxy`` takes each visitor's address from the proxy's ``X-Real-Ip`` or
+    ``X-Forwarded-For`` header, so that sign-in throttling counts visitors rather than the proxy;
+    only use it when a proxy sets those headers (a visitor reaching the server directly could
+    otherwise claim any address).
+    """
+    server = make_server(
+        url, port=port, address=address, origins=origins, show=False, use_xheaders=behind_proxy
+    )
     server.start()
     host = "127.0.0.1" if address in ("", "0.0.0.0") else address
     link = f"http://{host}:{server.port}/"

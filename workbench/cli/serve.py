@@ -30,6 +30,13 @@ def serve(
         typer.Option(help="host:port a browser may reach it as (behind a proxy); repeatable."),
     ] = None,
     show: Annotated[bool, typer.Option(help="Open it in the web browser.")] = False,
+    behind_proxy: Annotated[
+        bool,
+        typer.Option(
+            help="Take visitors' addresses from the proxy's X-Real-Ip/X-Forwarded-For headers "
+            "(for sign-in throttling); only behind a proxy that sets them."
+        ),
+    ] = False,
 ) -> None:
     """Serve the dashboard: the model tree, object inspector, belief and accuracy views.
 
@@ -48,7 +55,13 @@ def serve(
         )
     try:
         server.serve(
-            s.url, port=port, address=address, origins=origin or [], show=show, announce=say
+            s.url,
+            port=port,
+            address=address,
+            origins=origin or [],
+            show=show,
+            behind_proxy=behind_proxy,
+            announce=say,
         )
     except OSError as exc:  # the port is taken, or the address is not this machine's
         fail(f"cannot listen on {address}:{port}: {exc.strerror or exc}")
