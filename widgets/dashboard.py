@@ -26,9 +26,9 @@ from urllib.parse import urlsplit, urlunsplit
 import panel as pn
 import panel_material_ui as pmui
 import param
-from panel.viewable import Viewer
 
 import workbench as wb
+from widgets._text import MuiTextAlert, TextTypography, TextViewer
 from widgets.accuracy import AccuracyView
 from widgets.beliefs import BeliefView
 from widgets.browser import HierarchyBrowser, same
@@ -144,7 +144,7 @@ def sign_in(
     return wb.connect(url, user=user, secret=secret, address=address)
 
 
-class Login(Viewer):
+class Login(TextViewer):
     """Asks who the visitor is on a shared store, and proves it with the user's secret.
 
     ``workspace`` is set once the secret matches; a refusal shows the store's message in
@@ -188,14 +188,14 @@ class Login(Viewer):
         self.button = pmui.Button(label="Sign in", color="primary", width=320)
         self.button.on_click(lambda _event: self.submit())
         self.secret_input.param.watch(lambda _event: self.submit(), "enter_pressed")
-        self.alert = pmui.Alert(
+        self.alert = MuiTextAlert(
             object=self.param.error,
             severity="error",
             visible=self.param.error.rx.bool(),
             width=320,
         )
         self._layout = pmui.Paper(
-            pmui.Typography(f"Sign in to {public_url(self.url)}", variant="h6"),
+            TextTypography(f"Sign in to {public_url(self.url)}", variant="h6"),
             self.user_input,
             self.secret_input,
             self.button,
@@ -230,7 +230,7 @@ class Login(Viewer):
         return self._layout
 
 
-class Dashboard(Viewer):
+class Dashboard(TextViewer):
     """The four views of one workspace, following one selection.
 
     ``selected`` (an object or a sensor) is shared: the tree sets it when a node is picked, the
@@ -326,7 +326,7 @@ def _sensor_of(chosen: Any) -> wb.Sensor | None:
     return None
 
 
-class App(Viewer):
+class App(TextViewer):
     """What one visitor sees: the dashboard, or first a login form on a shared store.
 
     The embedded SQLite store opens as the local admin (or as ``user`` when given); a shared
@@ -369,7 +369,7 @@ class App(Viewer):
         except wb.WorkbenchError as exc:
             self.error = str(exc)
             self.page.main = [
-                pmui.Alert(object=self.error, severity="error", sizing_mode="stretch_width")
+                MuiTextAlert(object=self.error, severity="error", sizing_mode="stretch_width")
             ]
             return
         self._open(ws)
@@ -383,7 +383,7 @@ class App(Viewer):
         self.page.param.update(
             sidebar=[self.dashboard.browser],
             main=[self.dashboard.main],
-            header=[pmui.Typography(f"{ws.user} · {ws.url}", variant="body2", margin=(0, 20))],
+            header=[TextTypography(f"{ws.user} · {ws.url}", variant="body2", margin=(0, 20))],
         )
         if _in_server_session():  # the session's end releases its workspace
             pn.state.on_session_destroyed(lambda _context: ws.close())
