@@ -28,9 +28,11 @@ from workbench.api.provenance import (
     write_record,
 )
 from workbench.errors import AccessDenied, InvalidValue, StoreError
+from workbench.limits import query_seconds
 from workbench.model import Catalog
 from workbench.store import create_store_engine, ensure_schema, redact_url
 from workbench.store.catalog import load_catalog
+from workbench.store.timeouts import limit_statements, statement_timeout
 
 if TYPE_CHECKING:
     from workbench.api.definitions import ModelDefinition
@@ -113,6 +115,29 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
             self.provenance.append(record)
         if self._provenance_file is not None:
             write_record(record, self._provenance_file)
+
+    # -- time limit ----------------------------------------------------------------------------
+
+    _query_seconds: float | None = None
+
+    @property
+    def query_seconds(self) -> float:
+        """How long a search, a calculation or a store query of one call may run (seconds).
+
+        Default: ``WORKBENCH_QUERY_SECONDS``, else 30; None sets the default back. Past it a
+        search or calculation stops with :class:`~workbench.errors.QueryTimeout`, and so does
+        a statement on PostgreSQL (:mod:`workbench.store.timeouts`). A dashboard sets less.
+
+        >>> ws = connect("sqlite://")
+        >>> ws.query_seconds = 5
+        >>> ws.query_seconds
+        5.0
+        """
+        return query_seconds(self._query_seconds)
+
+    @query_seconds.setter
+    def query_seconds(self, seconds: float | None) -> None:
+        self._query_seconds = None if seconds is None else query_seconds(seconds)
 
     # -- identity and transactions ---------------------------------------------------------
 
@@ -199,7 +224,7 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
         session = Session(self.engine, expire_on_commit=False)
         self._session = session
         try:
-            with session.begin():
+            with session.begin(), limit_statements(session, self.query_seconds):
                 self.principal = reload_principal(session, self.principal)  # revocations count
                 yield session
                 failed = session.info.get("failed")
@@ -241,7 +266,10 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
             session.info["failed"] = refused
             raise refused from exc
         except Exception as exc:
-            session.info["failed"] = exc
+            timeout = statement_timeout(exc)  # a statement the store stopped at the limit
+            session.info["failed"] = timeout or exc
+            if timeout is not None:
+                raise timeout from exc
             raise
 
     _tx = transaction

@@ -1,0 +1,59 @@
+"""The time limit of a transaction: a statement the store runs too long is stopped, clearly.
+
+A workspace opens each call's transaction inside :func:`limit_statements`: searches and
+calculations started in it get the workspace's limit (:func:`workbench.limits.time_limit`),
+and on PostgreSQL ``SET LOCAL statement_timeout`` makes the server cancel any statement of the
+transaction that runs longer (waiting for a lock included), so no call holds the shared server
+longer than the limit. The cancelled statement comes back as
+:class:`~workbench.errors.QueryTimeout` rather than a driver error. SQLite is the embedded,
+single-user store: its statements run to the end.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from workbench.errors import QueryTimeout
+from workbench.limits import current_limit, stopped, time_limit
+
+__all__ = ["limit_statements", "statement_timeout"]
+
+_QUERY_CANCELED = "57014"
+"""PostgreSQL's SQLSTATE of a statement cancelled (by its timeout, or on request)."""
+
+
+@contextmanager
+def limit_statements(session: Session, seconds: float | None) -> Iterator[float]:
+    """Give the transaction open on ``session`` the time limit ``seconds`` (None:
+    ``WORKBENCH_QUERY_SECONDS`` or 30 s); yields the limit.
+
+    On PostgreSQL this costs one statement, ``SET LOCAL``, which ends with the transaction.
+    A statement stopped by the limit raises :class:`~workbench.errors.QueryTimeout`.
+    """
+    with time_limit(seconds) as limit:
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            milliseconds = max(math.ceil(limit * 1000), 1)
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
+        try:
+            yield limit
+        except Exception as exc:
+            timeout = statement_timeout(exc)
+            if timeout is None:
+                raise
+            raise timeout from exc
+
+
+def statement_timeout(exc: BaseException) -> QueryTimeout | None:
+    """The :class:`~workbench.errors.QueryTimeout` to raise for ``exc`` if it is a statement
+    that PostgreSQL stopped at its ``statement_timeout`` (else None); the message names no SQL.
+    """
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if getattr(orig, "sqlstate", None) != _QUERY_CANCELED or "timeout" not in str(orig):
+        return None  # another error, or a statement cancelled on purpose
+    return stopped("a query of the store", current_limit())
