@@ -36,10 +36,9 @@ def limit_statements(session: Session, seconds: float | None) -> Iterator[float]
     A statement stopped by the limit raises :class:`~workbench.errors.QueryTimeout`.
     """
     with time_limit(seconds) as limit:
-        connection = session.connection()
-        if connection.dialect.name == "postgresql":
+        if session.get_bind().dialect.name == "postgresql":
             milliseconds = max(math.ceil(limit * 1000), 1)
-            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
+            session.connection().exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
         try:
             yield limit
         except Exception as exc:
