@@ -22,7 +22,7 @@ import panel as pn
 import pytest
 from bokeh.document import Document
 from bokeh.models import Div, HoverTool, HTMLTemplateFormatter, Model, MultiChoice
-from conftest import ADMIN, postgres_schema
+from conftest import ADMIN, postgres_schema, store_state
 from conftest import SECRET as ADMIN_SECRET
 from hostile_data import (
     COMMENT,
@@ -326,8 +326,9 @@ def test_an_edit_refused_for_a_payload_shows_its_error_as_text(hostile: Hostile,
     ws = wb.connect(hostile.url, user=user, secret=SECRET)
     try:
         board = Dashboard(workspace=ws, selected=ws.object(hostile.obj))
+        before = store_state(ws)
         assert board.inspector.edit("Kind", FREE["script"]) is False  # not an allowed value
-        assert FREE["script"] in board.inspector.message
+        assert store_state(ws) == before and FREE["script"] in board.inspector.message
         assert_shown_as_text(rendered(board.inspector), board.inspector.message.split("\n")[0])
     finally:
         ws.engine.dispose()

@@ -6,7 +6,7 @@ fence, a link) or math (``$$``). Every view shows such text only through this mo
 
 - :func:`html` fills markup we wrote with text escaped by markupsafe; the result is
   :class:`~markupsafe.Markup`, shown by a :class:`Fragment` pane (which runs no Markdown and
-  escapes whatever is not Markup);
+  shows whatever is not Markup as text);
 - :func:`lines`, :func:`code` and :func:`message` are text on several lines, an expression in
   an escaped ``<pre>`` block, and a status message (its first line, the rest in ``<pre>``);
 - :class:`TextAlert`, :class:`MuiTextAlert` and :class:`TextTypography` are the alert and
