@@ -250,3 +250,33 @@ def test_a_lock_held_elsewhere_stops_a_call_not_the_server(
     finally:
         squatter.dispose()
     assert [o.name for o in pg_ws.search(model, "{*}")] == ["Locked"]
+
+
+def test_connect_and_store_pools_set_the_limit_of_their_workspaces(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(limits.QUERY_SECONDS_ENV, raising=False)
+    wb.init_store(store_url, admin=ADMIN, secret=SECRET).close()
+    with wb.connect(store_url, user=ADMIN, secret=SECRET, query_seconds=2) as ws:
+        assert ws.query_seconds == 2.0
+    with pytest.raises(InvalidValue, match="query_seconds must be a positive number"):
+        wb.connect(store_url, user=ADMIN, secret=SECRET, query_seconds=-1)
+    with wb.StorePool(store_url, query_seconds=3) as pool:
+        assert pool.connect(ADMIN, SECRET).query_seconds == 3.0
+    with wb.StorePool(store_url) as pool:
+        assert pool.connect(ADMIN, SECRET).query_seconds == limits.DEFAULT_QUERY_SECONDS
+    with pytest.raises(InvalidValue, match="query_seconds"):
+        wb.StorePool(store_url, query_seconds=math.inf)
+
+
+def test_a_dashboard_server_holds_its_calls_to_a_shorter_limit(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from widgets.dashboard import QUERY_SECONDS, server_pool
+
+    monkeypatch.delenv(limits.QUERY_SECONDS_ENV, raising=False)
+    with server_pool(sqlite_url) as pool:
+        assert pool.connect().query_seconds == QUERY_SECONDS < limits.DEFAULT_QUERY_SECONDS
+    monkeypatch.setenv(limits.QUERY_SECONDS_ENV, "4")  # the operator's choice wins
+    with server_pool(sqlite_url) as pool:
+        assert pool.connect().query_seconds == 4.0

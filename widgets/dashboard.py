@@ -33,10 +33,12 @@ from widgets.accuracy import AccuracyView
 from widgets.beliefs import BeliefView
 from widgets.browser import HierarchyBrowser, same
 from widgets.inspector import ObjectInspector
+from workbench.limits import QUERY_SECONDS_ENV
 
 __all__ = [
     "APPLICATION_NAME",
     "DEFAULT_URL",
+    "QUERY_SECONDS",
     "App",
     "Dashboard",
     "Login",
@@ -45,6 +47,7 @@ __all__ = [
     "is_shared",
     "public_url",
     "shared_store",
+    "server_pool",
     "sign_in",
     "store_url",
 ]
@@ -52,6 +55,16 @@ __all__ = [
 DEFAULT_URL = "sqlite:///workbench.db"
 #: How a dashboard server's connections name themselves to PostgreSQL (``pg_stat_activity``).
 APPLICATION_NAME = "workbench-dashboard"
+#: The time limit of a dashboard session's calls (seconds) unless ``WORKBENCH_QUERY_SECONDS``
+#: sets one: a server answers its sessions one call at a time, so no call may hold it for long.
+QUERY_SECONDS = 10.0
+
+
+def server_pool(url: str) -> wb.StorePool:
+    """A new store pool for the sessions of a dashboard server on ``url``."""
+    limit = None if os.environ.get(QUERY_SECONDS_ENV, "").strip() else QUERY_SECONDS
+    return wb.StorePool(url, application_name=APPLICATION_NAME, query_seconds=limit)
+
 
 #: Panel logs every value a widget receives at debug level; the secret field logs to here
 #: instead, a logger that drops everything, so no logging setup can ever record a secret.
@@ -124,7 +137,7 @@ def shared_store(url: str) -> wb.StorePool:
     """
     with _SERVER_STORES_LOCK:
         if url not in _SERVER_STORES:
-            _SERVER_STORES[url] = wb.StorePool(url, application_name=APPLICATION_NAME)
+            _SERVER_STORES[url] = server_pool(url)
         return _SERVER_STORES[url]
 
 

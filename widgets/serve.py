@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import panel as pn
 
 import workbench as wb
-from widgets.dashboard import APPLICATION_NAME, App, create_app, store_url
+from widgets.dashboard import App, create_app, server_pool, store_url
 
 if TYPE_CHECKING:
     from bokeh.server.server import Server
@@ -71,7 +71,7 @@ def make_server(
     if allowed or (not is_loopback(address) and port):
         allowed += [f"{host}:{port}" for host in ("localhost", "127.0.0.1", address) if port]
     owned = store is None
-    shared = wb.StorePool(text, application_name=APPLICATION_NAME) if store is None else store
+    shared = server_pool(text) if store is None else store
     server = pn.serve(
         {"/": app_factory(text, shared)},  # a function: Panel calls it per session
         port=port,

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
+from workbench import limits
 from workbench.api.workspace import Workspace, open_workspace
 from workbench.errors import InvalidValue, StoreError
 from workbench.store import DEFAULT_URL, create_store_engine, ensure_schema, redact_url
@@ -65,6 +66,10 @@ class StorePool:
         How the connections name themselves to PostgreSQL (``pg_stat_activity``).
     create
         Create missing tables, once, when the first workspace is opened.
+    query_seconds
+        The time limit of each call of its workspaces (see
+        :attr:`~workbench.api.workspace.Workspace.query_seconds`); default
+        ``WORKBENCH_QUERY_SECONDS`` or 30 s.
     engine_options
         Passed to :func:`sqlalchemy.create_engine`.
 
@@ -81,8 +86,10 @@ class StorePool:
         pool_timeout: float = 10.0,
         application_name: str = "workbench",
         create: bool = True,
+        query_seconds: float | None = None,
         **engine_options: Any,
     ) -> None:
+        self.query_seconds = None if query_seconds is None else limits.query_seconds(query_seconds)
         self.pool_size = _count("pool_size", pool_size, 1)
         self.max_overflow = _count("max_overflow", max_overflow, 0)
         if isinstance(pool_timeout, bool) or not isinstance(pool_timeout, int | float):
@@ -159,6 +166,7 @@ class StorePool:
             as_of=as_of,
             provenance=provenance,
             address=address,
+            query_seconds=self.query_seconds,
         )
         self._workspaces.add(ws)
         return ws

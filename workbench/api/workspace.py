@@ -355,6 +355,7 @@ def connect(
     as_of: Any = None,
     provenance: bool = False,
     address: str | None = None,
+    query_seconds: float | None = None,
     **engine_options: Any,
 ) -> Workspace:
     """Open a workspace on a store, with an engine of its own (see :meth:`Workspace.close`).
@@ -378,6 +379,9 @@ def connect(
         names a file, the records are also appended to it as JSON lines.
     address
         The IP address of the client a server signs in for; its failures are throttled too.
+    query_seconds
+        The time limit of each call (see :attr:`Workspace.query_seconds`); default
+        ``WORKBENCH_QUERY_SECONDS`` or 30 s.
     engine_options
         Passed to :func:`sqlalchemy.create_engine`. Many workspaces on one engine:
         :class:`~workbench.api.pool.StorePool`.
@@ -399,6 +403,7 @@ def connect(
             as_of=as_of,
             provenance=provenance,
             address=address,
+            query_seconds=query_seconds,
         )
     except BaseException:
         engine.dispose()  # a refused sign-in holds no connection
@@ -415,6 +420,7 @@ def open_workspace(
     as_of: Any = None,
     provenance: bool = False,
     address: str | None = None,
+    query_seconds: float | None = None,
 ) -> Workspace:
     """A workspace on ``engine`` for ``user`` (see :func:`connect`), signed in if one is given."""
     try:
@@ -429,6 +435,7 @@ def open_workspace(
         owns_engine=owns_engine,
     )
     ws._provenance_file = os.environ.get(PROVENANCE_ENV) or None
+    ws.query_seconds = query_seconds  # checked before anything else is done with the workspace
     if user is None:
         if engine.dialect.name != "sqlite":
             raise AccessDenied(
