@@ -280,3 +280,42 @@ def test_a_dashboard_server_holds_its_calls_to_a_shorter_limit(
     monkeypatch.setenv(limits.QUERY_SECONDS_ENV, "4")  # the operator's choice wins
     with server_pool(sqlite_url) as pool:
         assert pool.connect().query_seconds == 4.0
+
+
+@pytest.mark.postgres
+def test_a_call_at_the_default_limit_costs_no_statement_of_its_own(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(limits.QUERY_SECONDS_ENV, "0.5")  # connections open with this limit
+    ws = wb.init_store(pg_url, admin=ADMIN, secret=SECRET)
+    statements: list[str] = []
+    sa.event.listen(ws.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    try:
+        ws.models()
+        assert not [s for s in statements if "statement_timeout" in s], statements
+        started = time.perf_counter()
+        with pytest.raises(QueryTimeout, match=r"limit of 0\.5 s"), ws.transaction() as session:
+            session.execute(sa.text("SELECT pg_sleep(5)"))  # stopped by the connection's own limit
+        assert time.perf_counter() - started < 4
+        ws.query_seconds = 2  # another limit: the call sets its own
+        statements.clear()
+        ws.models()
+        assert [s for s in statements if "statement_timeout" in s] == [
+            "SET LOCAL statement_timeout = 2000"
+        ]
+    finally:
+        ws.close()
+
+
+@pytest.mark.postgres
+def test_an_upgrade_is_not_held_to_a_calls_limit(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.store import create_store_engine, migrate
+
+    monkeypatch.setenv(limits.QUERY_SECONDS_ENV, "0.001")
+    engine = create_store_engine(pg_url)
+    try:
+        assert migrate.upgrade(engine) == migrate.HEAD  # would be cancelled at 1 ms
+    finally:
+        engine.dispose()

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
 
 from workbench.errors import StoreError
+from workbench.store.timeouts import set_session_limit
 
 __all__ = ["DEFAULT_URL", "create_store_engine", "ensure_schema", "redact_url"]
 
@@ -99,6 +100,8 @@ def create_store_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     engine = create_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        event.listen(engine, "connect", set_session_limit)
     return engine
 
 

@@ -247,6 +247,8 @@ def _migration(engine: Engine, what: str) -> Iterator[Connection]:
                 with _sqlite_exclusive(conn):
                     yield conn
             else:
+                # An upgrade takes as long as the data makes it: no call's time limit applies.
+                conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
                 conn.execute(text(_PG_LOCK))  # held until commit or rollback
                 yield conn
                 conn.commit()
