@@ -46,8 +46,8 @@ __all__ = [
     "create_app",
     "is_shared",
     "public_url",
-    "shared_store",
     "server_pool",
+    "shared_store",
     "sign_in",
     "store_url",
 ]
