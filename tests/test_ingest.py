@@ -388,3 +388,18 @@ def test_progress_in_chunks_within_one_transaction(
     assert chunks == [3, 3, 3, 1]
     assert "100%" in capsys.readouterr().err
     assert count(power.ws) == 10 and count(power.ws, LatestBeliefRow) == 10
+
+
+def test_the_progress_bar_shows_a_stored_name_s_control_characters_as_escapes(
+    capsys: pytest.CaptureFixture[str], power: Sensor
+) -> None:
+    from workbench.store.timeseries import SensorRow
+
+    hostile = "power\x1b]0;PWNED\x07\x1b[2J"  # stored before such names were refused
+    with power.ws.engine.begin() as conn:
+        conn.execute(sa.update(SensorRow).where(SensorRow.id == power.id).values(name=hostile))
+    sensor = power.ws.sensor(power.id)
+    assert sensor.ingest(quarters([1.0, 2.0], tz="UTC"), source="m", belief_time=BT, progress=True)
+    shown = capsys.readouterr().err
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "power\\x1b]0;PWNED\\x07\\x1b[2J" in shown

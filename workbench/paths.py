@@ -14,6 +14,7 @@ __all__ = [
     "Segment",
     "check_name",
     "control_character",
+    "escape_controls",
     "parse_path",
 ]
 
@@ -24,6 +25,20 @@ ROOT = "Model"
 CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
 _CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 _FORBIDDEN = re.compile(f"[/.{CONTROL_CHARACTERS}]")
+
+
+_CONTROL_BUT_NEWLINE = re.compile(rf"(?!\n)[{CONTROL_CHARACTERS}]")
+
+
+def escape_controls(text: str, *, newlines: bool = False) -> str:
+    """``text`` with each control character (:data:`CONTROL_CHARACTERS`) written as a visible
+    escape, so that it can be shown on a terminal; ``newlines`` keeps line feeds as they are.
+
+    >>> print(escape_controls("\x1b[2Jred\u202eevil"))
+    \x1b[2Jred\u202eevil
+    """
+    pattern = _CONTROL_BUT_NEWLINE if newlines else _CONTROL
+    return pattern.sub(lambda m: repr(m.group())[1:-1], text)  # '\x1b', '\n', '\u202e'
 
 
 def control_character(text: str) -> str | None:

@@ -19,6 +19,7 @@ from workbench.api.sensors import IngestData, Sensor, TimeLike, load_sensor
 from workbench.api.sources import Source, belief_source_ids, check_source_type
 from workbench.beliefs import NanPolicy, PreparedBeliefs, prepare_beliefs
 from workbench.errors import InvalidValue
+from workbench.paths import escape_controls
 from workbench.store import beliefs as store
 
 if TYPE_CHECKING:
@@ -104,5 +105,8 @@ def _progress(enabled: bool, total: int, label: str) -> Iterator[Callable[[int],
         return
     from tqdm import tqdm
 
-    with tqdm(total=total, unit="beliefs", unit_scale=True, desc=label) as bar:
+    # The label holds a sensor's name: names stored before control characters were refused
+    # must not drive the terminal either.
+    desc = escape_controls(label)
+    with tqdm(total=total, unit="beliefs", unit_scale=True, desc=desc) as bar:
         yield bar.update

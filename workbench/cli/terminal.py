@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING
 
 from rich.text import Text
 
-from workbench.paths import CONTROL_CHARACTERS
+from workbench.paths import CONTROL_CHARACTERS, escape_controls
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -35,11 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["cells", "error_lines", "is_terminal", "safe_text", "safe_tree", "terminal_safe"]
 
 _UNSAFE = re.compile(f"[{CONTROL_CHARACTERS}]")
-_UNSAFE_BUT_NEWLINE = re.compile(rf"(?!\n)[{CONTROL_CHARACTERS}]")
-
-
-def _visible(match: re.Match[str]) -> str:
-    return repr(match.group())[1:-1]  # '\x1b', '\n', '\t', '\x9b', '\u202e'
 
 
 def terminal_safe(text: object, *, newlines: bool = False) -> str:
@@ -53,8 +48,7 @@ def terminal_safe(text: object, *, newlines: bool = False) -> str:
         Keep line feeds as they are (multi-line text); by default they are escaped too, so a
         single-line field stays one line.
     """
-    pattern = _UNSAFE_BUT_NEWLINE if newlines else _UNSAFE
-    return pattern.sub(_visible, str(text))
+    return escape_controls(str(text), newlines=newlines)
 
 
 def safe_text(text: RenderableType) -> RenderableType:
