@@ -320,6 +320,8 @@ POLICIES: dict[str, TablePolicy] = {
     "virtual_series": TablePolicy(
         _ALL, _SEES, _WRITES, _WRITES, _MANAGES, refs=_visible("objects", "relative_to_id")
     ),
+    # A source's identity is unique within its account, or among public ones (revision 0006):
+    # an insert can clash only with a row the role sees, never with another tenant's.
     "sources": TablePolicy(
         _ALL,
         select=_SEES,

@@ -88,10 +88,34 @@ class VirtualSeriesRow(Base):
 
 
 class SourceRow(Base):
-    """Who or what produced beliefs; kept when its user is deleted."""
+    """Who or what produced beliefs; kept when its user is deleted.
+
+    Its identity (name, type, model, version) is unique within its account, and among public
+    sources (no account) (revision 0006): two accounts may each hold a ``meter``.
+    """
 
     __tablename__ = "sources"
-    __table_args__ = (UniqueConstraint("name", "type", "model", "version"),)
+    __table_args__ = (
+        Index(
+            "uq_sources_account_identity",
+            "name",
+            "type",
+            "model",
+            "version",
+            "account_id",
+            unique=True,
+        ),
+        Index(
+            "uq_sources_public_identity",
+            "name",
+            "type",
+            "model",
+            "version",
+            unique=True,
+            postgresql_where=text("account_id IS NULL"),
+            sqlite_where=text("account_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
