@@ -132,7 +132,7 @@ def read(ws: Workspace, s: Session, info: SensorInfo, f: Filters) -> xr.Dataset:
     """Read one sensor's beliefs under ``f``, capped by the workspace's pin and recorded."""
     query = replace(
         f.query,
-        sources=source_ids_for(s, f.sources, f.source_types),
+        sources=source_ids_for(ws, s, f.sources, f.source_types),
         before=ws._cutoff(f.query.before),
     )
     arrays = store.select_beliefs(s, info.id, query, _horizon_filter(info, f))
