@@ -190,3 +190,16 @@ def test_a_long_generated_sum_is_evaluated_over_the_store(
     assert ws.evaluate(total, start, start + pd.Timedelta("1D"), relative_to=plant) == 2_000.0
     deep = "-" * 20_001 + "@d('.Head')"
     assert ws.evaluate(deep, start, start + pd.Timedelta("1D"), relative_to=plant) == -2.0
+
+
+def test_an_error_in_a_long_generated_line_shows_the_part_around_it() -> None:
+    text = "@t('.A')" + " + 1" * 5_000 + " + )"
+    with pytest.raises(ExpressionError) as caught:
+        compile_expression(text)
+    error = caught.value
+    shown = str(error).splitlines()
+    assert len(str(error)) < 300, "not the whole 20,000-character line"
+    assert shown[1].startswith("    ...") and shown[1].rstrip().endswith(")")
+    caret = shown[2].index("^") - 4 - 3  # the line's indent and its leading "..."
+    start = error.column - 1 - caret
+    assert text[error.column - 1] == ")" and shown[1][4 + 3 + caret] == ")", (start, shown)

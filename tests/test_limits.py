@@ -101,12 +101,14 @@ def test_an_evaluation_stops_at_its_deadline() -> None:
                           attrs={"units": "MW", "resolution": "PT1H"})  # fmt: skip
     resolver = MemoryResolver(series={f"{LAKE}.Inflow": inflow})
     expr = compile_expression(" + ".join(["@t('.Inflow')"] * 5_000))
+    started = time.perf_counter()
     whole = evaluate(expr, resolver, *PERIOD, relative_to=LAKE)  # about a second; checked now
+    taken = time.perf_counter() - started
     np.testing.assert_allclose(whole.values, np.arange(48.0) * 5_000)  # type: ignore[union-attr]
     started = time.perf_counter()
     with pytest.raises(QueryTimeout) as info:
         evaluate(expr, resolver, *PERIOD, relative_to=LAKE, seconds=0.02)
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < max(taken, 0.5)  # stopped, not run to the end
     assert str(info.value).startswith(
         "the calculation \"@t('.Inflow') + @t('.Inflow') + @t('.Inflow') + @t('.Inflow'...\" "
         "was stopped: it ran past the time limit of 0.02 s; narrow it"
@@ -147,7 +149,7 @@ def test_a_search_stops_at_its_deadline() -> None:
     started = time.perf_counter()
     with pytest.raises(QueryTimeout, match=r"^the search '\{\*\}\[\.Name=N999\]' was stopped"):
         run_search("{*}[.Name=N999]", chain, 0, seconds=0.1)
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < 2.5  # half the walk: it sleeps, so load hardly counts
     with time_limit(0.1), pytest.raises(QueryTimeout, match="0.1 s"):
         run_search("*[.X>5]", chain, 0)
     assert [n.name for n in run_search("*[.Name=N3]", Chain(5, 0), 0).objects] == ["N3"]

@@ -67,7 +67,7 @@ def test_a_pathological_pattern_answers_at_once(text: str, expected: list[str]) 
     navigator = Flat([VICTIM, "Plain"], {VICTIM: {"Note": VICTIM}, "Plain": {"Note": "a" * 40}})
     started = time.perf_counter()
     assert found(text, navigator) == expected
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < 10  # a backtracking engine: hours (bound loose: CI)
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_a_pathological_pattern_answers_at_once_from_the_store(
 ) -> None:
     started = time.perf_counter()
     result = ws.search(victims, query)
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < 10  # a backtracking engine: hours (bound loose: CI)
     assert [getattr(r, "object", r).name for r in result] == expected
 
 

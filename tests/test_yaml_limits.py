@@ -69,7 +69,7 @@ def test_billion_laughs_is_refused_at_once(loader: str) -> None:
         r"^the YAML text is refused at line 2, column 4: it holds the anchor '&a'; anchors and "
         r"aliases are not accepted \(write each value out in full\)$",
     )
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 10  # expanded: minutes, then out of memory
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ def test_the_size_is_checked_before_parsing() -> None:
         rf"^the YAML text is {MAX_YAML_CHARS + 2:,} characters long; at most "
         rf"{MAX_YAML_CHARS:,} are read$",
     )
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < 10  # parsed: far longer (bound loose: CI)
     assert load_yaml("#" * (MAX_YAML_CHARS - 4) + "\n[1]") == [1]
 
 
@@ -170,7 +170,7 @@ def test_long_integers_are_refused_before_they_are_computed(loader: str) -> None
     started = time.perf_counter()
     # Base 60, a 1:1:1:... integer costs time quadratic in its length (hours for megabytes).
     _refused("n: 1" + ":1" * 100_000, r"line 1, column 4: an integer of 200,001 characters")
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < 10  # computed: hours (bound loose: CI)
     assert load_yaml("- 1:30\n- 0x1F\n- 1_000\n- 12:30:00\n") == [90, 31, 1000, 45000]
     assert load_yaml("n: " + "7" * safe_yaml.MAX_YAML_NUMBER_CHARS)["n"] % 10 == 7
 

@@ -84,7 +84,8 @@ class ExpressionError(WorkbenchError, ValueError):
     """An expression that does not parse or cannot be evaluated.
 
     When the fault has a position, ``line`` and ``column`` (1-based) locate it and the
-    message shows the line with a caret under the fault.
+    message shows the line with a caret under the fault; of a long line (a generated
+    expression of thousands of terms) only the part around the fault.
     """
 
     def __init__(
@@ -100,22 +101,7 @@ class ExpressionError(WorkbenchError, ValueError):
         self.column = column
         super().__init__(message)
 
-    def __str__(self) -> str:
-        if self.text is None or self.line is None or self.column is None:
-            return self.message
-        lines = self.text.splitlines() or [""]
-        source = lines[self.line - 1] if 0 < self.line <= len(lines) else ""
-        caret = " " * (self.column - 1) + "^"
-        return f"{self.message} (line {self.line}, column {self.column})\n    {source}\n    {caret}"
-
-
-class SearchError(ExpressionError):
-    """A search that does not parse or cannot be run (a comparison, a pattern, a limit).
-
-    An :class:`ExpressionError` too, located in the search text the same way; of a long line
-    only the part around the fault is shown.
-    """
-
+    #: Characters shown either side of the fault on a long line (the rest becomes "...").
     _AROUND = 40
 
     def __str__(self) -> str:
@@ -123,15 +109,22 @@ class SearchError(ExpressionError):
             return self.message
         lines = self.text.splitlines() or [""]
         source = lines[self.line - 1] if 0 < self.line <= len(lines) else ""
-        start = max(self.column - 1 - self._AROUND, 0)
+        where = f"(line {self.line}, column {self.column})"
         if len(source) <= 3 * self._AROUND:
-            return super().__str__()
+            return f"{self.message} {where}\n    {source}\n    {' ' * (self.column - 1)}^"
+        start = max(self.column - 1 - self._AROUND, 0)
         shown = source[start : self.column - 1 + self._AROUND]
         before = "..." if start else ""
         after = "..." if start + len(shown) < len(source) else ""
         caret = " " * (len(before) + self.column - 1 - start) + "^"
-        where = f"(line {self.line}, column {self.column})"
         return f"{self.message} {where}\n    {before}{shown}{after}\n    {caret}"
+
+
+class SearchError(ExpressionError):
+    """A search that does not parse or cannot be run (a comparison, a pattern, a limit).
+
+    An :class:`ExpressionError` too, located in the search text the same way.
+    """
 
 
 class QueryTimeout(WorkbenchError, TimeoutError):
