@@ -10,11 +10,15 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 import workbench as wb
+from workbench.api import identity
 from workbench.store import Base
 
-PG_URL = os.environ.get("WORKBENCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get(
+    "WORKBENCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 ADMIN, SECRET = "admin@operators.example", "correct horse battery staple"
 
 
@@ -82,6 +86,15 @@ def refused(ws: wb.Workspace, error: type[Exception], match: str, call: Callable
     with pytest.raises(error, match=match):
         call()
     assert store_state(ws) == before
+
+
+@pytest.fixture
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Secrets hashed with Argon2id, salted, but cheaply: for tests that hash and check many.
+
+    The store's own parameters are checked in test_access.py.
+    """
+    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 @pytest.fixture

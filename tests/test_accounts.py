@@ -13,7 +13,6 @@ from typer.testing import CliRunner, Result
 
 import workbench as wb
 from workbench.api import accounts as acc
-from workbench.api import identity
 from workbench.cli import app
 from workbench.store.timeseries import SourceRow
 
@@ -32,10 +31,7 @@ def _user(ws: wb.Workspace, email: str, account: str, roles: Iterable[str] = ())
 
 
 @pytest.fixture(autouse=True)
-def _close_workspaces(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # Still Argon2id, salted, but cheap: these tests hash and check many secrets. The store's
-    # own parameters are checked in test_access.py.
-    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+def _close_workspaces(cheap_hashes: None) -> Iterator[None]:
     yield
     while _OPENED:
         _OPENED.pop().engine.dispose()

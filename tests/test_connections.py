@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from bokeh.document import Document
 from bokeh.server.contexts import BokehSessionContext, _RequestProxy
 from browser_support import free_port
@@ -24,16 +23,12 @@ import workbench as wb
 from widgets import serve
 from widgets.dashboard import App, Login, client_address
 from workbench.api import accounts as acc
-from workbench.api import identity
 
 PASSWORD = "a fairly long secret"
 WRONG = "not the secret at all"
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Still Argon2id, salted, but cheap: the store's parameters are checked in test_access.py.
-    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 def connections(name: str) -> int:

@@ -10,10 +10,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 import xarray as xr
-from argon2 import PasswordHasher
 
 import workbench as wb
-from workbench.api import accounts, identity
+from workbench.api import accounts
 from workbench.api.sources import get_or_create_source
 from workbench.errors import StoreError
 from workbench.store import create_store_engine, migrate
@@ -26,10 +25,7 @@ SECRET = "a long enough secret"
 DAY = pd.Timestamp("2025-01-01", tz="UTC")
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Still Argon2id, salted, but cheap: the store's parameters are checked in test_access.py.
-    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 @pytest.fixture

@@ -17,12 +17,11 @@ import xarray as xr
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
-from argon2 import PasswordHasher
 from conftest import ADMIN, SECRET
 from typer.testing import CliRunner, Result
 
 import workbench as wb
-from workbench.api import accounts, identity
+from workbench.api import accounts
 from workbench.cli import app
 from workbench.demo import build_demo
 from workbench.store import Base, create_store_engine, ensure_schema, migrate
@@ -50,10 +49,7 @@ LATER_TABLES_AND_INDEXES = {
 DAY = pd.Timestamp("2025-01-01", tz="UTC")
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Still Argon2id, salted, but cheap: the store's parameters are checked in test_access.py.
-    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from conftest import ADMIN
 from typer.testing import CliRunner, Result
 
 import workbench as wb
-from workbench.api import accounts, identity
+from workbench.api import accounts
 from workbench.cli import app
 from workbench.cli.common import Settings
 from workbench.store import redact_url
@@ -32,9 +31,7 @@ def _clean(text: str) -> None:
     assert "$argon2" not in text, "a secret's hash was shown"
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from conftest import ADMIN, SECRET, require_postgres
 from security_support import (
     DENIED,
@@ -31,12 +30,7 @@ from workbench.errors import AccessDenied, InvalidValue, StoreError
 from workbench.store import Base
 from workbench.store.security import POLICIES, RoleNames
 
-pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("cheap_hashes")]
 
 
 @pytest.fixture

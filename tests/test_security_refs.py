@@ -15,14 +15,12 @@ from typing import Any
 
 import psycopg
 import pytest
-from argon2 import PasswordHasher
 from conftest import ADMIN, require_postgres, store_state
 from security_support import DENIED, Tenants, build_tenants, fresh_role_names, ids
 
-from workbench.api import identity
 from workbench.store.security import RoleNames
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("cheap_hashes")]
 AL, ANA, BO = "al@acme.example", "ana@acme.example", "bo@beta.example"
 RLS = "new row violates row-level security policy"
 #: Values of the columns a plain INSERT must give, per table (the library fills them itself).
@@ -62,11 +60,6 @@ BASE: dict[str, dict[str, Any]] = {
     },
     "beliefs": {"cumulative_probability": 0.5, "belief_time": 0, "value": 9.0, "flags": 0},
 }
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 @pytest.fixture

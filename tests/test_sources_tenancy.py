@@ -19,13 +19,11 @@ import pandas as pd
 import psycopg
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from conftest import refused, require_postgres
 from security_support import build_tenants, fresh_role_names
 
 import workbench as wb
 from workbench.api import accounts as acc
-from workbench.api import identity
 from workbench.api import sources as src
 from workbench.api.sources import Source, get_or_create_source, get_source, list_sources
 from workbench.store import create_store_engine
@@ -36,10 +34,7 @@ HOURS = pd.date_range("2025-01-01", periods=4, freq="1h", tz="UTC")
 BT = "2025-01-02T00:00Z"
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Still Argon2id, salted, but cheap: the store's parameters are checked in test_access.py.
-    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 @dataclass

@@ -15,12 +15,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from argon2 import PasswordHasher
 from conftest import refused
 
 import workbench as wb
 from workbench.api import accounts as acc
-from workbench.api import identity
 
 PASSWORD = "a fairly long secret"
 USERS = {  # name -> (e-mail, account, roles)
@@ -32,10 +30,7 @@ USERS = {  # name -> (e-mail, account, roles)
 }
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Still Argon2id, salted, but cheap: the store's parameters are checked in test_access.py.
-    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 @pytest.fixture
