@@ -34,8 +34,8 @@ def escape_controls(text: str, *, newlines: bool = False) -> str:
     """``text`` with each control character (:data:`CONTROL_CHARACTERS`) written as a visible
     escape, so that it can be shown on a terminal; ``newlines`` keeps line feeds as they are.
 
-    >>> print(escape_controls("\x1b[2Jred\u202eevil"))
-    \x1b[2Jred\u202eevil
+    >>> print(escape_controls("\\x1b[2Jred\\u202eevil"))
+    \\x1b[2Jred\\u202eevil
     """
     pattern = _CONTROL_BUT_NEWLINE if newlines else _CONTROL
     return pattern.sub(lambda m: repr(m.group())[1:-1], text)  # '\x1b', '\n', '\u202e'
