@@ -15,6 +15,8 @@ descriptions, string values, comments in expressions and source names take anyth
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,6 +80,16 @@ class Hostile:
     names: dict[str, str] = field(default_factory=dict)  # role of a name -> the name
     sources: list[str] = field(default_factory=list)
     strings: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def hostile_store(url: str, admin: str, secret: str) -> Iterator[Hostile]:
+    """A new store at ``url`` (its first admin ``admin``) where a tenant wrote payloads everywhere."""
+    workspace = wb.init_store(url, admin=admin, secret=secret)
+    try:
+        yield build_hostile(workspace, url)
+    finally:
+        workspace.engine.dispose()
 
 
 def build_hostile(admin: wb.Workspace, url: str) -> Hostile:

@@ -33,7 +33,7 @@ from hostile_data import (
     READER,
     SECRET,
     Hostile,
-    build_hostile,
+    hostile_store,
 )
 from panel.models.esm import ReactComponent
 from panel.models.markup import HTML as PanelHTML
@@ -213,18 +213,11 @@ def hostile(
     """A store where a tenant wrote payloads everywhere (once per backend for the module)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('hostile')}/workbench.db"
-        admin = wb.init_store(url, admin=ADMIN, secret=ADMIN_SECRET)
-        try:
-            yield build_hostile(admin, url)
-        finally:
-            admin.engine.dispose()
+        with hostile_store(url, ADMIN, ADMIN_SECRET) as made:
+            yield made
         return
-    with postgres_schema() as url:
-        admin = wb.init_store(url, admin=ADMIN, secret=ADMIN_SECRET)
-        try:
-            yield build_hostile(admin, url)
-        finally:
-            admin.engine.dispose()
+    with postgres_schema() as url, hostile_store(url, ADMIN, ADMIN_SECRET) as made:
+        yield made
 
 
 @pytest.fixture(params=ROLES, ids=["admin-reader", "consultant", "member"])

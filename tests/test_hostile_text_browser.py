@@ -29,12 +29,11 @@ from hostile_data import (
     READER,
     SECRET,
     Hostile,
-    build_hostile,
+    hostile_store,
 )
 from test_hostile_text_reports import CELLS
 from test_reports import write_notebook
 
-import workbench as wb
 from workbench.reports import run_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.postgres]
@@ -117,12 +116,8 @@ def text_of(page: Any, text: str, exact: bool = False) -> Any:
 @pytest.fixture(scope="module")
 def shared() -> Iterator[Hostile]:
     require_chromium()
-    with postgres_schema() as url:
-        admin = wb.init_store(url, admin=ADMIN, secret=ADMIN_SECRET)
-        try:
-            yield build_hostile(admin, url)
-        finally:
-            admin.engine.dispose()
+    with postgres_schema() as url, hostile_store(url, ADMIN, ADMIN_SECRET) as made:
+        yield made
 
 
 @pytest.fixture(scope="module")
