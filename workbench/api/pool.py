@@ -178,10 +178,10 @@ class StorePool:
                 return
             self._closed = True
         for ws in list(self._workspaces):
-            if ws._session is None:
+            if ws._ctx.session is None:
                 ws.close()
             else:  # in the middle of a call (another thread): it fails at its next one
-                ws._closed = True
+                ws._ctx.closed = True
         self.engine.dispose()
 
     def __enter__(self) -> StorePool:

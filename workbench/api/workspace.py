@@ -4,35 +4,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from workbench.access import LOCAL_ADMIN, Action, Principal, Target, check
+from workbench.access import LOCAL_ADMIN, Action, Principal, Target
 from workbench.api.calc_ops import CalcOperations
+from workbench.api.context import Context
 from workbench.api.data_ops import DataOperations
-from workbench.api.identity import reload_principal
 from workbench.api.model_ops import ModelOperations
-from workbench.api.provenance import (
-    AS_OF_ENV,
-    PROVENANCE_ENV,
-    QueryRecord,
-    digest,
-    parse_pin,
-    write_record,
-)
-from workbench.errors import AccessDenied, InvalidValue, StoreError
-from workbench.limits import query_seconds
+from workbench.api.provenance import AS_OF_ENV, PROVENANCE_ENV, QueryRecord
+from workbench.errors import AccessDenied, StoreError
 from workbench.model import Catalog
 from workbench.store import create_store_engine, ensure_schema, redact_url
-from workbench.store.catalog import load_catalog
-from workbench.store.timeouts import limit_statements, statement_timeout
 
 if TYPE_CHECKING:
     from workbench.api.definitions import ModelDefinition
@@ -70,16 +59,37 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
         provenance: bool = False,
         owns_engine: bool = False,
     ) -> None:
-        self.engine = engine
-        self.principal = principal
-        self._owns_engine = owns_engine
-        self._closed = False
-        self._session: Session | None = None
-        self.as_of: pd.Timestamp | None = parse_pin(as_of)
-        self.provenance: list[QueryRecord] | None = [] if provenance else None
-        self._provenance_file: str | None = None
+        self._ctx = Context(
+            engine, principal, as_of=as_of, provenance=provenance, owns_engine=owns_engine
+        )
+        self._ctx.workspace = self
 
-    # -- pinning and provenance ------------------------------------------------------------
+    # -- what the context holds ------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        return self._ctx.engine
+
+    @property
+    def principal(self) -> Principal:
+        """Who acts, as the store had it when the last call started."""
+        return self._ctx.principal
+
+    @principal.setter
+    def principal(self, principal: Principal) -> None:
+        self._ctx.principal = principal
+
+    @property
+    def as_of(self) -> pd.Timestamp | None:
+        return self._ctx.as_of
+
+    @property
+    def provenance(self) -> list[QueryRecord] | None:
+        return self._ctx.provenance
+
+    @provenance.setter
+    def provenance(self, records: list[QueryRecord] | None) -> None:
+        self._ctx.provenance = records
 
     def pin(self, as_of: Any) -> None:
         """See only beliefs formed at or before ``as_of`` from now on (None unpins).
@@ -91,34 +101,7 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
         >>> ws.pin("2025-01-15T12:00+01:00"); ws.as_of
         Timestamp('2025-01-15 11:00:00+0000', tz='UTC')
         """
-        self.as_of = parse_pin(as_of)
-
-    def _cutoff(self, before_us: int | None) -> int | None:
-        """A belief-time cut-off (µs since the epoch) lowered to the pin, if any."""
-        if self.as_of is None:
-            return before_us
-        pinned = int(self.as_of.value) // 1000
-        return pinned if before_us is None else min(before_us, pinned)
-
-    def _record(
-        self, what: str, arrays: Mapping[str, np.ndarray[Any, Any]], cutoff_us: int | None
-    ) -> None:
-        """Keep a content hash of what a read returned, when the workspace records provenance."""
-        if self.provenance is None and self._provenance_file is None:
-            return
-        rows = len(next(iter(arrays.values()))) if arrays else 0
-        as_of = None if cutoff_us is None else pd.Timestamp(cutoff_us, unit="us", tz="UTC")
-        record = QueryRecord(
-            what, rows, digest(arrays), None if as_of is None else as_of.isoformat(), self.url
-        )
-        if self.provenance is not None:
-            self.provenance.append(record)
-        if self._provenance_file is not None:
-            write_record(record, self._provenance_file)
-
-    # -- time limit ----------------------------------------------------------------------------
-
-    _query_seconds: float | None = None
+        self._ctx.pin(as_of)
 
     @property
     def query_seconds(self) -> float:
@@ -133,31 +116,28 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
         >>> ws.query_seconds
         5.0
         """
-        return query_seconds(self._query_seconds)
+        return self._ctx.query_seconds
 
     @query_seconds.setter
     def query_seconds(self, seconds: float | None) -> None:
-        self._query_seconds = None if seconds is None else query_seconds(seconds)
-
-    # -- identity and transactions ---------------------------------------------------------
+        self._ctx.query_seconds = seconds
 
     @property
     def url(self) -> str:
         """The store's URL with any password removed."""
-        return redact_url(self.engine.url)
+        return self._ctx.url
 
     @property
     def user(self) -> str:
-        return self.principal.name
+        return self._ctx.principal.name
 
     def __repr__(self) -> str:
-        closed = " (closed)" if self._closed else ""
-        return f"<Workspace {self.url} as {self.principal.name}{closed}>"
+        return repr(self._ctx)
 
     @property
     def closed(self) -> bool:
         """Whether :meth:`close` was called: every call then raises :class:`StoreError`."""
-        return self._closed
+        return self._ctx.closed
 
     def close(self) -> None:
         """Release what the workspace holds; closing again does nothing.
@@ -173,29 +153,13 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
         >>> ws.closed
         True
         """
-        if self._session is not None:
-            raise StoreError(
-                f"{self!r} cannot be closed inside a transaction; close it after the "
-                "`with ws.transaction():` block"
-            )
-        if self._closed:
-            return
-        self._closed = True
-        if self._owns_engine:
-            self.engine.dispose()
+        self._ctx.close()
 
     def __enter__(self) -> Workspace:
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StoreError(
-                f"the workspace on {self.url} as {self.principal.name} is closed; open another "
-                "with wb.connect(...)"
-            )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -217,80 +181,37 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
         >>> [od.name for od in md.object_definitions()]
         ['B']
         """
-        if self._session is not None:
-            yield from self._within(self._session)
-            return
-        self._check_open()
-        session = Session(self.engine, expire_on_commit=False)
-        self._session = session
-        try:
-            with session.begin(), limit_statements(session, self.query_seconds):
-                self.principal = reload_principal(session, self.principal)  # revocations count
-                yield session
-                failed = session.info.get("failed")
-                if failed is not None:
-                    raise StoreError(
-                        f"the transaction was rolled back because a call in it failed "
-                        f"({type(failed).__name__}: {failed}); nothing of it was stored"
-                    ) from failed
-        except IntegrityError as exc:
-            raise InvalidValue(f"the store refused the change: {exc.orig}") from exc
-        except DBAPIError as exc:
-            if exc.connection_invalidated:
-                raise StoreError(f"the connection to {self.url} was lost: {exc.orig}") from exc
-            raise
-        except self.engine.dialect.loaded_dbapi.Error as exc:  # raw cursors of the bulk paths
-            raise StoreError(f"the store at {self.url} failed: {exc}") from exc
-        except PoolTimeout as exc:  # a shared engine's pool stays bounded: wait, then refuse
-            raise StoreError(
-                f"the store at {self.url} is busy: every connection of its pool is in use; "
-                "try again shortly"
-            ) from exc
-        finally:
-            self._session = None
-            session.close()
-
-    @staticmethod
-    def _within(session: Session) -> Iterator[Session]:
-        """A call inside an open transaction; a failure dooms the whole transaction."""
-        failed = session.info.get("failed")
-        if failed is not None:
-            raise StoreError(
-                f"an earlier call in this transaction failed ({type(failed).__name__}: "
-                f"{failed}); the transaction will be rolled back, so no further call is run"
-            )
-        try:
+        with self._ctx.tx() as session:
             yield session
-        except IntegrityError as exc:
-            refused = InvalidValue(f"the store refused the change: {exc.orig}")
-            session.info["failed"] = refused
-            raise refused from exc
-        except Exception as exc:
-            timeout = statement_timeout(exc)  # a statement the store stopped at the limit
-            session.info["failed"] = timeout or exc
-            if timeout is not None:
-                raise timeout from exc
-            raise
 
-    _tx = transaction
+    # -- the context's members under the names the modules below used (until they take it) --
+
+    @property
+    def _session(self) -> Session | None:
+        return self._ctx.session
+
+    def _tx(self) -> AbstractContextManager[Session]:
+        return self._ctx.tx()
 
     def catalog(self, definition_id: int) -> Catalog:
         """The object definitions of a model definition, cached for the current transaction."""
-        with self._tx() as s:
-            cache: dict[int, Catalog] = s.info.setdefault("catalogs", {})
-            if definition_id not in cache:
-                cache[definition_id] = load_catalog(s, definition_id)
-            return cache[definition_id]
+        return self._ctx.catalog(definition_id)
 
     def _forget_catalogs(self) -> None:
-        if self._session is not None:
-            self._session.info.pop("catalogs", None)
+        self._ctx.forget_catalogs()
 
     def _check(
         self, action: Action, account_id: int | None, what: str, target: Target = Target.OBJECT
     ) -> None:
-        with self._tx():  # checked against the roles the store holds now
-            check(self.principal, action, target, account_id, what)
+        self._ctx.check(action, account_id, what, target)
+
+    def _cutoff(self, before_us: int | None) -> int | None:
+        return self._ctx.cutoff(before_us)
+
+    def _record(
+        self, what: str, arrays: Mapping[str, np.ndarray[Any, Any]], cutoff_us: int | None
+    ) -> None:
+        self._ctx.record(what, arrays, cutoff_us)
 
     # -- model definitions ------------------------------------------------------------------
 
@@ -434,7 +355,7 @@ def open_workspace(
         provenance=provenance,
         owns_engine=owns_engine,
     )
-    ws._provenance_file = os.environ.get(PROVENANCE_ENV) or None
+    ws._ctx.provenance_file = os.environ.get(PROVENANCE_ENV) or None
     ws.query_seconds = query_seconds  # checked before anything else is done with the workspace
     if user is None:
         if engine.dialect.name != "sqlite":

@@ -1,0 +1,246 @@
+"""The context of every call: one store, one user, one transaction at a time.
+
+A :class:`Context` owns what the calls of a workspace share: the engine, the principal (who
+acts), the open transaction, the belief-time pin, the provenance records, the time limit and
+the per-transaction caches. The services (:mod:`workbench.api.services`) take a context and the
+handles keep one; the facade (:class:`~workbench.api.workspace.Workspace`) makes one and hands
+it down. Nothing here knows the services or the handles, so the layers above depend on this
+module and never the other way round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session
+
+from workbench.access import LOCAL_ADMIN, Action, Principal, Target, check
+from workbench.api.identity import reload_principal
+from workbench.api.provenance import QueryRecord, digest, parse_pin, write_record
+from workbench.errors import InvalidValue, StoreError
+from workbench.limits import query_seconds
+from workbench.model import Catalog
+from workbench.store import redact_url
+from workbench.store.catalog import load_catalog
+from workbench.store.timeouts import limit_statements, statement_timeout
+
+if TYPE_CHECKING:
+    from workbench.api.workspace import Workspace
+
+__all__ = ["Context"]
+
+
+class Context:
+    """What every call of one workspace shares: engine, principal, transaction, pin, caches.
+
+    Every call runs in one transaction (:meth:`tx`): committed when it returns, rolled back
+    when it raises. Calls made inside an open transaction join it, and a failure inside one
+    dooms the whole of it. A context is meant for one thread.
+
+    Attributes
+    ----------
+    engine
+        The store's engine; a context that made it (``owns_engine``) disposes it on close.
+    principal
+        Who acts, brought up to date with the store when each transaction starts.
+    as_of
+        The belief time reads are pinned to (UTC), or None.
+    provenance
+        The reads recorded so far, or None when reads are not recorded.
+    provenance_file
+        A file each record is also appended to (JSON lines), or None.
+    workspace
+        The facade this context serves, for handles that hand it out (``obj.ws``).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        principal: Principal = LOCAL_ADMIN,
+        *,
+        as_of: Any = None,
+        provenance: bool = False,
+        owns_engine: bool = False,
+    ) -> None:
+        self.engine = engine
+        self.principal = principal
+        self.owns_engine = owns_engine
+        self.closed = False
+        self.session: Session | None = None
+        self.as_of: pd.Timestamp | None = parse_pin(as_of)
+        self.provenance: list[QueryRecord] | None = [] if provenance else None
+        self.provenance_file: str | None = None
+        self.workspace: Workspace | None = None
+        self._query_seconds: float | None = None
+
+    # -- what the context is ---------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The store's URL with any password removed."""
+        return redact_url(self.engine.url)
+
+    def __repr__(self) -> str:
+        closed = " (closed)" if self.closed else ""
+        return f"<Workspace {self.url} as {self.principal.name}{closed}>"
+
+    @property
+    def query_seconds(self) -> float:
+        """How long a search, a calculation or a statement of one call may run (seconds)."""
+        return query_seconds(self._query_seconds)
+
+    @query_seconds.setter
+    def query_seconds(self, seconds: float | None) -> None:
+        self._query_seconds = None if seconds is None else query_seconds(seconds)
+
+    # -- pinning and provenance ------------------------------------------------------------
+
+    def pin(self, as_of: Any) -> None:
+        """See only beliefs formed at or before ``as_of`` from now on (None unpins)."""
+        self.as_of = parse_pin(as_of)
+
+    def cutoff(self, before_us: int | None) -> int | None:
+        """A belief-time cut-off (µs since the epoch) lowered to the pin, if any."""
+        if self.as_of is None:
+            return before_us
+        pinned = int(self.as_of.value) // 1000
+        return pinned if before_us is None else min(before_us, pinned)
+
+    def record(
+        self, what: str, arrays: Mapping[str, np.ndarray[Any, Any]], cutoff_us: int | None
+    ) -> None:
+        """Keep a content hash of what a read returned, when reads are recorded."""
+        if self.provenance is None and self.provenance_file is None:
+            return
+        rows = len(next(iter(arrays.values()))) if arrays else 0
+        as_of = None if cutoff_us is None else pd.Timestamp(cutoff_us, unit="us", tz="UTC")
+        record = QueryRecord(
+            what, rows, digest(arrays), None if as_of is None else as_of.isoformat(), self.url
+        )
+        if self.provenance is not None:
+            self.provenance.append(record)
+        if self.provenance_file is not None:
+            write_record(record, self.provenance_file)
+
+    # -- closing ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release what the context holds (the engine too when it made it); idempotent."""
+        if self.session is not None:
+            raise StoreError(
+                f"{self!r} cannot be closed inside a transaction; close it after the "
+                "`with ws.transaction():` block"
+            )
+        if self.closed:
+            return
+        self.closed = True
+        if self.owns_engine:
+            self.engine.dispose()
+
+    def check_open(self) -> None:
+        if self.closed:
+            raise StoreError(
+                f"the workspace on {self.url} as {self.principal.name} is closed; open another "
+                "with wb.connect(...)"
+            )
+
+    # -- transactions ----------------------------------------------------------------------
+
+    @contextmanager
+    def tx(self) -> Iterator[Session]:
+        """The open transaction, or a new one for this call (see ``Workspace.transaction``)."""
+        if self.session is not None:
+            yield from self._within(self.session)
+            return
+        self.check_open()
+        session = Session(self.engine, expire_on_commit=False)
+        self.session = session
+        try:
+            with session.begin(), limit_statements(session, self.query_seconds):
+                self.principal = reload_principal(session, self.principal)  # revocations count
+                yield session
+                failed = session.info.get("failed")
+                if failed is not None:
+                    raise StoreError(
+                        f"the transaction was rolled back because a call in it failed "
+                        f"({type(failed).__name__}: {failed}); nothing of it was stored"
+                    ) from failed
+        except IntegrityError as exc:
+            raise InvalidValue(f"the store refused the change: {exc.orig}") from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise StoreError(f"the connection to {self.url} was lost: {exc.orig}") from exc
+            raise
+        except self.engine.dialect.loaded_dbapi.Error as exc:  # raw cursors of the bulk paths
+            raise StoreError(f"the store at {self.url} failed: {exc}") from exc
+        except PoolTimeout as exc:  # a shared engine's pool stays bounded: wait, then refuse
+            raise StoreError(
+                f"the store at {self.url} is busy: every connection of its pool is in use; "
+                "try again shortly"
+            ) from exc
+        finally:
+            self.session = None
+            session.close()
+
+    @staticmethod
+    def _within(session: Session) -> Iterator[Session]:
+        """A call inside an open transaction; a failure dooms the whole transaction."""
+        failed = session.info.get("failed")
+        if failed is not None:
+            raise StoreError(
+                f"an earlier call in this transaction failed ({type(failed).__name__}: "
+                f"{failed}); the transaction will be rolled back, so no further call is run"
+            )
+        try:
+            yield session
+        except IntegrityError as exc:
+            refused = InvalidValue(f"the store refused the change: {exc.orig}")
+            session.info["failed"] = refused
+            raise refused from exc
+        except Exception as exc:
+            timeout = statement_timeout(exc)  # a statement the store stopped at the limit
+            session.info["failed"] = timeout or exc
+            if timeout is not None:
+                raise timeout from exc
+            raise
+
+    # -- per-transaction caches and checks -------------------------------------------------
+
+    def catalog(self, definition_id: int) -> Catalog:
+        """The object definitions of a model definition, cached for the current transaction."""
+        with self.tx() as s:
+            cache: dict[int, Catalog] = s.info.setdefault("catalogs", {})
+            if definition_id not in cache:
+                cache[definition_id] = load_catalog(s, definition_id)
+            return cache[definition_id]
+
+    def forget_catalogs(self) -> None:
+        """Drop the cached catalogs: a definition changed in this transaction."""
+        if self.session is not None:
+            self.session.info.pop("catalogs", None)
+
+    def check(
+        self, action: Action, account_id: int | None, what: str, target: Target = Target.OBJECT
+    ) -> None:
+        """Refuse (AccessDenied) unless the principal, as the store has it now, may act."""
+        with self.tx():
+            check(self.principal, action, target, account_id, what)
+
+    # -- the names the modules below the facade used before the context existed ------------
+
+    _tx = tx
+    _check = check
+    _cutoff = cutoff
+    _record = record
+    _forget_catalogs = forget_catalogs
+
+    @property
+    def _session(self) -> Session | None:
+        return self.session
