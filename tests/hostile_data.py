@@ -11,6 +11,9 @@ shows it literally instead.
 Names refuse ``/``, ``.`` and control characters, so their payloads (:data:`NAMES`) do without;
 descriptions, string values, comments in expressions and source names take anything
 (:data:`FREE`), including control characters, a 10,000-character text and bidirectional marks.
+
+:data:`REPORT_CELLS` is a report notebook that prints, plots and shows what the tenant wrote;
+:func:`injected` finds what a browser would make into elements or scripts from the payloads.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
@@ -198,3 +202,61 @@ def _beliefs(sensor: wb.Sensor) -> list[str]:
             horizon=ahead,
         )
     return [meter, forecaster]
+
+
+#: The notebook of the hostile report: it prints, plots and shows what the tenant wrote.
+REPORT_CELLS = (
+    """\
+import os
+import holoviews as hv
+import panel as pn
+import workbench as wb
+hv.extension("bokeh", inline=True)
+pn.extension(inline=True)
+ws = wb.connect(user=os.environ["WORKBENCH_USER"], secret=os.environ["WORKBENCH_SECRET"])
+sensor = ws.sensor(sensor_id)
+ds = sensor.beliefs()
+sources = sorted({str(s) for s in ds["source"].values})
+""",
+    "print(sensor.name)\nprint(sensor.full_name)\nprint(sources)",
+    "ds",
+    "hv.Overlay([hv.Curve(([0, 1], [1, 2]), label=s) for s in sources]).opts(title=sensor.name)",
+    "pn.Column(pn.widgets.Select(options=sources), pn.widgets.TextInput(value=sensor.name))",
+)
+
+
+# -- what a browser would make of a page -----------------------------------------------------------
+
+
+class _Injected(HTMLParser):
+    """Elements a browser would make from the payloads: tags (outside scripts) whose attributes
+    carry their marker, and scripts of their own (which start by setting it)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._script = tag == "script"
+        if any(MARKER in (v or "") for _, v in attrs):
+            self.found.append(self.get_starttag_text() or tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._script and MARKER in data and data.lstrip().startswith(_PAYLOAD_JS):
+            self.found.append(f"<script>{data}")
+
+
+MARKER = "__pwned"
+_PAYLOAD_JS = ("document", "window", "parent")
+
+
+def injected(page: str) -> list[str]:
+    """What in ``page`` a browser would turn into elements or scripts from the payloads."""
+    finder = _Injected()
+    finder.feed(page)
+    finder.close()
+    return finder.found

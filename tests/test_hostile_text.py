@@ -34,6 +34,7 @@ from hostile_data import (
     SECRET,
     Hostile,
     hostile_store,
+    injected,
 )
 from panel.models.esm import ReactComponent
 from panel.models.markup import HTML as PanelHTML
@@ -367,40 +368,6 @@ def test_the_check_finds_text_that_a_browser_would_run() -> None:
 
 
 # -- notebooks: the ipywidgets, and Panel's own output ---------------------------------------------
-
-
-class _Injected(HTMLParser):
-    """Elements a browser would make from the payloads: tags (outside scripts) whose attributes
-    carry their marker, and scripts of their own (which start by setting it)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
-        self._script = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._script = tag == "script"
-        if any(MARKER in (v or "") for _, v in attrs):
-            self.found.append(self.get_starttag_text() or tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        self._script = False
-
-    def handle_data(self, data: str) -> None:
-        if self._script and MARKER in data and data.lstrip().startswith(_PAYLOAD_JS):
-            self.found.append(f"<script>{data}")
-
-
-MARKER = "__pwned"
-_PAYLOAD_JS = ("document", "window", "parent")
-
-
-def injected(page: str) -> list[str]:
-    """What in ``page`` a browser would turn into elements or scripts from the payloads."""
-    finder = _Injected()
-    finder.feed(page)
-    finder.close()
-    return finder.found
 
 
 def test_the_ipywidgets_show_hostile_text_as_text(

@@ -27,12 +27,12 @@ from hostile_data import (
     MARK,
     MEMBER,
     READER,
+    REPORT_CELLS,
     SECRET,
     Hostile,
     hostile_store,
 )
-from test_hostile_text_reports import CELLS
-from test_reports import write_notebook
+from report_support import write_notebook
 
 from workbench.reports import run_report
 
@@ -185,7 +185,7 @@ def test_no_payload_runs_and_every_one_shows_as_text(
 
 
 def test_a_report_of_the_store_runs_no_payload(shared: Hostile, tmp_path: Path) -> None:
-    notebook = write_notebook(tmp_path / "hostile.ipynb", *CELLS, params="sensor_id = 0")
+    notebook = write_notebook(tmp_path / "hostile.ipynb", *REPORT_CELLS, params="sensor_id = 0")
     made = run_report(
         notebook, parameters=[f"sensor_id={shared.sensor}"], store=shared.url, user=MEMBER,
         secret=SECRET,

@@ -13,14 +13,23 @@ from pathlib import Path
 from typing import Any
 
 import holoviews as hv
+import holoviews.plotting.bokeh  # options (.opts) need a plotting extension loaded
 import nbformat
 import panel as pn
 import pytest
 from conftest import ADMIN
 from conftest import SECRET as ADMIN_SECRET
-from hostile_data import FREE, MEMBER, NAMES, SECRET, Hostile, build_hostile
-from test_hostile_text import injected
-from test_reports import write_notebook
+from hostile_data import (
+    FREE,
+    MEMBER,
+    NAMES,
+    REPORT_CELLS,
+    SECRET,
+    Hostile,
+    build_hostile,
+    injected,
+)
+from report_support import write_notebook
 from typer.testing import CliRunner
 
 import workbench as wb
@@ -28,26 +37,6 @@ from workbench.cli import app
 from workbench.reports import Provenance, read_provenance
 from workbench.reports.html import export_html, seal_script
 from workbench.reports.provenance import render_block
-
-#: The notebook of the hostile report: it prints, plots and shows what the tenant wrote.
-CELLS = (
-    """\
-import os
-import holoviews as hv
-import panel as pn
-import workbench as wb
-hv.extension("bokeh", inline=True)
-pn.extension(inline=True)
-ws = wb.connect(user=os.environ["WORKBENCH_USER"], secret=os.environ["WORKBENCH_SECRET"])
-sensor = ws.sensor(sensor_id)
-ds = sensor.beliefs()
-sources = sorted({str(s) for s in ds["source"].values})
-""",
-    "print(sensor.name)\nprint(sensor.full_name)\nprint(sources)",
-    "ds",
-    "hv.Overlay([hv.Curve(([0, 1], [1, 2]), label=s) for s in sources]).opts(title=sensor.name)",
-    "pn.Column(pn.widgets.Select(options=sources), pn.widgets.TextInput(value=sensor.name))",
-)
 
 
 class _Text(HTMLParser):
@@ -83,7 +72,7 @@ def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Hostile, s
     admin = wb.init_store(url, admin=ADMIN, secret=ADMIN_SECRET)
     hostile = build_hostile(admin, url)
     admin.engine.dispose()
-    notebook = write_notebook(folder / "hostile.ipynb", *CELLS, params="sensor_id = 0")
+    notebook = write_notebook(folder / "hostile.ipynb", *REPORT_CELLS, params="sensor_id = 0")
     out = folder / "hostile.html"
     env = {"WORKBENCH_URL": url, "WORKBENCH_USER": MEMBER, "WORKBENCH_SECRET": SECRET}
     result = CliRunner().invoke(

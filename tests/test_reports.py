@@ -9,13 +9,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from browser_support import chromium_page
 from conftest import ADMIN, SECRET
+from report_support import write_notebook
 from typer.testing import CliRunner, Result
 
 import workbench as wb
@@ -51,23 +51,6 @@ values = ds["value"].values.ravel() * scale
 print(f"sum={values.sum():.3f} n={len(values)} first={values[0]:.3f}")
 """
 PLOT = 'hv.Curve((ds["event_start"].values, values), "time", "power")'
-
-
-def write_notebook(path: Path, *cells: str, params: str | None = None) -> Path:
-    """A notebook of code cells; ``params`` becomes the cell tagged ``parameters``."""
-    nb = nbformat.v4.new_notebook()
-    if params is not None:
-        cell = nbformat.v4.new_code_cell(params)
-        cell.metadata["tags"] = ["parameters"]
-        nb.cells.append(cell)
-    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, path)
-    return path
 
 
 def report_notebook(folder: Path) -> Path:

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_search import MemoryNavigator, hydro
+from search_support import MemoryNavigator, hydro
 
 import workbench as wb
 from workbench.api.searching import search

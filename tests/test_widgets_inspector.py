@@ -13,7 +13,7 @@ import panel as pn
 import panel_material_ui as pmui
 import pytest
 from conftest import store_state
-from test_widgets_browser import USER_SECRET, build_grid
+from widget_data import USER_SECRET, build_grid
 
 import workbench as wb
 from widgets import HierarchyBrowser, ObjectInspector

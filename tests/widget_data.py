@@ -1,5 +1,6 @@
-"""Beliefs the belief and accuracy view tests share: an hourly power sensor measured after each
-hour, forecast the day before with quantiles, and partly revised on the day."""
+"""Data the view tests share: a small grid model for the browser and inspector tests, and for the
+belief and accuracy view tests an hourly power sensor measured after each hour, forecast the day
+before with quantiles, and partly revised on the day."""
 
 from __future__ import annotations
 
@@ -39,3 +40,40 @@ def add_power_sensor(obj: wb.Object) -> wb.Sensor:
     ]
     sensor.ingest(pd.DataFrame(rows), source="forecaster", source_type="forecaster")
     return sensor
+
+
+USER_SECRET = "a fairly long secret"
+
+
+def build_grid(
+    ws: wb.Workspace, name: str = "Grid", account: str | None = None, plants: int = 3
+) -> wb.Object:
+    """A small model: System > Station S1..S3 > Plant S<i>_P<j>, with sensors in the catalog."""
+    known = {md.name: md for md in ws.model_definitions()}
+    if "GridDef" in known:
+        md = known["GridDef"]
+    else:
+        md = ws.create_model_definition("GridDef")
+        md.create_namespace("Electric")
+        md.create_tag("limits")
+        plant = md.create_object_definition("Plant")
+        plant.add_attribute("Power", "double", unit="MW", minimum=0.0, namespace="Electric")
+        plant.add_attribute("Limit", "double", unit="MW", tags=["limits"], namespace="Electric")
+        plant.add_attribute("Active", "boolean", default=True)
+        plant.add_attribute("Kind", "string", allowed=["hydro", "wind"], default="hydro")
+        plant.add_attribute("Setpoints", "double", array=True, unit="MW")
+        plant.add_attribute("Peer", "link_one", target=plant)
+        station = md.create_object_definition("Station")
+        station.add_attribute("To_Plants", "ownership_many", target=plant)
+        system = md.create_object_definition("System")
+        system.add_attribute("To_Stations", "ownership_many", target=station)
+    with ws.transaction():
+        model = ws.create_model(name, md, "System", account=account)
+        stations = model.add_children("To_Stations", ["S1", "S2", "S3"], "Station")
+        for s in stations:
+            s.add_children("To_Plants", [f"{s.name}_P{j}" for j in range(plants)], "Plant")
+        first = stations[0].children()[0]
+        stations[0].add_sensor("flow", unit="m^3/s", catalog_path=f"{name}/Flows")
+        first.add_sensor("power", unit="MW", catalog_path=name)
+        first.add_sensor(f"{name.lower()}_top", unit="MW")
+    return model
