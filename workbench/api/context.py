@@ -244,3 +244,11 @@ class Context:
     @property
     def _session(self) -> Session | None:
         return self.session
+
+    @property
+    def _ctx(self) -> Context:
+        return self
+
+    @property
+    def user(self) -> str:
+        return self.principal.name

@@ -185,6 +185,39 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
             yield session
 
     # -- the context's members under the names the modules below used (until they take it) --
+    # While the modules below move from taking the workspace to taking its Context, either
+    # works at runtime: the workspace answers to the context's names and the context to these.
+
+    @property
+    def workspace(self) -> Workspace:
+        return self
+
+    @property
+    def session(self) -> Session | None:
+        return self._ctx.session
+
+    @property
+    def provenance_file(self) -> str | None:
+        return self._ctx.provenance_file
+
+    def tx(self) -> AbstractContextManager[Session]:
+        return self._ctx.tx()
+
+    def check(
+        self, action: Action, account_id: int | None, what: str, target: Target = Target.OBJECT
+    ) -> None:
+        self._ctx.check(action, account_id, what, target)
+
+    def cutoff(self, before_us: int | None) -> int | None:
+        return self._ctx.cutoff(before_us)
+
+    def record(
+        self, what: str, arrays: Mapping[str, np.ndarray[Any, Any]], cutoff_us: int | None
+    ) -> None:
+        self._ctx.record(what, arrays, cutoff_us)
+
+    def forget_catalogs(self) -> None:
+        self._ctx.forget_catalogs()
 
     @property
     def _session(self) -> Session | None:
