@@ -1,4 +1,5 @@
-"""Fixtures: a workspace on SQLite and on PostgreSQL (a schema of its own per test), demo data."""
+"""Fixtures: a workspace on SQLite and on PostgreSQL (a schema of its own per test), a statement
+counter, demo data."""
 
 from __future__ import annotations
 
@@ -86,6 +87,36 @@ def refused(ws: wb.Workspace, error: type[Exception], match: str, call: Callable
     with pytest.raises(error, match=match):
         call()
     assert store_state(ws) == before
+
+
+class Statements(list[str]):
+    """The SQL statements an engine ran, in order; ``parameters[i]`` are those of the i-th."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parameters: list[Any] = []
+
+    def clear(self) -> None:
+        super().clear()
+        self.parameters.clear()
+
+
+@contextmanager
+def count_statements(engine: sa.Engine) -> Iterator[Statements]:
+    """The SQL statements ``engine`` sends to the database while inside the block."""
+    seen = Statements()
+
+    def record(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+    ) -> None:
+        seen.append(statement)
+        seen.parameters.append(parameters)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

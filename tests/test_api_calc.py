@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-import sqlalchemy as sa
-from conftest import SECRET, refused
+from conftest import SECRET, count_statements, refused
 
 import workbench as wb
 from workbench.curves import RatingCurve, RatingCurveVersion, RatingSegment, XYCurve, XYSet
@@ -465,16 +464,8 @@ def test_virtual_series_follow_their_account(tenants: dict[str, Any]) -> None:
 
 
 def count_queries(ws: wb.Workspace, call: Any) -> tuple[int, Any]:
-    statements: list[str] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(ws.engine, "before_cursor_execute", seen)
-    try:
+    with count_statements(ws.engine) as statements:
         result = call()
-    finally:
-        sa.event.remove(ws.engine, "before_cursor_execute", seen)
     return len(statements), result
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
+from conftest import count_statements
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -599,18 +599,10 @@ def test_export_refuses_a_sensor_the_user_may_not_read(ws: wb.Workspace) -> None
 def test_export_reads_a_model_in_a_bounded_number_of_queries(ws: wb.Workspace) -> None:
     md = full_definition(ws)
     model = full_model(ws, md)
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(str(args[2]))
 
     def exported_with_queries() -> int:
-        statements.clear()
-        sa.event.listen(ws.engine, "before_cursor_execute", count)
-        try:
+        with count_statements(ws.engine) as statements:
             export_model(model)
-        finally:
-            sa.event.remove(ws.engine, "before_cursor_execute", count)
         return len(statements)
 
     small = exported_with_queries()

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 import xarray as xr
-from conftest import ADMIN, SECRET, refused
+from conftest import ADMIN, SECRET, count_statements, refused
 
 import workbench as wb
 from workbench import limits
@@ -290,21 +290,21 @@ def test_a_call_at_the_default_limit_costs_no_statement_of_its_own(
 ) -> None:
     monkeypatch.setenv(limits.QUERY_SECONDS_ENV, "0.5")  # connections open with this limit
     ws = wb.init_store(pg_url, admin=ADMIN, secret=SECRET)
-    statements: list[str] = []
-    sa.event.listen(ws.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     try:
-        ws.models()
-        assert not [s for s in statements if "statement_timeout" in s], statements
-        started = time.perf_counter()
-        with pytest.raises(QueryTimeout, match=r"limit of 0\.5 s"), ws.transaction() as session:
-            session.execute(sa.text("SELECT pg_sleep(5)"))  # stopped by the connection's own limit
-        assert time.perf_counter() - started < 4
-        ws.query_seconds = 2  # another limit: the call sets its own
-        statements.clear()
-        ws.models()
-        assert [s for s in statements if "statement_timeout" in s] == [
-            "SET LOCAL statement_timeout = 2000"
-        ]
+        with count_statements(ws.engine) as statements:
+            ws.models()
+            assert not [s for s in statements if "statement_timeout" in s], statements
+            started = time.perf_counter()
+            with pytest.raises(QueryTimeout, match=r"limit of 0\.5 s"), ws.transaction() as session:
+                # stopped by the connection's own limit
+                session.execute(sa.text("SELECT pg_sleep(5)"))
+            assert time.perf_counter() - started < 4
+            ws.query_seconds = 2  # another limit: the call sets its own
+            statements.clear()
+            ws.models()
+            assert [s for s in statements if "statement_timeout" in s] == [
+                "SET LOCAL statement_timeout = 2000"
+            ]
     finally:
         ws.close()
 

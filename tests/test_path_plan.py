@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy import event
+from conftest import count_statements
 
 import workbench as wb
 
@@ -22,12 +22,9 @@ def test_full_path_lookup_uses_the_parent_and_name_index(tmp_path: Path) -> None
     model = ws.create_model("M", md, system)
     for a in model.add_children("To_Areas", ["A0", "A1", "A2"], area):
         a.add_children("To_Plants", [f"P{i}" for i in range(200)], plant)
-    seen: list[tuple[str, object]] = []
-    event.listen(
-        ws.engine, "before_cursor_execute", lambda c, cur, st, p, ctx, em: seen.append((st, p))
-    )
-    assert ws.get("Model/M.To_Areas/A1.To_Plants/P150").name == "P150"
-    statement, params = seen[-1]
+    with count_statements(ws.engine) as seen:
+        assert ws.get("Model/M.To_Areas/A1.To_Plants/P150").name == "P150"
+    statement, params = seen[-1], seen.parameters[-1]
     ws.engine.dispose()
     with sqlite3.connect(db) as conn:
         plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + statement, params))

@@ -6,12 +6,12 @@ trees, starts that are not the root, criteria narrowed in SQL, and a bounded num
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pytest
 import sqlalchemy as sa
+from conftest import count_statements
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from search_support import MemoryNavigator, hydro
@@ -307,21 +307,6 @@ def test_store_refusals_are_the_walks(
             search(ws, grid, query, subtrees=subtrees)
 
 
-@contextmanager
-def statements(ws: wb.Workspace) -> Iterator[list[str]]:
-    """The SQL statements run while inside the block."""
-    seen: list[str] = []
-
-    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-        seen.append(statement)
-
-    sa.event.listen(ws.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(ws.engine, "before_cursor_execute", count)
-
-
 def _chain(ws: wb.Workspace, depth: int, name: str) -> wb.Object:
     """A model that is a chain of ``depth`` areas under its root, each with one plant."""
     md = ws.create_model_definition(f"Chain{name}")
@@ -344,9 +329,9 @@ def test_deep_trees_take_as_many_queries_as_shallow_ones(ws: wb.Workspace) -> No
     counts = {}
     for model in (shallow, deep):
         query = "{+}[.Type=Plant && .Capacity>=2]"
-        with statements(ws) as fast:
+        with count_statements(ws.engine) as fast:
             found = search(ws, model, query)
-        with statements(ws) as walk:
+        with count_statements(ws.engine) as walk:
             assert _names(search(ws, model, query, subtrees=False)) == _names(found)
         counts[model.name] = len(fast)
         assert len(walk) > len(fast)
@@ -360,9 +345,9 @@ def test_deep_trees_take_as_many_queries_as_shallow_ones(ws: wb.Workspace) -> No
 def test_queries_do_not_grow_with_the_model(ws: wb.Workspace, grid: wb.Object) -> None:
     small = _chain(ws, 2, "Small")
     query = "{*}[.Type=Plant && .Capacity>0].Capacity"
-    with statements(ws) as few:
+    with count_statements(ws.engine) as few:
         search(ws, small, query)
-    with statements(ws) as more:
+    with count_statements(ws.engine) as more:
         search(ws, grid, query)
     assert len(few) == len(more) <= 20
 
@@ -428,7 +413,7 @@ def test_a_member_takes_as_many_queries_as_an_admin(
     counts = []
     for who in (ws, tenants["A"]):
         start = who.object(grid.id)
-        with statements(who) as seen:
+        with count_statements(who.engine) as seen:
             found = search(who, start, "{*}[.Type=Plant && .Capacity>=1].Capacity")
         assert [a.object.name for a in found] == (  # type: ignore[union-attr]
             ["PlantA", "PlantB", "\u212aelvin", "Station", "P_1", "P%1"]
