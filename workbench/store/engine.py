@@ -11,29 +11,13 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
 
 from workbench.errors import StoreError
+from workbench.store.migrate import ensure_current
 from workbench.store.timeouts import set_session_limit
+from workbench.store.urls import redact_url
 
 __all__ = ["DEFAULT_URL", "create_store_engine", "ensure_schema", "redact_url"]
 
 DEFAULT_URL = "sqlite:///workbench.db"
-
-
-#: Query parameters that carry a secret (libpq takes ``?password=`` as well as the URL's own).
-_SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
-
-
-def redact_url(url: str | URL) -> str:
-    """The URL as text with its password replaced by ``***`` (one in the query is left out).
-
-    >>> redact_url("postgresql+psycopg://ana:s3cret@db.example/team?password=s3cret&sslmode=require")
-    'postgresql+psycopg://ana:***@db.example/team?sslmode=require'
-    """
-    try:
-        parsed = make_url(url)
-    except Exception:  # not a URL at all: show nothing of it
-        return "<unparsable URL>"
-    secret = [k for k in parsed.query if k.lower() in _SECRET_QUERY_KEYS]
-    return parsed.difference_update_query(secret).render_as_string(hide_password=True)
 
 
 #: How long a SQLite connection waits for another process's lock before giving up (seconds).
@@ -113,6 +97,4 @@ def ensure_schema(engine: Engine) -> None:
     ``workbench db upgrade``. Cheap when the store is up to date (no alembic import).
     See :mod:`workbench.store.migrate`.
     """
-    from workbench.store.migrate import ensure_current  # it imports this module
-
     ensure_current(engine)

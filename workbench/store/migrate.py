@@ -31,8 +31,8 @@ from sqlalchemy import Connection, Engine, delete, insert, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from workbench.errors import StoreError
-from workbench.store.engine import redact_url
 from workbench.store.schema import StoreInfoRow
+from workbench.store.urls import redact_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
