@@ -10,7 +10,7 @@ module and never the other way round.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -25,16 +25,25 @@ from workbench.access import LOCAL_ADMIN, Action, Principal, Target, check
 from workbench.api.identity import reload_principal
 from workbench.api.provenance import QueryRecord, digest, parse_pin, write_record
 from workbench.errors import InvalidValue, StoreError
-from workbench.limits import query_seconds
+from workbench.limits import query_seconds, time_limit
 from workbench.model import Catalog
 from workbench.store import redact_url
 from workbench.store.catalog import load_catalog
-from workbench.store.timeouts import limit_statements, statement_timeout
+from workbench.store.timeouts import set_statement_limit, statement_timeout
 
 if TYPE_CHECKING:
     from workbench.api.workspace import Workspace
 
 __all__ = ["Context"]
+
+
+class _ReadSession(Session):
+    """The session of a call that only reads: it refuses to write anything."""
+
+    def flush(self, objects: Sequence[Any] | None = None) -> None:
+        if self.new or self.dirty or self.deleted:
+            raise StoreError("a call that only reads tried to change the store; nothing was")
+        super().flush(objects)
 
 
 class Context:
@@ -154,17 +163,22 @@ class Context:
     # -- transactions ----------------------------------------------------------------------
 
     @contextmanager
-    def tx(self) -> Iterator[Session]:
-        """The open transaction, or a new one for this call (see ``Workspace.transaction``)."""
+    def tx(self, *, read: bool = False) -> Iterator[Session]:
+        """The open transaction, or a new one for this call (see ``Workspace.transaction``).
+
+        A call that only reads says ``read=True``: on PostgreSQL it then runs without
+        ``BEGIN`` and ``COMMIT`` (each statement sees the data committed when it starts, as in
+        a READ COMMITTED transaction), and refuses to write. Whatever joins an open
+        transaction joins it as it is.
+        """
         if self.session is not None:
             yield from self._within(self.session)
             return
         self.check_open()
-        session = Session(self.engine, expire_on_commit=False)
-        self.session = session
-        try:
-            with session.begin(), limit_statements(session, self.query_seconds):
-                self.principal = reload_principal(session, self.principal)  # revocations count
+        with self._store_errors(), time_limit(self.query_seconds) as limit:
+            session = self._open(read, limit)
+            self.session = session
+            try:
                 yield session
                 failed = session.info.get("failed")
                 if failed is not None:
@@ -172,22 +186,63 @@ class Context:
                         f"the transaction was rolled back because a call in it failed "
                         f"({type(failed).__name__}: {failed}); nothing of it was stored"
                     ) from failed
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                self.session = None
+                session.close()
+
+    def _open(self, read: bool, limit: float) -> Session:
+        """A session on a checked-out connection, its time limit set and the principal brought
+        up to date (a revoked role or a deleted user counts from this call on).
+
+        Pooled connections are not pinged before use: a connection the server dropped fails
+        the first statement instead, the pool replaces its connections, and the opening is
+        tried once more on a new one (nothing of the call has run yet).
+        """
+        postgres = self.engine.dialect.name == "postgresql"
+        autocommit = read and postgres
+        for attempt in (1, 2):
+            session = (_ReadSession if read else Session)(self.engine, expire_on_commit=False)
+            try:
+                if postgres:
+                    options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+                    connection = session.connection(execution_options=options)
+                    set_statement_limit(connection, limit, autocommit=autocommit)
+                self.principal = reload_principal(session, self.principal)
+                return session
+            except DBAPIError as exc:
+                session.close()
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextmanager
+    def _store_errors(self) -> Iterator[None]:
+        """The store's failures as the workbench's errors, saying what happened in its words."""
+        try:
+            yield
         except IntegrityError as exc:
             raise InvalidValue(f"the store refused the change: {exc.orig}") from exc
         except DBAPIError as exc:
+            timeout = statement_timeout(exc)  # a statement the store stopped at the limit
+            if timeout is not None:
+                raise timeout from exc
             if exc.connection_invalidated:
                 raise StoreError(f"the connection to {self.url} was lost: {exc.orig}") from exc
             raise
         except self.engine.dialect.loaded_dbapi.Error as exc:  # raw cursors of the bulk paths
+            timeout = statement_timeout(exc)
+            if timeout is not None:
+                raise timeout from exc
             raise StoreError(f"the store at {self.url} failed: {exc}") from exc
         except PoolTimeout as exc:  # a shared engine's pool stays bounded: wait, then refuse
             raise StoreError(
                 f"the store at {self.url} is busy: every connection of its pool is in use; "
                 "try again shortly"
             ) from exc
-        finally:
-            self.session = None
-            session.close()
 
     @staticmethod
     def _within(session: Session) -> Iterator[Session]:

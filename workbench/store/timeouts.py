@@ -17,13 +17,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from workbench.errors import QueryTimeout
 from workbench.limits import current_limit, stopped, time_limit
 
-__all__ = ["limit_statements", "set_session_limit", "statement_timeout"]
+__all__ = [
+    "limit_statements",
+    "set_session_limit",
+    "set_statement_limit",
+    "statement_timeout",
+]
 
 _QUERY_CANCELED = "57014"
 """PostgreSQL's SQLSTATE of a statement cancelled (by its timeout, or on request)."""
@@ -40,9 +46,7 @@ def limit_statements(session: Session, seconds: float | None) -> Iterator[float]
     """
     with time_limit(seconds) as limit:
         if session.get_bind().dialect.name == "postgresql":
-            connection, milliseconds = session.connection(), _milliseconds(limit)
-            if connection.info.get(_SESSION_LIMIT) != milliseconds:  # else it is in force already
-                connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
+            set_statement_limit(session.connection(), limit)
         try:
             yield limit
         except Exception as exc:
@@ -50,6 +54,23 @@ def limit_statements(session: Session, seconds: float | None) -> Iterator[float]
             if timeout is None:
                 raise
             raise timeout from exc
+
+
+def set_statement_limit(connection: Connection, seconds: float, *, autocommit: bool = False) -> None:
+    """Give a PostgreSQL connection the limit ``seconds``, unless it has it already.
+
+    In a transaction the limit is ``SET LOCAL`` (it ends with the transaction); on a
+    connection in autocommit mode it becomes the connection's own (``SET``), as
+    :func:`set_session_limit` made it, so that later calls with this limit need nothing.
+    """
+    milliseconds = _milliseconds(seconds)
+    if connection.info.get(_SESSION_LIMIT) == milliseconds:
+        return  # in force already
+    if autocommit:
+        connection.exec_driver_sql(f"SET statement_timeout = {milliseconds}")
+        connection.info[_SESSION_LIMIT] = milliseconds
+    else:
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
 
 
 _SESSION_LIMIT = "workbench_statement_timeout_ms"
