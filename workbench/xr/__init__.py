@@ -13,7 +13,6 @@ from workbench.xr.analysis import accuracy, lineage
 from workbench.xr.build import (
     CurveType,
     Layout,
-    SensorMeta,
     beliefs_dataset,
     layout,
     series_dataset,
@@ -27,7 +26,6 @@ __all__ = [
     "BeliefsAccessor",
     "CurveType",
     "Layout",
-    "SensorMeta",
     "accuracy",
     "belief_history",
     "beliefs_dataset",

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from workbench.beliefs.resampling import group_starts
 from workbench.beliefs.timing import Duration, parse_duration
 from workbench.errors import InvalidValue, NotFound
-from workbench.xr.build import SensorMeta
+from workbench.xr.build import sensor_of
 from workbench.xr.convert import long_beliefs
 from workbench.xr.viewpoints import Runs, runs
 
@@ -76,7 +76,7 @@ def accuracy(
     actual = truth[slot]
     valid = ~(np.isnan(forecast) | np.isnan(actual))
     picked, forecast, actual = picked[valid], forecast[valid], actual[valid]
-    meta = SensorMeta.from_dataset(dataset)
+    meta = sensor_of(dataset)
     starts = cut.event_start[picked].view("datetime64[ns]")
     knowledge = meta.knowledge_time.knowledge_time(starts, meta.resolution, meta.timezone)
     horizon = knowledge - cut.belief_time[picked].view("datetime64[ns]")
@@ -94,7 +94,7 @@ def accuracy(
         len(names),
         1 if labels is None else len(labels),
     )
-    return _score_dataset(scores, names, code, labels, ends, meta.units)
+    return _score_dataset(scores, names, code, labels, ends, meta.unit)
 
 
 def _scores(

@@ -8,8 +8,8 @@ coordinate (small integer codes, read as names). Layout "series": dimensions ``e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from collections.abc import Mapping
+from typing import Any, Literal, TypeAlias, cast
 
 import numpy as np
 import pandas as pd
@@ -18,76 +18,86 @@ from numpy.typing import ArrayLike, NDArray
 
 from workbench.beliefs import ExPost, KnowledgeTimeRule, parse_resolution, parse_rule, rule_to_json
 from workbench.beliefs.resampling import sort_order
-from workbench.beliefs.timing import Duration, as_ns, check_timezone
+from workbench.beliefs.sensor import CurveType, SensorInfo
+from workbench.beliefs.timing import Duration, as_ns
 from workbench.errors import InvalidValue
 from workbench.units import format_unit
 
 __all__ = [
     "CurveType",
     "Layout",
-    "SensorMeta",
     "beliefs_dataset",
+    "dataset_attrs",
+    "described_sensor",
     "layout",
+    "sensor_of",
     "series_dataset",
     "source_codes",
 ]
 
-CurveType: TypeAlias = Literal["step", "linear"]
 Layout: TypeAlias = Literal["beliefs", "series"]
 SourceLike: TypeAlias = str | ArrayLike | pd.Categorical
 
 
-@dataclass(frozen=True)
-class SensorMeta:
-    """What a Dataset says about its sensor (its attrs; ``units`` goes on ``value``)."""
+def dataset_attrs(sensor: SensorInfo) -> dict[str, Any]:
+    """The Dataset attrs a sensor gives (its unit goes on ``value`` as ``units``)."""
+    return {
+        "sensor": sensor.full_name,
+        "sensor_id": int(sensor.id),
+        "timezone": sensor.timezone,
+        "resolution": sensor.resolution.isoformat(),
+        "knowledge_time": rule_to_json(sensor.knowledge_time),
+        "curve_type": sensor.curve_type,
+    }
 
-    units: str
-    resolution: pd.Timedelta
-    timezone: str = "UTC"
-    sensor: str = ""
-    sensor_id: int = 0
-    knowledge_time: KnowledgeTimeRule = field(default_factory=ExPost)
-    curve_type: CurveType = "step"
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "units", format_unit(self.units))
-        object.__setattr__(self, "resolution", parse_resolution(self.resolution))
-        object.__setattr__(self, "knowledge_time", parse_rule(self.knowledge_time))
-        check_timezone(self.timezone)
-        if self.curve_type not in ("step", "linear"):
-            raise InvalidValue(f"curve_type must be 'step' or 'linear', got {self.curve_type!r}")
+def described_sensor(
+    *,
+    units: str,
+    resolution: Duration,
+    timezone: str = "UTC",
+    sensor: str = "",
+    sensor_id: int = 0,
+    knowledge_time: KnowledgeTimeRule | Mapping[str, Any] | str = "ex_post",
+    curve_type: str = "step",
+) -> SensorInfo:
+    """The sensor a Dataset describes, from the builders' keyword arguments (checked: the unit
+    formatted, the resolution and rule parsed); ``sensor`` is its full name."""
+    unit = format_unit(units)
+    parsed = parse_resolution(resolution)
+    rule = parse_rule(knowledge_time)
+    object_name, _, name = sensor.rpartition(":")
+    return SensorInfo(
+        id=int(sensor_id),
+        name=name,
+        object_full_name=object_name,
+        unit=unit,
+        resolution=parsed,
+        knowledge_time=rule,
+        timezone=timezone,
+        curve_type=cast(CurveType, curve_type),  # checked with the record
+    )
 
-    def attrs(self) -> dict[str, Any]:
-        """The Dataset attrs of the contract."""
-        return {
-            "sensor": self.sensor,
-            "sensor_id": int(self.sensor_id),
-            "timezone": self.timezone,
-            "resolution": self.resolution.isoformat(),
-            "knowledge_time": rule_to_json(self.knowledge_time),
-            "curve_type": self.curve_type,
-        }
 
-    @classmethod
-    def from_dataset(cls, dataset: xr.Dataset | xr.DataArray) -> SensorMeta:
-        """Read the meta data back from a Dataset (or a series DataArray)."""
-        attrs = dataset.attrs
-        units = dataset["value"].attrs.get("units") if isinstance(dataset, xr.Dataset) else None
-        missing = [name for name in ("resolution", "timezone") if name not in attrs]
-        if missing:
-            raise InvalidValue(
-                f"the Dataset lacks attrs {missing}; build it with beliefs_dataset() or "
-                "series_dataset(), or set them (e.g. resolution='PT15M', timezone='UTC')"
-            )
-        return cls(
-            units=units if units is not None else attrs.get("units", ""),
-            resolution=attrs["resolution"],
-            timezone=attrs["timezone"],
-            sensor=attrs.get("sensor", ""),
-            sensor_id=attrs.get("sensor_id", 0),
-            knowledge_time=attrs.get("knowledge_time", ExPost()),
-            curve_type=attrs.get("curve_type", "step"),
+def sensor_of(dataset: xr.Dataset | xr.DataArray) -> SensorInfo:
+    """The sensor a Dataset (or a series DataArray) describes, read back from its attrs."""
+    attrs = dataset.attrs
+    units = dataset["value"].attrs.get("units") if isinstance(dataset, xr.Dataset) else None
+    missing = [name for name in ("resolution", "timezone") if name not in attrs]
+    if missing:
+        raise InvalidValue(
+            f"the Dataset lacks attrs {missing}; build it with beliefs_dataset() or "
+            "series_dataset(), or set them (e.g. resolution='PT15M', timezone='UTC')"
         )
+    return described_sensor(
+        units=units if units is not None else attrs.get("units", ""),
+        resolution=attrs["resolution"],
+        timezone=attrs["timezone"],
+        sensor=attrs.get("sensor", ""),
+        sensor_id=attrs.get("sensor_id", 0),
+        knowledge_time=attrs.get("knowledge_time", ExPost()),
+        curve_type=attrs.get("curve_type", "step"),
+    )
 
 
 def layout(dataset: xr.Dataset) -> Layout:
@@ -127,10 +137,6 @@ def _categorical(source: SourceLike | None, size: int) -> pd.Categorical[Any]:
     return pd.Categorical(names.astype(str))
 
 
-def _meta(**kwargs: Any) -> SensorMeta:
-    return SensorMeta(**kwargs)
-
-
 def beliefs_dataset(
     event_start: ArrayLike,
     belief_time: ArrayLike,
@@ -159,7 +165,7 @@ def beliefs_dataset(
     >>> ds.value.values, ds.attrs["sorted"]
     (array([1., 2.]), 1)
     """
-    meta = _meta(
+    meta = described_sensor(
         units=units,
         resolution=resolution,
         timezone=timezone,
@@ -193,12 +199,12 @@ def beliefs_dataset(
 
 
 def _assemble_beliefs(
-    columns: dict[str, NDArray[Any]], sources: pd.Categorical[Any], meta: SensorMeta
+    columns: dict[str, NDArray[Any]], sources: pd.Categorical[Any], meta: SensorInfo
 ) -> xr.Dataset:
     dim = ("belief",)
     dataset = xr.Dataset(
         {
-            "value": (dim, columns["value"], {"units": meta.units}),
+            "value": (dim, columns["value"], {"units": meta.unit}),
             "flags": (dim, columns["flags"]),
         },
         coords={
@@ -207,7 +213,7 @@ def _assemble_beliefs(
             "source": (dim, sources),
             "cumulative_probability": (dim, columns["cumulative_probability"]),
         },
-        attrs={**meta.attrs(), "sorted": 1},
+        attrs={**dataset_attrs(meta), "sorted": 1},
     )
     return dataset
 
@@ -252,7 +258,7 @@ def series_dataset(
     Missing combinations are NaN (``belief_time`` NaT). ``probabilistic`` keeps a
     ``cumulative_probability`` dimension; by default only when some probability is not 0.5.
     """
-    meta = _meta(
+    meta = described_sensor(
         units=units,
         resolution=resolution,
         timezone=timezone,
@@ -285,7 +291,7 @@ def pivot_series(
     rows: dict[str, NDArray[Any]],
     codes: NDArray[np.integer[Any]],
     names: NDArray[np.object_],
-    meta: SensorMeta,
+    meta: SensorInfo,
     probabilistic: bool | None = None,
 ) -> xr.Dataset:
     """Scatter rows (one per event, source and probability) into the series layout."""
@@ -321,6 +327,6 @@ def pivot_series(
         grid = np.full(shape, fill, dtype=column.dtype)
         grid[index] = column
         variables[name] = (dims, grid)
-    dataset = xr.Dataset(variables, coords=coords, attrs=meta.attrs())
-    dataset["value"].attrs["units"] = meta.units
+    dataset = xr.Dataset(variables, coords=coords, attrs=dataset_attrs(meta))
+    dataset["value"].attrs["units"] = meta.unit
     return dataset

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from workbench.beliefs.resampling import group_starts
 from workbench.beliefs.timing import parse_duration, utc_instant
 from workbench.errors import InvalidValue
-from workbench.xr.build import SensorMeta, layout, pivot_series, source_codes
+from workbench.xr.build import layout, pivot_series, sensor_of, source_codes
 
 __all__ = [
     "Runs",
@@ -91,7 +91,7 @@ def _select(dataset: xr.Dataset, cut: Runs, counts: NDArray[np.intp]) -> xr.Data
         "flags": dataset["flags"].values[rows],
     }
     probabilistic = bool(np.any(cut.probability[cut.starts] != 0.5))
-    meta = SensorMeta.from_dataset(dataset)
+    meta = sensor_of(dataset)
     return pivot_series(columns, cut.codes[positions], cut.names, meta, probabilistic)
 
 
@@ -120,7 +120,7 @@ def rolling_viewpoint(dataset: xr.Dataset, horizon: Any) -> xr.Dataset:
     the event's knowledge time (under the sensor's rule), e.g. "the day-ahead forecast"."""
     step = parse_duration(horizon, "horizon").to_timedelta64()
     cut = runs(dataset)
-    meta = SensorMeta.from_dataset(dataset)
+    meta = sensor_of(dataset)
     first = cut.event_start[cut.starts].view("datetime64[ns]")
     knowledge = meta.knowledge_time.knowledge_time(first, meta.resolution, meta.timezone)
     limit = (knowledge - step).view(np.int64)
@@ -142,7 +142,7 @@ def belief_history(dataset: xr.Dataset, event_start: Any) -> xr.Dataset:
     )
     history = dataset.isel(belief=cut.rows(positions[order]))
     history.attrs.pop("sorted", None)
-    meta = SensorMeta.from_dataset(dataset)
+    meta = sensor_of(dataset)
     starts = history["event_start"].values
     knowledge = meta.knowledge_time.knowledge_time(starts, meta.resolution, meta.timezone)
     horizon = knowledge - history["belief_time"].values
