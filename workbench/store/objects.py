@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from workbench.errors import ConcurrentEdit
 from workbench.paths import ObjectPath
-from workbench.store.schema import AttributeDefinitionRow, LinkRow, ObjectRow
+from workbench.store.schema import AttributeDefinitionRow, LinkRow, ObjectDefinitionRow, ObjectRow
 
 __all__ = [
     "Visible",
@@ -36,8 +36,11 @@ __all__ = [
     "existing_ids",
     "insert_objects",
     "link_rows",
+    "move_subtree",
+    "object_accounts",
     "object_rows",
     "owned_rows",
+    "owning_definition",
     "resolve_path",
     "root_rows",
     "set_subtree",
@@ -123,6 +126,21 @@ def object_rows(session: Session, ids: Iterable[int], visible: Visible = None) -
     ]
     order = {i: n for n, i in enumerate(ids)}
     return sorted(cast(Sequence[Row[Any]], rows), key=lambda r: order[r.id])
+
+
+def object_accounts(session: Session, ids: Iterable[int]) -> dict[int, int | None]:
+    """The account of each of ``ids`` that still exists, by id."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(select(OBJ.c.id, OBJ.c.account_id).where(OBJ.c.id.in_(wanted)))
+    return {r.id: r.account_id for r in rows}
+
+
+def owning_definition(session: Session, object_definition_id: int) -> int | None:
+    """The model definition an object definition belongs to (None: no such object definition)."""
+    od = cast(Table, ObjectDefinitionRow.__table__)
+    return session.scalar(select(od.c.definition_id).where(od.c.id == object_definition_id))
 
 
 def existing_ids(session: Session, ids: Iterable[int]) -> set[int]:
@@ -332,6 +350,16 @@ def root_rows(session: Session, visible: Visible = None) -> list[Row[Any]]:
 
 def set_subtree(session: Session, ids: Sequence[int], **values: Any) -> None:
     session.execute(update(OBJ).where(OBJ.c.id.in_(list(ids))).values(**values))
+
+
+def move_subtree(
+    session: Session, ids: Sequence[int], model_id: int, account_id: int | None
+) -> None:
+    """Put a moved subtree in its new model and account; its version goes up, so that handles
+    read before the move are refused."""
+    set_subtree(
+        session, ids, model_id=model_id, account_id=account_id, version=OBJ.c.version + 1
+    )
 
 
 def set_values(session: Session, object_id: int, expected_version: int,

@@ -43,11 +43,13 @@ from workbench.search import Comparison, Condition, Criteria, Exists, Logical
 from workbench.search.evaluate import text_predicate
 from workbench.search.syntax import _ORDERING
 from workbench.store.objects import _COLUMNS, AD, OBJ, Visible, _chunks, visible_clause
+from workbench.store.schema import ObjectDefinitionRow
 
 __all__ = [
     "ancestor_rows",
     "attribute_json",
     "criteria_clause",
+    "definition_names",
     "descendant_rows",
     "owner_names",
     "plain_rows",
@@ -65,6 +67,12 @@ def _among(session: Session, column: Any, ids: Iterable[int]) -> Iterator[Column
         return
     for part in _chunks(wanted):
         yield column.in_(part)
+
+
+def definition_names(session: Session) -> dict[int, str]:
+    """The name of every object definition, by id (what ``.Type`` compares)."""
+    rows = session.execute(select(ObjectDefinitionRow.id, ObjectDefinitionRow.name))
+    return {r[0]: r[1] for r in rows}
 
 
 def plain_rows(session: Session, ids: Iterable[int], visible: Visible) -> dict[int, Row[Any]]:
