@@ -24,9 +24,9 @@ from security_support import build_tenants, fresh_role_names
 
 import workbench as wb
 from workbench.api import accounts as acc
-from workbench.api import sources as src
 from workbench.api.sources import Source, get_or_create_source, get_source, list_sources
 from workbench.store import create_store_engine
+from workbench.store import sources as src
 
 PASSWORD = "a fairly long secret"
 ANA, AL, BOB = "ana@acme.example", "al@acme.example", "bob@beta.example"

@@ -1,8 +1,9 @@
 """Workspace shortcuts for sensors, sources, beliefs, accounts and users.
 
-The functions live in :mod:`workbench.api.sensors`, :mod:`~workbench.api.queries`,
-:mod:`~workbench.api.sources` and :mod:`~workbench.api.accounts`; these methods make them reachable
-from the workspace a notebook already holds (``ws.sensor("Model/Demo/PlantA:power")``).
+The sensors, sources and beliefs come from :mod:`workbench.api.services` (records) and
+:mod:`workbench.api.handles` (handles), the accounts from :mod:`~workbench.api.accounts`; these
+methods make them reachable from the workspace a notebook already holds
+(``ws.sensor("Model/Demo/PlantA:power")``).
 """
 
 from __future__ import annotations
@@ -10,20 +11,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from workbench.api.handles import sensors as sensor_handles
+from workbench.api.handles.sensors import Sensor
+from workbench.api.services import sensors as sensor_services
+from workbench.api.services import sources as source_services
+
 if TYPE_CHECKING:
     import xarray as xr
 
     from workbench.access import Role
     from workbench.api.accounts import AccountInfo, AccountRef, UserInfo, UserRef
-    from workbench.api.sensors import Sensor, TimeLike
-    from workbench.api.sources import Source
+    from workbench.api.context import Context
     from workbench.api.workspace import Workspace
+    from workbench.beliefs.filters import TimeLike
+    from workbench.beliefs.sources import Source
 
 __all__ = ["DataOperations"]
 
 
 class DataOperations:
     """Mixed into :class:`~workbench.api.workspace.Workspace`."""
+
+    if TYPE_CHECKING:  # provided by the Workspace
+        _ctx: Context
 
     @property
     def _self(self) -> Workspace:
@@ -33,21 +43,15 @@ class DataOperations:
 
     def sensor(self, key: int | str) -> Sensor:
         """A sensor by id, by ``object path:name`` or by catalog path (``Folder/name``)."""
-        from workbench.api.sensors import get_sensor
-
-        return get_sensor(self._self, key)
+        return sensor_handles.get_sensor(self._ctx, key)
 
     def sensors(self, catalog_path: str | None = None) -> list[Sensor]:
         """The sensors the user may read, all or those under a catalog folder."""
-        from workbench.api.sensors import list_sensors
-
-        return list_sensors(self._self, catalog_path)
+        return [Sensor(self._ctx, i) for i in sensor_services.list_sensors(self._ctx, catalog_path)]
 
     def catalog_folders(self) -> list[str]:
         """The resource catalog's folders that hold sensors the user may read."""
-        from workbench.api.sensors import catalog_folders
-
-        return catalog_folders(self._self)
+        return sensor_services.catalog_folders(self._ctx)
 
     def beliefs(
         self,
@@ -57,21 +61,15 @@ class DataOperations:
         **filters: Any,
     ) -> xr.Dataset | dict[str, xr.Dataset]:
         """Several sensors' beliefs side by side; the filters of :meth:`Sensor.beliefs`."""
-        from workbench.api.queries import beliefs
-
-        return beliefs(self._self, sensors, start, end, **filters)
+        return sensor_handles.beliefs(self._ctx, sensors, start, end, **filters)
 
     def source(self, key: int | str, type: str | None = None) -> Source:
         """A data source by id or name (and type, when several sources share a name)."""
-        from workbench.api.sources import get_source
-
-        return get_source(self._self, key, type)
+        return source_services.get_source(self._ctx, key, type)
 
     def sources(self, type: str | None = None) -> list[Source]:
         """The data sources, all or of one type (``"meter"``, ``"forecaster"``, ...)."""
-        from workbench.api.sources import list_sources
-
-        return list_sources(self._self, type)
+        return source_services.list_sources(self._ctx, type)
 
     # -- accounts and users -----------------------------------------------------------------
 
