@@ -249,6 +249,7 @@ def test_a_template_calculation_is_checked_where_it_is_used(defs: Defs) -> None:
     )
     assert calc.expression == "@t('.Inflow') * 2"
     calc.set_expression("@t('.Inflow') * 3")
+    twice.refresh()  # a handle is a snapshot: it shows the calculation's new text once read again
     assert twice.spec.template == "@t('.Inflow') * 3"
 
 

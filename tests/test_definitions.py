@@ -283,6 +283,7 @@ def test_renaming_an_attribute_type_renames_definitions_and_attributes(
     obj = model_with_plant(ws, md, plant)
     obj["Power"] = 42.0
     power.rename("MaxPower")
+    follows.refresh()  # a handle is a snapshot: it shows the propagated name once read again
     assert (power.name, follows.name, named.name) == ("MaxPower", "MaxPower", "Spill")
     assert obj.values() == {"MaxPower": 42.0}
     assert ws.get(f"{obj.full_name}.MaxPower").value == 42.0
@@ -315,6 +316,7 @@ def test_unit_propagates_but_description_does_not(
     local = md.create_object_definition("Dam").add_attribute(attribute_type=power, unit="kW")
     power.set_unit("GW")
     power.set_description("new")
+    follows.refresh()  # a handle is a snapshot: it shows the propagated unit once read again
     assert (power.unit, power.description) == ("GW", "new")
     assert (follows.unit, follows.description) == ("GW", "old")
     assert (local.unit, local.overrides) == ("kW", ("unit",))
@@ -329,6 +331,7 @@ def test_local_overrides_stop_propagation(
     ad.set_description("mine")
     power.set_unit("GW")
     power.rename("Effect")
+    ad.refresh()  # a handle is a snapshot: it shows the propagated name once read again
     assert (ad.name, ad.unit, ad.description) == ("Effect", "kW", "mine")
     ad.rename("Output")
     power.rename("Watts")
