@@ -1,6 +1,7 @@
 """The README's calculation section stays true: its function table, its lookup paths, its examples.
 
-Also the lookup-path grammar itself (:mod:`workbench.api.calc_paths`), which needs no store.
+Also the lookup-path grammar itself (:mod:`workbench.api.services.calc.paths`), which needs no
+store.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import workbench as wb
-from workbench.api.calc_paths import (
+from workbench.api.services.calc.paths import (
     Hop,
     intersect,
     parse_lookup_path,
