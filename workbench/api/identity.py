@@ -7,17 +7,17 @@ from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
 
 from workbench.access import LOCAL_ADMIN, Principal, Role
 from workbench.api import signin
 from workbench.errors import AccessDenied, InvalidValue
+from workbench.store import accounts as store
 from workbench.store import throttle
-from workbench.store.schema import Account, User
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from workbench.api.context import Context
     from workbench.api.workspace import Workspace
 
 __all__ = [
@@ -27,7 +27,7 @@ __all__ = [
     "hash_secret",
     "init_store",
     "load_principal",
-    "principal_of",
+    "reload_principal",
 ]
 
 MIN_SECRET_LENGTH = 8
@@ -65,20 +65,16 @@ def load_principal(session: Session, user_id: int) -> Principal:
 
     Raises AccessDenied when the user no longer exists.
     """
-    rows = session.execute(
-        select(User.email, User.account_id, User.roles, Account.id)
-        .outerjoin(Account, Account.consultancy_id == User.account_id)
-        .where(User.id == user_id)
-    ).all()
-    if not rows:
+    found = store.principal_rows(session, user_id)
+    if found is None:
         raise AccessDenied(f"user id {user_id} no longer exists; connect as another user")
-    email, account_id, roles, _ = rows[0]
+    email, account_id, roles, clients = found
     return Principal(
         user_id=user_id,
         name=email,
         account_id=account_id,
-        roles=frozenset(Role(r) for r in roles or ()),
-        client_account_ids=frozenset(r[3] for r in rows if r[3] is not None),
+        roles=frozenset(Role(r) for r in roles),
+        client_account_ids=frozenset(clients),
     )
 
 
@@ -93,13 +89,8 @@ def reload_principal(session: Session, principal: Principal) -> Principal:
     return load_principal(session, principal.user_id)
 
 
-def principal_of(ws: Workspace, user: User) -> Principal:
-    with ws._tx() as s:
-        return load_principal(s, user.id)
-
-
 def authenticate(
-    ws: Workspace, email: str, secret: str | None, address: str | None = None
+    ws: Workspace | Context, email: str, secret: str | None, address: str | None = None
 ) -> Principal:
     """The principal of a user whose secret matches; AccessDenied otherwise.
 
@@ -112,7 +103,7 @@ def authenticate(
     keys = {signin.user_key(email): "user"}
     if address is not None:
         keys[signin.address_key(address)] = "address"
-    with ws._tx() as s:
+    with ws.tx() as s:
         outcome = _attempt(s, email, secret, keys)
     if isinstance(outcome, AccessDenied):
         raise outcome
@@ -128,7 +119,7 @@ def _attempt(
     early = signin.refusal(rows, now)
     if early is not None:
         return early
-    user = s.scalars(select(User).where(User.email == email)).first()
+    user = store.user_with_email(s, email)
     stored = user.secret_hash if user is not None and user.secret_hash else None
     try:
         _hasher.verify(stored or _decoy_hash(), secret if isinstance(secret, str) else "")
@@ -170,16 +161,12 @@ def init_store(
         ensure_schema(engine)
         hashed = hash_secret(secret)
         with ws._tx() as s:
-            if s.scalars(select(User.id)).first() is not None:
+            if store.has_users(s):
                 raise AccessDenied(
                     "the store already has users; connect as one of its admins instead"
                 )
-            acct = Account(name=account)
-            s.add(acct)
-            s.flush()
-            user = User(account_id=acct.id, email=admin, secret_hash=hashed, roles=["admin"])
-            s.add(user)
-            s.flush()
+            acct = store.add_account(s, account, None)
+            user = store.add_user(s, acct.id, admin, hashed, ["admin"])
             ws.principal = load_principal(s, user.id)
     except BaseException:
         ws.close()  # a refused store holds no connection

@@ -16,10 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from workbench.errors import AccessDenied, NotFound, StoreError
-from workbench.store.schema import User
+from workbench.store.accounts import user_id_with_email
 from workbench.store.security import (
     GROUP_ROLE,
     USER_ROLE_PREFIX,
@@ -76,14 +74,15 @@ def secure_store(
             f"{ws.engine.dialect.name}, where the workspace's own access checks are the only ones"
         )
     names = RoleNames(group, prefix)
-    with ws._tx() as s:
-        if not ws.principal.is_admin:
+    ctx = ws._ctx
+    with ctx.tx() as s:
+        if not ctx.principal.is_admin:
             raise AccessDenied(
-                f"{ws.principal.name} may not secure the store; that takes the role admin"
+                f"{ctx.principal.name} may not secure the store; that takes the role admin"
             )
         by_id: dict[int, str] = {}
         for email, password in (passwords or {}).items():
-            user_id = s.scalar(select(User.id).where(User.email == email))
+            user_id = user_id_with_email(s, email)
             if user_id is None:
                 raise NotFound("user", email, "passwords are given by the users' e-mail")
             by_id[user_id] = password
