@@ -4,10 +4,11 @@ Failures are counted per user name and per client address, in the store (so ever
 serving it counts alike), whether the user exists or not. From the third failure in a row a
 name must wait before its next attempt (1 s, then 2, 4, ... s); at the tenth it is locked: no
 secret, not even the right one, signs it in until an admin unlocks it
-(:func:`workbench.api.accounts.unlock_user`). An address waits from its tenth failure and is
-locked at its fiftieth (:func:`workbench.api.accounts.unlock_address`). Attempts that come too
-early are refused at once, without checking the secret and without counting, so a server
-never sleeps on them. Failures are forgotten a day after the last one, unless locked.
+(:meth:`~workbench.api.workspace.Workspace.unlock_user`). An address waits from its tenth
+failure and is locked at its fiftieth (:meth:`~workbench.api.workspace.Workspace.unlock_address`).
+Attempts that come too early are refused at once, without checking the secret and without
+counting, so a server never sleeps on them. Failures are forgotten a day after the last one,
+unless locked.
 
 The messages are the same for a user that exists and one that does not, and never tell a
 locked name from a wrong secret beyond :data:`LOCKED`.
