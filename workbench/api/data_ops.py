@@ -43,7 +43,7 @@ class DataOperations:
 
     def sensor(self, key: int | str) -> Sensor:
         """A sensor by id, by ``object path:name`` or by catalog path (``Folder/name``)."""
-        return sensor_handles.get_sensor(self._ctx, key)
+        return Sensor(self._ctx, sensor_services.get_sensor(self._ctx, key))
 
     def sensors(self, catalog_path: str | None = None) -> list[Sensor]:
         """The sensors the user may read, all or those under a catalog folder."""

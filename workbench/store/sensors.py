@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
-from workbench.paths import ObjectPath, Segment
 from workbench.store.beliefs import delete_sensor_beliefs
-from workbench.store.objects import ancestor_chain
 from workbench.store.schema import ObjectRow
 from workbench.store.timeseries import SensorRow
 
@@ -23,7 +21,6 @@ if TYPE_CHECKING:
 __all__ = [
     "delete_sensor",
     "insert_sensor",
-    "object_full_name",
     "object_sensor_rows",
     "sensor_id_named",
     "sensor_row",
@@ -41,16 +38,6 @@ def _visible(visible: Visible) -> ColumnElement[bool] | None:
     if visible is None:
         return None
     return ObjectRow.account_id.is_(None) | ObjectRow.account_id.in_(sorted(visible))
-
-
-def object_full_name(s: Session, object_id: int) -> str:
-    """The full name of a sensor's object (``Model/Sys.To_Plants/PlantA``), read from its chain
-    of ancestors."""
-    chain = ancestor_chain(s, object_id)
-    segments = [Segment(r.name) for r in chain]
-    for i in range(len(chain) - 1):
-        segments[i] = Segment(chain[i].name, chain[i + 1].via)
-    return str(ObjectPath(tuple(segments)))
 
 
 def sensor_row(s: Session, sensor_id: int) -> tuple[SensorRow, int | None] | None:

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from workbench.api.context import Context
     from workbench.api.objects import Object
     from workbench.api.services.beliefs import IngestData
-    from workbench.api.services.sensors import SensorOwner
     from workbench.api.workspace import Workspace
     from workbench.beliefs import KnowledgeTimeRule, NanPolicy
     from workbench.beliefs.filters import TimeLike
@@ -274,7 +273,7 @@ def add_sensor(
     ctx = obj.ws._ctx
     info = services.add_sensor(
         ctx,
-        cast("SensorOwner", obj),
+        obj,
         name,
         unit=unit,
         timezone=timezone,
@@ -290,7 +289,7 @@ def add_sensor(
 def sensors(obj: Object) -> list[Sensor]:
     """The sensors of an object, by name."""
     ctx = obj.ws._ctx
-    return [Sensor(ctx, info) for info in services.sensors(ctx, cast("SensorOwner", obj))]
+    return [Sensor(ctx, info) for info in services.sensors(ctx, obj)]
 
 
 def get_sensor(ws: Workspace | Context, key: int | str) -> Sensor:
@@ -299,18 +298,7 @@ def get_sensor(ws: Workspace | Context, key: int | str) -> Sensor:
     What the user may not read is NotFound, exactly like what does not exist.
     """
     ctx = ws._ctx
-    return Sensor(ctx, _lookup(ctx, key))
-
-
-def _lookup(ctx: Context, key: object) -> SensorInfo:
-    parsed = services.sensor_key(key)
-    if isinstance(parsed, int):
-        return services.load_sensor(ctx, parsed)
-    path, name = parsed
-    with ctx.tx(read=True):
-        # the object through the facade, which hands out objects
-        obj = cast("Workspace", ctx.workspace).object(path)
-        return services.sensor_named(ctx, cast("SensorOwner", obj), name, cast(str, key))
+    return Sensor(ctx, services.get_sensor(ctx, key))
 
 
 def list_sensors(ws: Workspace | Context, catalog_path: str | None = None) -> list[Sensor]:
@@ -371,7 +359,9 @@ def beliefs(
     ctx = ws._ctx
     with ctx.tx(read=True):
         infos = [
-            services.load_sensor(ctx, k.id, Action.READ) if isinstance(k, Sensor) else _lookup(ctx, k)
+            services.load_sensor(ctx, k.id, Action.READ)
+            if isinstance(k, Sensor)
+            else services.get_sensor(ctx, k)
             for k in sensors
         ]
         return belief_services.read_several(ctx, infos, f)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from workbench.access import Action
+from workbench.api.services.objects import full_names, object_by_key
 from workbench.beliefs import (
     ExPost,
     KnowledgeTimeRule,
@@ -29,8 +30,6 @@ from workbench.store import sensors as store
 from workbench.units import parse_signed_unit
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from workbench.api.context import Context
     from workbench.beliefs.timing import Duration
     from workbench.store.timeseries import SensorRow
@@ -41,10 +40,9 @@ __all__ = [
     "catalog_folders",
     "check_catalog_path",
     "delete_sensor",
+    "get_sensor",
     "list_sensors",
     "load_sensor",
-    "sensor_key",
-    "sensor_named",
     "sensors",
 ]
 
@@ -82,12 +80,12 @@ def _info(row: SensorRow, account_id: int | None, object_full_name: str) -> Sens
     )
 
 
-def _infos(s: Session, found: list[tuple[SensorRow, int | None]]) -> list[SensorInfo]:
+def _infos(ctx: Context, found: list[tuple[SensorRow, int | None]]) -> list[SensorInfo]:
     """Records of sensors with their accounts, reading each object's full name once."""
     names: dict[int, str] = {}
     for row, _ in found:
         if row.object_id not in names:
-            names[row.object_id] = store.object_full_name(s, row.object_id)
+            names[row.object_id] = full_names(ctx, row.object_id)[0]
     return [_info(row, account, names[row.object_id]) for row, account in found]
 
 
@@ -106,7 +104,7 @@ def load_sensor(ctx: Context, sensor_id: int, action: Action | None = None) -> S
         found = store.sensor_row(s, sensor_id)
         if found is None or (action is None and not _visible(ctx, found[1])):
             raise NotFound("sensor", sensor_id)
-        (info,) = _infos(s, [found])
+        (info,) = _infos(ctx, [found])
         if action is not None:
             what = "sensor" if action is not Action.CREATE else "data to sensor"
             ctx.check(action, info.account_id, f"{what} {info.full_name}")
@@ -201,7 +199,7 @@ def add_sensor(
         if store.sensor_id_named(s, owner.id, name) is not None:
             raise InvalidValue(f"{owner.full_name} already has a sensor named {name!r}")
         row = store.insert_sensor(s, owner.id, owner.account_id, name, fields)
-        return _info(row, owner.account_id, store.object_full_name(s, owner.id))
+        return _info(row, owner.account_id, full_names(ctx, owner.id)[0])
 
 
 def sensors(ctx: Context, owner: SensorOwner) -> list[SensorInfo]:
@@ -209,10 +207,10 @@ def sensors(ctx: Context, owner: SensorOwner) -> list[SensorInfo]:
     with ctx.tx(read=True) as s:
         ctx.check(Action.READ, owner.account_id, owner.full_name)
         found = [(row, owner.account_id) for row in store.object_sensor_rows(s, owner.id)]
-        return _infos(s, found)
+        return _infos(ctx, found)
 
 
-def sensor_key(key: object) -> int | tuple[str, str]:
+def _key(key: object) -> int | tuple[str, str]:
     """A sensor's id, or the (object path, sensor name) of a ``"<object path>:<name>"`` key."""
     if isinstance(key, int) and not isinstance(key, bool):
         return key
@@ -224,10 +222,18 @@ def sensor_key(key: object) -> int | tuple[str, str]:
     return path, name
 
 
-def sensor_named(ctx: Context, owner: SensorOwner, name: str, key: str) -> SensorInfo:
-    """The sensor ``name`` of an object the user may read, looked up as ``key``; NotFound
-    (naming ``key``) lists the object's sensors."""
+def get_sensor(ctx: Context, key: int | str) -> SensorInfo:
+    """A sensor by id or by ``"<object path>:<sensor name>"`` (short or full object path).
+
+    What the user may not read is NotFound, exactly like what does not exist; a sensor name
+    that the object does not have is NotFound listing the object's sensors.
+    """
+    parsed = _key(key)
+    if isinstance(parsed, int):
+        return load_sensor(ctx, parsed)
+    path, name = parsed
     with ctx.tx(read=True) as s:
+        owner = object_by_key(ctx, path)
         sensor_id = store.sensor_id_named(s, owner.id, name)
         if sensor_id is None:
             known = [x.name for x in sensors(ctx, owner)]
@@ -241,7 +247,7 @@ def list_sensors(ctx: Context, catalog_path: str | None = None) -> list[SensorIn
     folder = None if catalog_path is None else check_catalog_path(catalog_path)
     with ctx.tx(read=True) as s:
         visible = ctx.principal.readable_accounts()  # as this transaction reloaded it
-        found = _infos(s, store.visible_sensor_rows(s, visible, folder))
+        found = _infos(ctx, store.visible_sensor_rows(s, visible, folder))
     return sorted(found, key=lambda x: (x.catalog_path, x.full_name))
 
 
