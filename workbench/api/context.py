@@ -175,7 +175,7 @@ class Context:
             yield from self._within(self.session)
             return
         self.check_open()
-        with self._store_errors(), time_limit(self.query_seconds) as limit:
+        with time_limit(self.query_seconds) as limit, self._store_errors():
             session = self._open(read, limit)
             self.session = session
             try:
@@ -213,9 +213,10 @@ class Context:
                     set_statement_limit(connection, limit, autocommit=autocommit)
                 self.principal = reload_principal(session, self.principal)
                 return session
-            except DBAPIError as exc:
+            except BaseException as exc:  # a refused principal too: its connection goes back
                 session.close()
-                if attempt == 2 or not exc.connection_invalidated:
+                lost = isinstance(exc, DBAPIError) and exc.connection_invalidated
+                if attempt == 2 or not lost:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
