@@ -26,7 +26,7 @@ from workbench.api.exchange.data import (
     put,
     typed,
 )
-from workbench.api.objects import Attribute, Object
+from workbench.api.handles.objects import Attribute, Object
 from workbench.api.snapshot import ModelSnapshot, ObjectRecord, read_model
 from workbench.beliefs import ExPost, parse_rule
 from workbench.curves import RatingCurve, VersionedXYSet, XYSet
