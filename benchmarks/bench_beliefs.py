@@ -20,7 +20,7 @@ from stores import postgres_store, sqlite_store
 from timing import timed
 
 import workbench as wb
-from workbench.api.sensors import Sensor, add_sensor
+from workbench.api.handles.sensors import Sensor, add_sensor
 from workbench.beliefs import prepare_beliefs
 
 EVENTS, BELIEF_TIMES = 10_000, 100

@@ -116,7 +116,7 @@ def count_beliefs(ws: wb.Workspace) -> int:
 
 
 def reader(url: str, sensors: list[int], seed: int, sync: Any, stop_at: Any, done: Any) -> Any:
-    from workbench.api.sensors import get_sensor
+    from workbench.api.handles.sensors import get_sensor
 
     ws = wb.connect(url, user=MEMBER, secret=SECRET)
     handles = [get_sensor(ws, i) for i in sensors]
@@ -136,7 +136,7 @@ def reader(url: str, sensors: list[int], seed: int, sync: Any, stop_at: Any, don
 
 
 def writer(url: str, sensors: list[int], w: int, sync: Any, stop_at: Any, done: Any) -> Any:
-    from workbench.api.sensors import get_sensor
+    from workbench.api.handles.sensors import get_sensor
 
     ws = wb.connect(url, user=MEMBER, secret=SECRET)
     handles = [get_sensor(ws, i) for i in sensors]

@@ -136,7 +136,7 @@ def _key(found: list[object]) -> list[str]:
 
 def _walk(ws: wb.Workspace, start: wb.Object, query: str) -> list[object]:
     """The same search, walking ``{*}`` and ``{+}`` level by level."""
-    from workbench.api.searching import search
+    from workbench.api.handles.objects import search_handles as search
 
     return list(search(ws, start, query, subtrees=False))
 

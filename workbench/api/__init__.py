@@ -1,10 +1,5 @@
 """The facade: connect(), transactions, identity and access checks, and the handles it returns."""
 
-from workbench.api.attributes import AttributeDefinition, AttributeType, ObjectDefinition
-from workbench.api.base import Namespace, Tag, TemplateCalculation
-from workbench.api.calc_virtual import VirtualSeries
-from workbench.api.checks import Finding, check_model
-from workbench.api.definitions import ModelDefinition
 from workbench.api.exchange import (
     dump_yaml,
     export_definition,
@@ -13,14 +8,23 @@ from workbench.api.exchange import (
     import_model,
     load_yaml,
 )
-from workbench.api.identity import init_store
-from workbench.api.objects import Attribute, Object
-from workbench.api.resolver import StoreResolver
+from workbench.api.handles.checks import check_model
+from workbench.api.handles.definition_attributes import (
+    AttributeDefinition,
+    AttributeType,
+    ObjectDefinition,
+)
+from workbench.api.handles.definition_base import Namespace, Tag, TemplateCalculation
+from workbench.api.handles.definitions import ModelDefinition
+from workbench.api.handles.objects import Attribute, Object
+from workbench.api.handles.sensors import Sensor
+from workbench.api.handles.virtual import VirtualSeries
 from workbench.api.security import secure_store
-from workbench.api.sensors import Sensor
-from workbench.api.sources import Source
-from workbench.api.values import TimeseriesValue
-from workbench.api.workspace import Workspace, connect
+from workbench.api.services.calc.resolver import StoreResolver
+from workbench.api.services.checks import Finding
+from workbench.api.services.values import TimeseriesValue
+from workbench.api.workspace import Workspace, connect, init_store
+from workbench.beliefs.sources import Source
 
 __all__ = [
     "Attribute",

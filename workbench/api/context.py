@@ -289,22 +289,8 @@ class Context:
         with self.tx():
             check(self.principal, action, target, account_id, what)
 
-    # -- the names the modules below the facade used before the context existed ------------
-
-    _tx = tx
-    _check = check
-    _cutoff = cutoff
-    _record = record
-    _forget_catalogs = forget_catalogs
-
-    @property
-    def _session(self) -> Session | None:
-        return self.session
-
     @property
     def _ctx(self) -> Context:
+        """The context itself: handles and services given a workspace or its context take
+        ``given._ctx`` (a workspace's ``_ctx`` is its context)."""
         return self
-
-    @property
-    def user(self) -> str:
-        return self.principal.name

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from workbench.access import LOCAL_ADMIN, Principal, Role
+from workbench.access import Principal, Role
 from workbench.api import signin
 from workbench.errors import AccessDenied, InvalidValue
 from workbench.store import accounts as store
@@ -18,14 +18,13 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from workbench.api.context import Context
-    from workbench.api.workspace import Workspace
 
 __all__ = [
     "MIN_SECRET_LENGTH",
     "authenticate",
     "check_secret",
+    "create_first_admin",
     "hash_secret",
-    "init_store",
     "load_principal",
     "reload_principal",
 ]
@@ -90,7 +89,7 @@ def reload_principal(session: Session, principal: Principal) -> Principal:
 
 
 def authenticate(
-    ws: Workspace | Context, email: str, secret: str | None, address: str | None = None
+    ctx: Context, email: str, secret: str | None, address: str | None = None
 ) -> Principal:
     """The principal of a user whose secret matches; AccessDenied otherwise.
 
@@ -103,7 +102,7 @@ def authenticate(
     keys = {signin.user_key(email): "user"}
     if address is not None:
         keys[signin.address_key(address)] = "address"
-    with ws.tx() as s:
+    with ctx.tx() as s:
         outcome = _attempt(s, email, secret, keys)
     if isinstance(outcome, AccessDenied):
         raise outcome
@@ -139,36 +138,13 @@ def _attempt(
     return load_principal(s, user.id)
 
 
-def init_store(
-    url: str | None = None,
-    *,
-    admin: str,
-    secret: str,
-    account: str = "Operators",
-    **engine_options: Any,
-) -> Workspace:
-    """Create a store's tables and its first admin user, and open it as that user.
-
-    Refused when the store already has users: the first admin is made once. The workspace
-    owns its engine: :meth:`~workbench.api.workspace.Workspace.close` disposes it.
-    """
-    from workbench.api.workspace import Workspace
-    from workbench.store import create_store_engine, ensure_schema
-
-    engine = create_store_engine(url, **engine_options)
-    ws = Workspace(engine, LOCAL_ADMIN, owns_engine=True)
-    try:
-        ensure_schema(engine)
-        hashed = hash_secret(secret)
-        with ws._tx() as s:
-            if store.has_users(s):
-                raise AccessDenied(
-                    "the store already has users; connect as one of its admins instead"
-                )
-            acct = store.add_account(s, account, None)
-            user = store.add_user(s, acct.id, admin, hashed, ["admin"])
-            ws.principal = load_principal(s, user.id)
-    except BaseException:
-        ws.close()  # a refused store holds no connection
-        raise
-    return ws
+def create_first_admin(ctx: Context, account: str, admin: str, secret: str) -> Principal:
+    """Make a new store's first account and admin user; refused (AccessDenied) when the store
+    has users already. Returns the admin's principal."""
+    hashed = hash_secret(secret)
+    with ctx.tx() as s:
+        if store.has_users(s):
+            raise AccessDenied("the store already has users; connect as one of its admins instead")
+        acct = store.add_account(s, account, None)
+        user = store.add_user(s, acct.id, admin, hashed, ["admin"])
+        return load_principal(s, user.id)

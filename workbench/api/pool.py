@@ -20,15 +20,15 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from typing import Any
-
-from sqlalchemy import Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from typing import TYPE_CHECKING, Any
 
 from workbench import limits
 from workbench.api.workspace import Workspace, open_workspace
 from workbench.errors import InvalidValue, StoreError
-from workbench.store import DEFAULT_URL, create_store_engine, ensure_schema, redact_url
+from workbench.store import DEFAULT_URL, create_store_engine, open_schema, redact_url, url_kind
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 __all__ = ["StorePool"]
 
@@ -37,19 +37,6 @@ def _count(name: str, value: object, least: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
         raise InvalidValue(f"{name} must be a whole number >= {least}, got {value!r}")
     return value
-
-
-def _kind(url: str) -> str:
-    """``"memory"`` (an in-memory SQLite store: one connection, not pooled), ``"sqlite"``,
-    or ``"server"``; a URL that does not parse is left for the engine to explain."""
-    try:
-        parsed = make_url(url)
-    except Exception:
-        return "server"
-    if parsed.get_backend_name() != "sqlite":
-        return "server"
-    memory = (parsed.database or "") in ("", ":memory:") or "mode=memory" in str(parsed)
-    return "memory" if memory else "sqlite"
 
 
 class StorePool:
@@ -102,7 +89,7 @@ class StorePool:
             )
         text = url or os.environ.get("WORKBENCH_URL") or DEFAULT_URL
         options = dict(engine_options)
-        kind = _kind(text)
+        kind = url_kind(text)
         if kind != "memory":
             options |= {
                 "pool_size": self.pool_size,
@@ -152,10 +139,7 @@ class StorePool:
             if self._closed:
                 raise StoreError(f"{self!r} is closed; open another StorePool")
             if self._create:
-                try:
-                    ensure_schema(self.engine)
-                except DBAPIError as exc:
-                    raise StoreError(f"cannot open the store at {self.url}: {exc.orig}") from None
+                open_schema(self.engine)
                 self._create = False
         ws = open_workspace(
             self.engine,

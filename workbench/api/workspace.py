@@ -1,35 +1,55 @@
-"""The workspace: one connection to a store, acting for one user, one transaction per call."""
+"""The workspace: one connection to a store, acting for one user, one transaction per call.
+
+The flat public facade. A :class:`Workspace` makes a :class:`~workbench.api.context.Context`
+and hands it to the services (:mod:`workbench.api.services`), wrapping what they return in
+handles (:mod:`workbench.api.handles`); it holds no logic of its own.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
-from workbench.access import LOCAL_ADMIN, Action, Principal, Target
-from workbench.api.calc_ops import CalcOperations
+from workbench.access import LOCAL_ADMIN, Principal, Role
 from workbench.api.context import Context
-from workbench.api.data_ops import DataOperations
-from workbench.api.model_ops import ModelOperations
+from workbench.api.handles import definitions
+from workbench.api.handles import sensors as sensor_handles
+from workbench.api.handles.definitions import ModelDefinition
+from workbench.api.handles.objects import Attribute, Object, search_handles
+from workbench.api.handles.sensors import Sensor
+from workbench.api.handles.virtual import VirtualSeries
+from workbench.api.identity import authenticate, create_first_admin
 from workbench.api.provenance import AS_OF_ENV, PROVENANCE_ENV, QueryRecord
-from workbench.errors import AccessDenied, StoreError
-from workbench.model import Catalog
-from workbench.store import create_store_engine, ensure_schema, redact_url
+from workbench.api.services import accounts
+from workbench.api.services import object_edits as edits
+from workbench.api.services import objects as object_services
+from workbench.api.services import sensors as sensor_services
+from workbench.api.services import sources as source_services
+from workbench.api.services.calc import evaluate as calc
+from workbench.api.services.calc import virtual
+from workbench.errors import AccessDenied
+from workbench.store import create_store_engine, ensure_schema, open_schema, redact_url
 
 if TYPE_CHECKING:
-    from workbench.api.definitions import ModelDefinition
+    import xarray as xr
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
-__all__ = ["Workspace", "connect", "open_workspace"]
+    from workbench.api.handles.definition_attributes import ObjectDefinition
+    from workbench.api.services.accounts import AccountInfo, AccountRef, UserInfo, UserRef
+    from workbench.beliefs.filters import TimeLike
+    from workbench.beliefs.sources import Source
+    from workbench.calc import Result
+    from workbench.paths import ObjectPath
+
+__all__ = ["Workspace", "connect", "init_store", "open_workspace"]
 
 
-class Workspace(ModelOperations, DataOperations, CalcOperations):
+class Workspace:
     """A connection to a store as one user.
 
     Every public call runs in one transaction of its own, committed when it returns and rolled
@@ -184,68 +204,6 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
         with self._ctx.tx() as session:
             yield session
 
-    # -- the context's members under the names the modules below used (until they take it) --
-    # While the modules below move from taking the workspace to taking its Context, either
-    # works at runtime: the workspace answers to the context's names and the context to these.
-
-    @property
-    def workspace(self) -> Workspace:
-        return self
-
-    @property
-    def session(self) -> Session | None:
-        return self._ctx.session
-
-    @property
-    def provenance_file(self) -> str | None:
-        return self._ctx.provenance_file
-
-    def tx(self) -> AbstractContextManager[Session]:
-        return self._ctx.tx()
-
-    def check(
-        self, action: Action, account_id: int | None, what: str, target: Target = Target.OBJECT
-    ) -> None:
-        self._ctx.check(action, account_id, what, target)
-
-    def cutoff(self, before_us: int | None) -> int | None:
-        return self._ctx.cutoff(before_us)
-
-    def record(
-        self, what: str, arrays: Mapping[str, np.ndarray[Any, Any]], cutoff_us: int | None
-    ) -> None:
-        self._ctx.record(what, arrays, cutoff_us)
-
-    def forget_catalogs(self) -> None:
-        self._ctx.forget_catalogs()
-
-    @property
-    def _session(self) -> Session | None:
-        return self._ctx.session
-
-    def _tx(self) -> AbstractContextManager[Session]:
-        return self._ctx.tx()
-
-    def catalog(self, definition_id: int) -> Catalog:
-        """The object definitions of a model definition, cached for the current transaction."""
-        return self._ctx.catalog(definition_id)
-
-    def _forget_catalogs(self) -> None:
-        self._ctx.forget_catalogs()
-
-    def _check(
-        self, action: Action, account_id: int | None, what: str, target: Target = Target.OBJECT
-    ) -> None:
-        self._ctx.check(action, account_id, what, target)
-
-    def _cutoff(self, before_us: int | None) -> int | None:
-        return self._ctx.cutoff(before_us)
-
-    def _record(
-        self, what: str, arrays: Mapping[str, np.ndarray[Any, Any]], cutoff_us: int | None
-    ) -> None:
-        self._ctx.record(what, arrays, cutoff_us)
-
     # -- model definitions ------------------------------------------------------------------
 
     def create_model_definition(
@@ -258,46 +216,214 @@ class Workspace(ModelOperations, DataOperations, CalcOperations):
         """Create a model definition (a top-level namespace), owned by ``account``.
 
         Without ``account``: shared by the whole store when an admin creates it, else the
-        user's own account's. See :func:`workbench.api.definitions.create_model_definition`.
+        user's own account's. See :func:`workbench.api.handles.definitions.create_model_definition`.
         """
-        from workbench.api.definitions import create_model_definition
-
-        return create_model_definition(self, name, description, metadata, account)
+        return definitions.create_model_definition(
+            self._ctx, name, description, metadata, account
+        )
 
     def model_definitions(self) -> list[ModelDefinition]:
-        from workbench.api.definitions import list_model_definitions
+        """The model definitions the user may read."""
+        return definitions.list_model_definitions(self._ctx)
 
-        return list_model_definitions(self)
+    def model_definition(self, name_or_id: str | int) -> ModelDefinition:
+        """A model definition by name or id."""
+        return definitions.get_model_definition(self._ctx, name_or_id)
+
+    # -- models and objects -----------------------------------------------------------------
+
+    def get(self, key: str | int | ObjectPath) -> Any:
+        """An object or attribute by path (short or full), by id, or by attribute id ``"12:7"``.
+
+        A short path that matches several objects raises AmbiguousPath listing the full names;
+        what does not exist, or what the user may not see, is NotFound alike.
+        """
+        info, attribute = object_services.lookup(self._ctx, key)
+        obj = Object(self._ctx, info)
+        return obj if attribute is None else Attribute(obj, attribute)
+
+    def object(self, key: str | int | ObjectPath) -> Object:
+        """Like :meth:`get`, but the key must name an object."""
+        return Object(self._ctx, object_services.object_by_key(self._ctx, key))
+
+    def create_model(
+        self,
+        name: str,
+        definition: ModelDefinition | str,
+        root_type: ObjectDefinition | str,
+        account: Any = None,
+    ) -> Object:
+        """Create a model: a root object (with no owner) of ``root_type``."""
+        with self._ctx.tx():
+            md = (
+                definition
+                if isinstance(definition, ModelDefinition)
+                else self.model_definition(definition)
+            )
+            return Object(self._ctx, edits.create_model(self._ctx, name, md, root_type, account))
+
+    def models(self) -> list[Object]:
+        """Every model the user may see."""
+        return [Object(self._ctx, info) for info in object_services.models(self._ctx)]
 
     def search(self, start: Any, query: str) -> list[Any]:
         """Objects (or attributes) found by a search-language query from ``start``.
 
         >>> ws.search("Model/MySystem", "{*}[.Type=PowerPlant && .Capacity>5]")  # doctest: +SKIP
         """
-        from workbench.api.searching import search
+        return search_handles(self._ctx, start, query)
 
-        return search(self, start, query)
+    # -- sensors, sources and beliefs -------------------------------------------------------
 
-    def model_definition(self, name_or_id: str | int) -> ModelDefinition:
-        from workbench.api.definitions import get_model_definition
+    def sensor(self, key: int | str) -> Sensor:
+        """A sensor by id, by ``object path:name`` or by catalog path (``Folder/name``)."""
+        return Sensor(self._ctx, sensor_services.get_sensor(self._ctx, key))
 
-        return get_model_definition(self, name_or_id)
+    def sensors(self, catalog_path: str | None = None) -> list[Sensor]:
+        """The sensors the user may read, all or those under a catalog folder."""
+        found = sensor_services.list_sensors(self._ctx, catalog_path)
+        return [Sensor(self._ctx, info) for info in found]
 
-    # -- sign-in throttling -----------------------------------------------------------------
+    def catalog_folders(self) -> list[str]:
+        """The resource catalog's folders that hold sensors the user may read."""
+        return sensor_services.catalog_folders(self._ctx)
+
+    def beliefs(
+        self,
+        sensors: Sequence[Sensor | int | str],
+        start: TimeLike | None = None,
+        end: TimeLike | None = None,
+        **filters: Any,
+    ) -> xr.Dataset | dict[str, xr.Dataset]:
+        """Several sensors' beliefs side by side; the filters of :meth:`Sensor.beliefs`."""
+        return sensor_handles.beliefs(self._ctx, sensors, start, end, **filters)
+
+    def source(self, key: int | str, type: str | None = None) -> Source:
+        """A data source by id or name (and type, when several sources share a name)."""
+        return source_services.get_source(self._ctx, key, type)
+
+    def sources(self, type: str | None = None) -> list[Source]:
+        """The data sources, all or of one type (``"meter"``, ``"forecaster"``, ...)."""
+        return source_services.list_sources(self._ctx, type)
+
+    # -- calculations -----------------------------------------------------------------------
+
+    def evaluate(
+        self,
+        expression: str,
+        start: TimeLike,
+        end: TimeLike,
+        *,
+        relative_to: Object | int | str | None = None,
+        as_of: TimeLike | None = None,
+    ) -> Result:
+        """Evaluate an expression over [start, end), reading the store as this user.
+
+        Parameters
+        ----------
+        expression
+            A script of the calculation language (``@t('.Inflow') * 0.9``).
+        start, end
+            Timezone-aware times (naive ones are refused).
+        relative_to
+            The object relative paths start from (an Object, its id or its path).
+        as_of
+            Read every series as known at this belief time (capped by :meth:`pin`).
+
+        Returns
+        -------
+        xr.DataArray, float, str, np.ndarray, tuple or list
+            A series is a DataArray over ``event_start`` (naive UTC) with attrs ``units``,
+            ``timezone``, ``resolution`` and ``curve_type``; a number is a float in the unit
+            :meth:`infer_unit` gives; a string a str; arrays of numbers an ndarray, of strings
+            a tuple, of series a list of DataArrays.
+
+        Examples
+        --------
+        >>> ws.evaluate("@SUM(@T('.To_Plants/*.Production'))", "2025-01-01T00:00Z",
+        ...             "2025-01-02T00:00Z", relative_to="Model/Demo/East")  # doctest: +SKIP
+        """
+        return calc.evaluate(
+            self._ctx, expression, start, end, relative_to=relative_to, as_of=as_of
+        )
+
+    def infer_unit(self, expression: str, *, relative_to: Object | int | str | None = None) -> str:
+        """The unit of an expression's result, reading no data ("" for dimensionless)."""
+        return calc.infer_unit(self._ctx, expression, relative_to=relative_to)
+
+    def create_virtual_series(
+        self,
+        name: str,
+        expression: str,
+        *,
+        catalog_path: str = "",
+        unit: str | None = None,
+        relative_to: Object | int | str | None = None,
+        account: Any = None,
+        timezone: str = "UTC",
+    ) -> VirtualSeries:
+        """Store an expression in the resource catalog as a virtual series; see
+        :func:`workbench.api.services.calc.virtual.create_virtual_series`."""
+        info = virtual.create_virtual_series(
+            self._ctx,
+            name,
+            expression,
+            catalog_path=catalog_path,
+            unit=unit,
+            relative_to=relative_to,
+            account=account,
+            timezone=timezone,
+        )
+        return VirtualSeries(self._ctx, info)
+
+    def virtual_series(self, key: str | int) -> VirtualSeries:
+        """A virtual series by id or by catalog path (``"Catalog/Folder/name"`` or
+        ``"Folder/name"``)."""
+        return VirtualSeries(self._ctx, virtual.find_virtual_series(self._ctx, key))
+
+    def virtual_series_list(self, catalog_path: str | None = None) -> list[VirtualSeries]:
+        """The virtual series the user may read, all or those in a catalog folder and below."""
+        found = virtual.list_virtual_series(self._ctx, catalog_path)
+        return [VirtualSeries(self._ctx, info) for info in found]
+
+    # -- accounts and users -----------------------------------------------------------------
+
+    def create_account(self, name: str, consultancy: AccountRef | None = None) -> AccountInfo:
+        """Create an account (admins only), optionally served by a consultancy account."""
+        return accounts.create_account(self._ctx, name, consultancy)
+
+    def accounts(self) -> list[AccountInfo]:
+        """The accounts the user may see."""
+        return accounts.list_accounts(self._ctx)
+
+    def add_user(
+        self, email: str, account: AccountRef, secret: str, roles: Iterable[Role | str] = ()
+    ) -> UserInfo:
+        """Add a user to an account with a secret (kept only as an Argon2 hash) and roles."""
+        return accounts.add_user(self._ctx, email, account, secret, roles)
+
+    def users(self, account: AccountRef | None = None) -> list[UserInfo]:
+        """The users the caller may see, all or of one account."""
+        return accounts.list_users(self._ctx, account)
+
+    def set_roles(self, user: UserRef, roles: Iterable[Role | str]) -> UserInfo:
+        """Give a user these roles (replacing theirs); counts from their next call."""
+        return accounts.set_roles(self._ctx, user, roles)
+
+    def set_consultancy(self, account: AccountRef, consultancy: AccountRef | None) -> AccountInfo:
+        """Give an account a consultancy account, or (None) none; admins only."""
+        return accounts.set_consultancy(self._ctx, account, consultancy)
 
     def unlock_user(self, user: str | int) -> bool:
         """Lift a user's sign-in lockout and forget their failures (see
-        :func:`workbench.api.accounts.unlock_user`); True when there was something to lift."""
-        from workbench.api.accounts import unlock_user
-
-        return unlock_user(self, user)
+        :func:`workbench.api.services.accounts.unlock_user`); True when there was something
+        to lift."""
+        return accounts.unlock_user(self._ctx, user)
 
     def unlock_address(self, address: str) -> bool:
         """Lift a client address's sign-in lockout (admins; see
-        :func:`workbench.api.accounts.unlock_address`)."""
-        from workbench.api.accounts import unlock_address
-
-        return unlock_address(self, address)
+        :func:`workbench.api.services.accounts.unlock_address`)."""
+        return accounts.unlock_address(self._ctx, address)
 
 
 def connect(
@@ -377,11 +503,8 @@ def open_workspace(
     query_seconds: float | None = None,
 ) -> Workspace:
     """A workspace on ``engine`` for ``user`` (see :func:`connect`), signed in if one is given."""
-    try:
-        if create:
-            ensure_schema(engine)
-    except DBAPIError as exc:
-        raise StoreError(f"cannot open the store at {redact_url(engine.url)}: {exc.orig}") from None
+    if create:
+        open_schema(engine)
     ws = Workspace(
         engine,
         as_of=as_of if as_of is not None else os.environ.get(AS_OF_ENV),
@@ -396,7 +519,29 @@ def open_workspace(
                 f"the shared store at {redact_url(engine.url)} needs user= and secret="
             )
         return ws
-    from workbench.api.identity import authenticate
+    ws.principal = authenticate(ws._ctx, user, secret, address)
+    return ws
 
-    ws.principal = authenticate(ws, user, secret, address)
+
+def init_store(
+    url: str | None = None,
+    *,
+    admin: str,
+    secret: str,
+    account: str = "Operators",
+    **engine_options: Any,
+) -> Workspace:
+    """Create a store's tables and its first admin user, and open it as that user.
+
+    Refused when the store already has users: the first admin is made once. The workspace
+    owns its engine: :meth:`Workspace.close` disposes it.
+    """
+    engine = create_store_engine(url, **engine_options)
+    ws = Workspace(engine, LOCAL_ADMIN, owns_engine=True)
+    try:
+        ensure_schema(engine)
+        ws.principal = create_first_admin(ws._ctx, account, admin, secret)
+    except BaseException:
+        ws.close()  # a refused store holds no connection
+        raise
     return ws

@@ -9,13 +9,21 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
 from workbench.errors import StoreError
 from workbench.store.migrate import ensure_current
 from workbench.store.timeouts import set_session_limit
 from workbench.store.urls import redact_url
 
-__all__ = ["DEFAULT_URL", "create_store_engine", "ensure_schema", "redact_url"]
+__all__ = [
+    "DEFAULT_URL",
+    "create_store_engine",
+    "ensure_schema",
+    "open_schema",
+    "redact_url",
+    "url_kind",
+]
 
 DEFAULT_URL = "sqlite:///workbench.db"
 
@@ -60,9 +68,10 @@ def _wal(cursor: Any) -> None:
 def create_store_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` (default: ``WORKBENCH_URL`` or ``./workbench.db``).
 
-    Connections are checked before use (``pool_pre_ping``), so a restarted server or a dropped
-    connection is replaced rather than failing the next call. Statement parameters are kept out of
-    logs and error messages (``hide_parameters``): they include secrets' hashes.
+    Pooled connections are not pinged before each use (a round trip per call): a workspace
+    opening a call on a connection the server dropped replaces the pool's connections and opens
+    the call again (:class:`~workbench.api.context.Context`). Statement parameters are kept out
+    of logs and error messages (``hide_parameters``): they include secrets' hashes.
     """
     text = url or os.environ.get("WORKBENCH_URL") or DEFAULT_URL
     try:
@@ -79,7 +88,7 @@ def create_store_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
             f"store URL {redact_url(parsed)!r}: backend {parsed.get_backend_name()!r} is not "
             "supported; use sqlite or postgresql"
         )
-    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+    options: dict[str, Any] = {"pool_pre_ping": False, "hide_parameters": True}
     options.update(kwargs)
     engine = create_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
@@ -98,3 +107,29 @@ def ensure_schema(engine: Engine) -> None:
     See :mod:`workbench.store.migrate`.
     """
     ensure_current(engine)
+
+
+def open_schema(engine: Engine) -> None:
+    """:func:`ensure_schema`, with a store that cannot be reached or read reported as
+    :class:`~workbench.errors.StoreError` naming the store (its password left out)."""
+    try:
+        ensure_schema(engine)
+    except DBAPIError as exc:
+        raise StoreError(f"cannot open the store at {redact_url(engine.url)}: {exc.orig}") from None
+
+
+def url_kind(url: str) -> str:
+    """``"memory"`` (an in-memory SQLite store: one connection, not pooled), ``"sqlite"``,
+    or ``"server"``; a URL that does not parse is left for the engine to explain.
+
+    >>> url_kind("sqlite://"), url_kind("sqlite:///a.db"), url_kind("postgresql+psycopg://db/x")
+    ('memory', 'sqlite', 'server')
+    """
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return "server"
+    if parsed.get_backend_name() != "sqlite":
+        return "server"
+    memory = (parsed.database or "") in ("", ":memory:") or "mode=memory" in str(parsed)
+    return "memory" if memory else "sqlite"

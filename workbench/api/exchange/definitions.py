@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from workbench.api.attributes import AttributeDefinition, AttributeType, ObjectDefinition
-from workbench.api.base import Namespace
-from workbench.api.definitions import ModelDefinition, definition_name_taken
 from workbench.api.exchange.data import (
     DEFINITION_KIND,
     FORMAT,
@@ -24,6 +21,13 @@ from workbench.api.exchange.data import (
     put,
     typed,
 )
+from workbench.api.handles.definition_attributes import (
+    AttributeDefinition,
+    AttributeType,
+    ObjectDefinition,
+)
+from workbench.api.handles.definition_base import Namespace
+from workbench.api.handles.definitions import ModelDefinition, definition_name_taken
 from workbench.errors import InvalidDefinition
 
 if TYPE_CHECKING:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
-from workbench.api.definitions import ModelDefinition
 from workbench.api.exchange.data import (
     FORMAT,
     HEADER,
@@ -26,8 +25,9 @@ from workbench.api.exchange.data import (
     put,
     typed,
 )
+from workbench.api.handles.definitions import ModelDefinition
 from workbench.api.handles.objects import Attribute, Object
-from workbench.api.snapshot import ModelSnapshot, ObjectRecord, read_model
+from workbench.api.services.snapshot import ModelSnapshot, ObjectRecord, read_model
 from workbench.beliefs import ExPost, parse_rule
 from workbench.curves import RatingCurve, VersionedXYSet, XYSet
 from workbench.errors import InvalidValue
@@ -83,9 +83,8 @@ def export_model(model: Object) -> Data:
             f"{model.full_name} is not a model; export_model takes a model's root object, "
             f"here {model.model.full_name}"
         )
-    ws = model.ws
-    with ws.transaction() as s:
-        snapshot = read_model(ws, s, model)
+    with model.ws.transaction():
+        snapshot = read_model(model.ws._ctx, model.info)
         return {
             "kind": MODEL_KIND,
             "format": FORMAT,

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import xarray as xr
 
     from workbench.api.context import Context
-    from workbench.api.objects import Object
+    from workbench.api.handles.objects import Object
     from workbench.api.services.beliefs import IngestData
     from workbench.api.workspace import Workspace
     from workbench.beliefs import KnowledgeTimeRule, NanPolicy
