@@ -51,7 +51,7 @@ def check_model(ctx: Context, model: ObjectInfo) -> list[Finding]:
     The model is read in a few queries (see :mod:`workbench.api.services.snapshot`); objects
     the user may not read are not checked. One transaction.
     """
-    with ctx.tx():
+    with ctx.tx(read=True):
         root = model if model.parent_id is None else object_info(ctx, model.model_id)
         snapshot = read_model(ctx, root)
         expressions = _Expressions(ctx)

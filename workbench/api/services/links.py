@@ -75,7 +75,7 @@ def _replace(
 def links(ctx: Context, obj: ObjectInfo, attribute: str) -> list[ObjectInfo]:
     """The targets of a link attribute the user may read, in stored order."""
     info = relation_spec(ctx, obj, attribute, *_LINKS)
-    with ctx.tx() as s:
+    with ctx.tx(read=True) as s:
         rows = q.link_rows(s, [obj.id], info.id)
         return visible_objects(ctx, [r.target_id for r in rows if r.target_id is not None])
 
@@ -118,7 +118,7 @@ def _versions(
     ctx: Context, obj: ObjectInfo, attribute: str
 ) -> tuple[AttributeInfo, list[tuple[datetime, int | None]]]:
     info = relation_spec(ctx, obj, attribute, *_VERSIONED)
-    with ctx.tx() as s:
+    with ctx.tx(read=True) as s:
         rows = q.link_rows(s, [obj.id], info.id)
     return info, sorted(((r.valid_from, r.target_id) for r in rows),
                         key=lambda e: (e[0], e[1] is None, e[1] or 0))

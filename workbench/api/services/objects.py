@@ -66,7 +66,7 @@ class Named(Protocol):
 
 def definition_info(ctx: Context, object_definition_id: int) -> ObjectDefinitionInfo:
     """An object definition as its model definition's catalog has it (cached per transaction)."""
-    with ctx.tx() as s:
+    with ctx.tx(read=True) as s:
         owners: dict[int, int] = s.info.setdefault("od_owner", {})
         if object_definition_id not in owners:
             md = q.owning_definition(s, object_definition_id)
@@ -116,7 +116,7 @@ def checked_names(names: Iterable[str]) -> list[str]:
 
 def full_names(ctx: Context, object_id: int) -> tuple[str, tuple[Segment, ...]]:
     """An object's full name (``Model/M.To_A/A``) and its segments, naming every ancestor."""
-    with ctx.tx() as s:
+    with ctx.tx(read=True) as s:
         chain = q.ancestor_chain(s, object_id)
     segments = [Segment(r.name) for r in chain]
     for i in range(len(chain) - 1):
@@ -137,7 +137,7 @@ def record(row: Row[Any] | tuple[Any, ...], full_name: str) -> ObjectInfo:
 
 def object_info(ctx: Context, object_id: int) -> ObjectInfo:
     """An object by id; NotFound when it does not exist or the user may not read it."""
-    with ctx.tx() as s:
+    with ctx.tx(read=True) as s:
         rows = q.object_rows(s, [object_id], ctx.principal.readable_accounts())
         if not rows:
             raise NotFound("object", object_id)
@@ -146,7 +146,7 @@ def object_info(ctx: Context, object_id: int) -> ObjectInfo:
 
 def visible_objects(ctx: Context, ids: Sequence[int]) -> list[ObjectInfo]:
     """The objects the user may read among ``ids``, in the order given; the rest is left out."""
-    with ctx.tx() as s:
+    with ctx.tx(read=True) as s:
         rows = q.object_rows(s, ids, ctx.principal.readable_accounts())
         return [record(r, full_names(ctx, r.id)[0]) for r in rows]
 
@@ -172,7 +172,7 @@ def lookup(ctx: Context, key: str | int | ObjectPath) -> tuple[ObjectInfo, Attri
                 return obj, a
         raise NotFound("attribute", key)
     path = parse_path(key)
-    with ctx.tx() as s:
+    with ctx.tx(read=True) as s:
         rows = q.resolve_path(s, path.object_path, ctx.principal.readable_accounts())
         if not rows:
             raise NotFound("object", str(path.object_path))
@@ -198,7 +198,7 @@ def object_by_key(ctx: Context, key: str | int | ObjectPath) -> ObjectInfo:
 def children(ctx: Context, parent: ObjectInfo, attribute: str | None) -> list[ObjectInfo]:
     """The objects the user may read that ``parent`` owns (through ``attribute`` if named),
     oldest first."""
-    with ctx.tx() as s:
+    with ctx.tx(read=True) as s:
         rows = q.owned_rows(s, parent.id, attribute, ctx.principal.readable_accounts())
         if not rows and attribute is not None:
             definition_info(ctx, parent.definition_id).attribute(attribute)  # NotFound: no such
@@ -209,6 +209,6 @@ def children(ctx: Context, parent: ObjectInfo, attribute: str | None) -> list[Ob
 
 def models(ctx: Context) -> list[ObjectInfo]:
     """Every model the user may read, by name."""
-    with ctx.tx() as s:
+    with ctx.tx(read=True) as s:
         rows = q.root_rows(s, ctx.principal.readable_accounts())
         return [record(r, f"Model/{r.name}") for r in rows]

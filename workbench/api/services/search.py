@@ -178,7 +178,7 @@ def search(ctx: Context, start: ObjectInfo, query: Query | str, *, subtrees: boo
     ``{*}`` and ``{+}`` level by level instead of reading each subtree in one query (the same
     results, slower on large models; kept for comparison). One transaction.
     """
-    with ctx.tx() as s:
+    with ctx.tx(read=True) as s:
         navigator = (SubtreeStoreNavigator if subtrees else StoreNavigator)(ctx, s)
         result = run_search(query, navigator, start.id)
         ids = _ints(n.id for n in result.objects)

@@ -88,7 +88,7 @@ class ModelSnapshot:
 def read_model(ctx: Context, model: ObjectInfo) -> ModelSnapshot:
     """Read a model's objects, values, links and sensors in one transaction (the caller's,
     when one is open); ``model`` is the model's root object."""
-    with ctx.tx() as s:
+    with ctx.tx(read=True) as s:
         visible = ctx.principal.readable_accounts()
         catalog = ctx.catalog(definition_info(ctx, model.definition_id).definition_id)
         rows = store.model_objects(s, model.id, visible)

@@ -90,7 +90,7 @@ _CURVES: dict[ValueType, Any] = {
 
 def stored_values(ctx: Context, obj: ObjectInfo) -> Mapping[str, Any]:
     """The object's stored values as they are now, by attribute definition id (as text)."""
-    with ctx.tx() as s:
+    with ctx.tx(read=True) as s:
         rows = q.object_rows(s, [obj.id], ctx.principal.readable_accounts())
     if not rows:
         raise NotFound("object", obj.full_name)
