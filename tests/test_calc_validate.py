@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import refused
-
 import workbench as wb
-from workbench.api.calc_validate import DefinitionResolver
+from conftest import refused
+from workbench.api.services.calc.validate import DefinitionResolver
 from workbench.calc.protocol import Lookup
 
 
@@ -158,7 +157,7 @@ def test_a_local_expression_is_checked_the_same_way(defs: Defs) -> None:
 
 
 def test_the_definition_resolver_reads_no_values(defs: Defs) -> None:
-    resolver = DefinitionResolver(defs.ws.catalog(defs.md.id))
+    resolver = DefinitionResolver(defs.ws._ctx.catalog(defs.md.id))
     lookups = [Lookup(".Owner", defs.plant.id), Lookup(".Gone", defs.plant.id)]
     infos = resolver.describe(lookups)
     assert [i.found for i in infos.values()] == ["string"]

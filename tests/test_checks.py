@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from conftest import refused
-
 import workbench as wb
-from workbench.api.checks import Finding
+from conftest import refused
+from workbench.api.services.checks import Finding
 from workbench.store.schema import ObjectRow
 
 

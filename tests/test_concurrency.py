@@ -16,10 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import ADMIN, SECRET
-
 import workbench as wb
-from workbench.api.sensors import get_sensor
+from conftest import ADMIN, SECRET
+from workbench.api.handles.sensors import get_sensor
 from workbench.errors import ConcurrentEdit
 
 PROCESSES = 8
@@ -41,7 +40,7 @@ def pool() -> Iterator[Pool]:
 
 
 def _warm_up(_: int) -> None:
-    import workbench.api.sensors  # noqa: F401  (the imports take a second; not in the timing)
+    import workbench.api.handles.sensors  # noqa: F401  (the imports take a second; not in the timing)
 
 
 def _connect(url: str) -> wb.Workspace:

@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-
 import workbench as wb
-from workbench.api.sensors import Sensor, add_sensor
-from workbench.api.sources import get_or_create_source, list_sources
+from workbench.api.handles.sensors import Sensor, add_sensor
+from workbench.api.handles.sources import get_or_create_source, list_sources
 from workbench.beliefs import Flag
 from workbench.store import beliefs as store
 from workbench.store.timeseries import BeliefRow, LatestBeliefRow, SourceRow

@@ -9,11 +9,10 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-import xarray as xr
-
 import workbench as wb
+import xarray as xr
 from workbench.api import accounts
-from workbench.api.sources import get_or_create_source
+from workbench.api.handles.sources import get_or_create_source
 from workbench.errors import StoreError
 from workbench.store import create_store_engine, migrate
 

@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 import workbench as wb
-from workbench.api.sensors import Sensor, add_sensor
+from workbench.api.handles.sensors import Sensor, add_sensor
 
 T0 = pd.Timestamp("2025-03-01T00:00Z")
 

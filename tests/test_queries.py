@@ -8,12 +8,10 @@ import numpy as np
 import pandas as pd
 import pint_xarray  # noqa: F401  (registers the .pint accessor)
 import pytest
-import xarray as xr
-
 import workbench as wb
-from workbench.api.queries import beliefs
-from workbench.api.sensors import Sensor, add_sensor
-from workbench.api.sources import get_source
+import xarray as xr
+from workbench.api.handles.sensors import Sensor, add_sensor, beliefs
+from workbench.api.handles.sources import get_source
 
 T0 = pd.Timestamp("2025-03-01T00:00Z")
 HOUR = pd.Timedelta("1h")

@@ -8,10 +8,8 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-
 import workbench as wb
-from workbench.api.identity import hash_secret
-from workbench.api.sensors import (
+from workbench.api.handles.sensors import (
     Sensor,
     add_sensor,
     catalog_folders,
@@ -19,7 +17,8 @@ from workbench.api.sensors import (
     list_sensors,
     sensors,
 )
-from workbench.api.sources import get_or_create_source, get_source, list_sources
+from workbench.api.handles.sources import get_or_create_source, get_source, list_sources
+from workbench.api.identity import hash_secret
 from workbench.beliefs import ExAnte, ExPost, XDaysAgoAtYOClock
 from workbench.store import beliefs as store
 from workbench.store.schema import Account, User
