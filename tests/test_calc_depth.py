@@ -112,11 +112,11 @@ def test_deep_sums_in_the_branches_of_an_if() -> None:
 def test_shared_variables_are_walked_and_evaluated_once() -> None:
     lines = ["A0 = @t('.Inflow')", *(f"A{i} = A{i - 1} + A{i - 1}" for i in range(1, 41))]
     text = "\n".join([*lines, "## = A40"])
-    started = time.perf_counter()
+    started = time.process_time()
     expr = compile_expression(text)
     assert len(walk(expr.root)) == 42  # 40 sums, the lookup and its path, each once
     got = evaluate(expr, RESOLVER, *PERIOD, relative_to=LAKE)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     np.testing.assert_allclose(got.values, np.arange(48.0) * 2.0**40)  # type: ignore[union-attr]
 
 

@@ -65,9 +65,9 @@ def found(text: str, navigator: Flat) -> list[str]:
 )
 def test_a_pathological_pattern_answers_at_once(text: str, expected: list[str]) -> None:
     navigator = Flat([VICTIM, "Plain"], {VICTIM: {"Note": VICTIM}, "Plain": {"Note": "a" * 40}})
-    started = time.perf_counter()
+    started = time.process_time()
     assert found(text, navigator) == expected
-    assert time.perf_counter() - started < 10  # a backtracking engine: hours (bound loose: CI)
+    assert time.process_time() - started < 10  # a backtracking engine: hours (bound loose: CI)
 
 
 @pytest.fixture
@@ -98,9 +98,9 @@ def victims(ws: wb.Workspace) -> wb.Object:
 def test_a_pathological_pattern_answers_at_once_from_the_store(
     ws: wb.Workspace, victims: wb.Object, query: str, expected: list[str]
 ) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     result = ws.search(victims, query)
-    assert time.perf_counter() - started < 10  # a backtracking engine: hours (bound loose: CI)
+    assert time.process_time() - started < 10  # a backtracking engine: hours (bound loose: CI)
     assert [getattr(r, "object", r).name for r in result] == expected
 
 
@@ -162,10 +162,10 @@ def test_the_patterns_module_examples_run() -> None:
     ],
 )
 def test_deep_nesting_is_refused_naming_the_limit(text: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(SearchError, match=f"nests more than {MAX_SEARCH_DEPTH} levels") as info:
         parse_search(text)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     assert len(str(info.value)) < 500  # of a long line, only the part around the fault
 
 

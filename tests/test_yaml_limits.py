@@ -63,13 +63,13 @@ def _refused(text: str, match: str) -> None:
 
 
 def test_billion_laughs_is_refused_at_once(loader: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     _refused(
         BILLION_LAUGHS,
         r"^the YAML text is refused at line 2, column 4: it holds the anchor '&a'; anchors and "
         r"aliases are not accepted \(write each value out in full\)$",
     )
-    assert time.perf_counter() - started < 10  # expanded: minutes, then out of memory
+    assert time.process_time() - started < 10  # expanded: minutes, then out of memory
 
 
 @pytest.mark.parametrize(
@@ -104,14 +104,14 @@ def test_an_import_with_an_alias_is_refused_and_creates_nothing(ws: wb.Workspace
 
 
 def test_the_size_is_checked_before_parsing() -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     text = "#" * MAX_YAML_CHARS + "\n["  # one character too many, and it would not parse
     _refused(
         text,
         rf"^the YAML text is {MAX_YAML_CHARS + 2:,} characters long; at most "
         rf"{MAX_YAML_CHARS:,} are read$",
     )
-    assert time.perf_counter() - started < 10  # parsed: far longer (bound loose: CI)
+    assert time.process_time() - started < 10  # parsed: far longer (bound loose: CI)
     assert load_yaml("#" * (MAX_YAML_CHARS - 4) + "\n[1]") == [1]
 
 
@@ -141,9 +141,9 @@ def test_nesting_deeper_than_the_limit_is_refused(
         nested(MAX_YAML_DEPTH + 1),
         rf"refused at line \d+, column \d+: its values nest more than {MAX_YAML_DEPTH} levels",
     )
-    started = time.perf_counter()
+    started = time.process_time()
     _refused(nested(MAX_YAML_DEPTH * 4), f"nest more than {MAX_YAML_DEPTH} levels")
-    assert time.perf_counter() - started < 5  # stops at the limit, before the end
+    assert time.process_time() - started < 5  # stops at the limit, before the end
 
 
 def test_a_model_sixty_generations_deep_fits(sqlite_ws: wb.Workspace) -> None:
@@ -167,10 +167,10 @@ def test_more_values_than_the_limit_are_refused(
 
 
 def test_long_integers_are_refused_before_they_are_computed(loader: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     # Base 60, a 1:1:1:... integer costs time quadratic in its length (hours for megabytes).
     _refused("n: 1" + ":1" * 100_000, r"line 1, column 4: an integer of 200,001 characters")
-    assert time.perf_counter() - started < 10  # computed: hours (bound loose: CI)
+    assert time.process_time() - started < 10  # computed: hours (bound loose: CI)
     assert load_yaml("- 1:30\n- 0x1F\n- 1_000\n- 12:30:00\n") == [90, 31, 1000, 45000]
     assert load_yaml("n: " + "7" * safe_yaml.MAX_YAML_NUMBER_CHARS)["n"] % 10 == 7
 
