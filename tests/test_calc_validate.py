@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import workbench as wb
 from conftest import refused
+
+import workbench as wb
 from workbench.api.services.calc.validate import DefinitionResolver
 from workbench.calc.protocol import Lookup
 

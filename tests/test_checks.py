@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-import workbench as wb
 from conftest import refused
+
+import workbench as wb
 from workbench.api.services.checks import Finding
 from workbench.store.schema import ObjectRow
 

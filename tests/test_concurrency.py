@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-import workbench as wb
 from conftest import ADMIN, SECRET
+
+import workbench as wb
 from workbench.api.handles.sensors import get_sensor
 from workbench.errors import ConcurrentEdit
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+
 import workbench as wb
 from workbench.api.handles.sensors import Sensor, add_sensor
 from workbench.api.handles.sources import get_or_create_source, list_sources

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-import workbench as wb
 import xarray as xr
+
+import workbench as wb
 from workbench.api import accounts
 from workbench.api.handles.sources import get_or_create_source
 from workbench.errors import StoreError

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 import workbench as wb
 from workbench.api.handles.sensors import Sensor, add_sensor
 

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pint_xarray  # noqa: F401  (registers the .pint accessor)
 import pytest
-import workbench as wb
 import xarray as xr
+
+import workbench as wb
 from workbench.api.handles.sensors import Sensor, add_sensor, beliefs
 from workbench.api.handles.sources import get_source
 

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 
 import pytest
 import sqlalchemy as sa
-import workbench as wb
 from conftest import count_statements
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from search_support import MemoryNavigator, hydro
+
+import workbench as wb
 from workbench.api.handles.objects import search_handles as search
 from workbench.errors import ExpressionError
 from workbench.search import Criteria, Node, ObjectId, SubtreeNavigator, run_search

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+
 import workbench as wb
 from workbench.api.handles.sensors import (
     Sensor,

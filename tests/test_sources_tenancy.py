@@ -19,9 +19,10 @@ import pandas as pd
 import psycopg
 import pytest
 import sqlalchemy as sa
-import workbench as wb
 from conftest import refused, require_postgres
 from security_support import build_tenants, fresh_role_names
+
+import workbench as wb
 from workbench.api import accounts as acc
 from workbench.api.handles.sources import Source, get_or_create_source, get_source, list_sources
 from workbench.store import create_store_engine

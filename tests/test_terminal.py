@@ -15,10 +15,11 @@ from typing import Any
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-import workbench as wb
 from conftest import ADMIN, SECRET, refused
 from rich.text import Text
 from typer.testing import CliRunner, Result
+
+import workbench as wb
 from workbench.api.handles.sources import get_or_create_source, list_sources
 from workbench.cli import app
 from workbench.cli import sensors as cli_sensors
