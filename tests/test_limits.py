@@ -299,11 +299,18 @@ def test_a_call_at_the_default_limit_costs_no_statement_of_its_own(
                 # stopped by the connection's own limit
                 session.execute(sa.text("SELECT pg_sleep(5)"))
             assert time.perf_counter() - started < 4
-            ws.query_seconds = 2  # another limit: the call sets its own
+            ws.query_seconds = 2  # another limit: a read makes it its connection's own
             statements.clear()
             ws.models()
+            ws.models()  # the connection has it now
             assert [s for s in statements if "statement_timeout" in s] == [
-                "SET LOCAL statement_timeout = 2000"
+                "SET statement_timeout = 2000"
+            ]
+            ws.query_seconds = 1  # a call that writes sets it for its transaction only
+            statements.clear()
+            ws.create_model_definition("Limited")
+            assert [s for s in statements if "statement_timeout" in s] == [
+                "SET LOCAL statement_timeout = 1000"
             ]
     finally:
         ws.close()
