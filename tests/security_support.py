@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import psycopg
 import sqlalchemy as sa
-from conftest import ADMIN, PG_URL, SECRET, build_definition
+from conftest import ADMIN, PG_URL, SECRET
 
 import workbench as wb
 from workbench.api import accounts as acc
@@ -107,8 +107,10 @@ def build_tenants(pg_url: str, names: RoleNames) -> Tenants:
     ids = {ADMIN: ws.principal.user_id or 0}
     for email, (account, roles) in users.items():
         ids[email] = acc.add_user(ws, email, account, PASSWORD, roles).id
-    made = build_definition(ws)  # Grid: System owns Plants
-    md, plant, system = made.definition, made.types["Plant"], made.types["System"]
+    md = ws.create_model_definition("Grid")
+    plant = md.create_object_definition("Plant")
+    system = md.create_object_definition("System")
+    system.add_attribute("To_Plants", "ownership_many", target=plant)
     objects, sensors = {}, {}
     for account, value in (("Acme", 1.0), ("Beta", 2.0), (None, 3.0)):
         label = account or "Public"

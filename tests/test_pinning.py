@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import MakeModel
 
 import workbench as wb
 from workbench.api.handles.sensors import Sensor, add_sensor
@@ -17,8 +16,10 @@ T0 = pd.Timestamp("2025-03-01T00:00Z")
 
 
 @pytest.fixture
-def power(ws: wb.Workspace, make_model: MakeModel) -> Sensor:
-    model = make_model(ws, "Sys", types={"Plant": {}}).model
+def power(ws: wb.Workspace) -> Sensor:
+    md = ws.create_model_definition("Grid")
+    plant = md.create_object_definition("Plant")
+    model = ws.create_model("Sys", md, plant)
     sensor = add_sensor(model, "power", unit="MW", resolution="1h", catalog_path="Meters/Oslo")
     index = pd.date_range(T0, periods=24, freq="1h")
     for day in range(3):  # three forecasts of the same day, each a day later
@@ -52,9 +53,7 @@ def test_new_beliefs_after_the_pin_change_nothing(ws: wb.Workspace, power: Senso
     ws.provenance = []
     before = power.beliefs(most_recent=True)
     power.ingest(
-        pd.Series([999.0], index=[T0]),
-        source="forecaster",
-        source_type="forecaster",
+        pd.Series([999.0], index=[T0]), source="forecaster", source_type="forecaster",
         belief_time=T0 - pd.Timedelta(hours=1),
     )
     after = power.beliefs(most_recent=True)
@@ -69,18 +68,16 @@ def test_new_beliefs_after_the_pin_change_nothing(ws: wb.Workspace, power: Senso
 
 
 def test_connect_reads_the_pin_and_the_provenance_file_from_the_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_model: MakeModel
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = f"sqlite:///{tmp_path / 'pinned.db'}"
     ws = wb.connect(url)
-    model = make_model(ws, "Sys", types={"Plant": {}}).model
+    md = ws.create_model_definition("Grid")
+    model = ws.create_model("Sys", md, md.create_object_definition("Plant"))
     sensor = add_sensor(model, "power", unit="MW", resolution="1h")
     for day in range(2):
-        sensor.ingest(
-            pd.Series([float(day)], index=[T0]),
-            source="fc",
-            belief_time=T0 - pd.Timedelta(days=2 - day),
-        )
+        sensor.ingest(pd.Series([float(day)], index=[T0]), source="fc",
+                      belief_time=T0 - pd.Timedelta(days=2 - day))
     log = tmp_path / "provenance.jsonl"
     monkeypatch.setenv("WORKBENCH_AS_OF", "2025-02-27T12:00+00:00")
     monkeypatch.setenv("WORKBENCH_PROVENANCE", str(log))
