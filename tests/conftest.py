@@ -1,12 +1,13 @@
-"""Fixtures: a workspace on SQLite and on PostgreSQL (a schema of its own per test), a statement
-counter, demo data."""
+"""Fixtures: a workspace on SQLite and on PostgreSQL (a schema of its own per test), a model
+factory and a plant with its model, a statement counter, demo data."""
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -154,3 +155,126 @@ def sqlite_ws(sqlite_url: str) -> Iterator[wb.Workspace]:
     workspace = wb.connect(sqlite_url)
     yield workspace
     workspace.engine.dispose()
+
+
+# -- a model factory -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attr:
+    """An attribute definition to add: its value type and the options of ``add_attribute``; a
+    ``target`` names an object definition made before it in the same call."""
+
+    value_type: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def attr(value_type: str, **options: Any) -> Attr:
+    return Attr(value_type, options)
+
+
+def owns(target: str) -> Attr:
+    """Ownership of many objects of the object definition ``target``."""
+    return Attr("ownership_many", {"target": target})
+
+
+#: Object definitions in the order they are made, each with its attributes in order: an
+#: attribute is a value type, or :func:`attr` for one with options.
+Types = Mapping[str, Mapping[str, Attr | str]]
+
+
+def plants(plant: Mapping[str, Attr | str] | None = None) -> dict[str, dict[str, Attr | str]]:
+    """The shape most tests use: Plant (with the attributes ``plant``), and System, which owns
+    Plants through To_Plants."""
+    return {"Plant": dict(plant or {}), "System": {"To_Plants": owns("Plant")}}
+
+
+@dataclass
+class Definition:
+    """A model definition and its object definitions by name."""
+
+    definition: wb.ModelDefinition
+    types: dict[str, wb.ObjectDefinition]
+
+
+@dataclass
+class Made(Definition):
+    """A model made by :func:`build_model`: its root, and the children made, by name."""
+
+    model: wb.Object
+    objects: dict[str, wb.Object]
+
+
+def build_definition(
+    ws: wb.Workspace, name: str = "Grid", types: Types | None = None, *, description: str = ""
+) -> Definition:
+    """The model definition ``name`` with the object definitions ``types`` (:func:`plants`)."""
+    md = ws.create_model_definition(name, description)
+    made: dict[str, wb.ObjectDefinition] = {}
+    for type_name, attributes in (plants() if types is None else types).items():
+        od = made[type_name] = md.create_object_definition(type_name)
+        for attribute, spec in attributes.items():
+            spec = Attr(spec) if isinstance(spec, str) else spec
+            options = dict(spec.options)
+            if isinstance(options.get("target"), str):
+                if options["target"] not in made:
+                    raise KeyError(f"{attribute}: make {options['target']!r} before {type_name!r}")
+                options["target"] = made[options["target"]]
+            od.add_attribute(attribute, spec.value_type, **options)
+    return Definition(md, made)
+
+
+def build_model(
+    ws: wb.Workspace,
+    name: str = "Sys",
+    *,
+    definition: str = "Grid",
+    types: Types | None = None,
+    root: str | None = None,
+    children: Mapping[str, Sequence[str]] | None = None,
+    description: str = "",
+    account: Any = None,
+) -> Made:
+    """The model ``name`` of a new definition (see :func:`build_definition`), its root of the
+    type ``root`` (the last of ``types``), and under the root, per ownership attribute of
+    ``children``, objects of that attribute's target type."""
+    made = build_definition(ws, definition, types, description=description)
+    spec = plants() if types is None else types
+    root = root or list(spec)[-1]
+    model = ws.create_model(name, made.definition, made.types[root], account=account)
+    objects: dict[str, wb.Object] = {}
+    for attribute, names in (children or {}).items():
+        owned = spec[root][attribute]
+        target = owned.options.get("target") if isinstance(owned, Attr) else None
+        if not isinstance(target, str):
+            raise KeyError(f"{attribute!r} is not an ownership attribute of {root!r}")
+        for child in model.add_children(attribute, names, made.types[target]):
+            assert child.name not in objects, f"two children named {child.name!r}"
+            objects[child.name] = child
+    return Made(made.definition, made.types, model, objects)
+
+
+#: The type of the ``make_model`` fixture.
+MakeModel = Callable[..., Made]
+
+
+@pytest.fixture
+def make_model() -> MakeModel:
+    """The model factory, :func:`build_model`: ``make_model(ws, "Sys", types=..., ...)``."""
+    return build_model
+
+
+@pytest.fixture
+def plant_attributes() -> dict[str, Attr | str]:
+    """The attributes of the Plant of ``plant``: none; a test module overrides this fixture to
+    give its plant some."""
+    return {}
+
+
+@pytest.fixture
+def plant(ws: wb.Workspace, plant_attributes: dict[str, Attr | str]) -> wb.Object:
+    """PlantA under Model/Sys, of the definition Grid (:func:`plants`)."""
+    made = build_model(
+        ws, "Sys", types=plants(plant_attributes), children={"To_Plants": ["PlantA"]}
+    )
+    return made.objects["PlantA"]

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import psycopg
 import sqlalchemy as sa
-from conftest import ADMIN, PG_URL, SECRET
+from conftest import ADMIN, PG_URL, SECRET, build_definition
 
 import workbench as wb
 from workbench.api import accounts as acc
@@ -107,10 +107,8 @@ def build_tenants(pg_url: str, names: RoleNames) -> Tenants:
     ids = {ADMIN: ws.principal.user_id or 0}
     for email, (account, roles) in users.items():
         ids[email] = acc.add_user(ws, email, account, PASSWORD, roles).id
-    md = ws.create_model_definition("Grid")
-    plant = md.create_object_definition("Plant")
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Plants", "ownership_many", target=plant)
+    made = build_definition(ws)  # Grid: System owns Plants
+    md, plant, system = made.definition, made.types["Plant"], made.types["System"]
     objects, sensors = {}, {}
     for account, value in (("Acme", 1.0), ("Beta", 2.0), (None, 3.0)):
         label = account or "Public"

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from conftest import ADMIN, SECRET, postgres_schema
+from conftest import ADMIN, SECRET, attr, build_definition, owns, plants, postgres_schema
 
 import workbench as wb
 from workbench.access import Action, Principal, Role, Target, permits
@@ -103,13 +103,12 @@ def _build(url: str) -> World:
     for kind, (email, account, roles) in USERS.items():
         acc.add_user(admin, email, account, USER_SECRET, roles)
         world.ws[kind] = wb.connect(url, user=email, secret=USER_SECRET)
-    md = admin.create_model_definition("Grid")
-    plant = md.create_object_definition("Plant")
-    plant.add_attribute("Power", "double", unit="MW")
-    plant.add_attribute("To_Units", "ownership_many", target=plant)
-    plant.add_attribute("Peers", "link_many", target=plant)
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Plants", "ownership_many", target=plant)
+    plant = {
+        "Power": attr("double", unit="MW"),
+        "To_Units": owns("Plant"),
+        "Peers": attr("link_many", target="Plant"),
+    }
+    build_definition(admin, "Grid", plants(plant))
     return world
 
 

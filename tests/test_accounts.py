@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from conftest import ADMIN, SECRET
+from conftest import ADMIN, SECRET, build_definition
 from typer.testing import CliRunner, Result
 
 import workbench as wb
@@ -44,10 +44,7 @@ def tenants(ws: wb.Workspace) -> wb.Workspace:
     acc.create_account(ws, "Other consultancy")
     acc.create_account(ws, "Client", consultancy="Consultancy")
     acc.create_account(ws, "Other client", consultancy="Other consultancy")
-    md = ws.create_model_definition("Grid")
-    plant = md.create_object_definition("Plant")
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Plants", "ownership_many", target=plant)
+    build_definition(ws)  # Grid: System owns Plants
     return ws
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import MakeModel, attr, owns
 
 import workbench as wb
 from workbench.beliefs.flags import Flag
@@ -24,17 +25,18 @@ def values(result: Any) -> np.ndarray:
 
 
 @pytest.fixture
-def grid(ws: wb.Workspace) -> dict[str, Any]:
-    md = ws.create_model_definition("Grid")
-    area = md.create_object_definition("Area")
-    unit = md.create_object_definition("Unit")
-    unit.add_attribute("Markets", "link_many", target=area)
-    unit.add_attribute("Bids", "versioned_link_many", target=area)
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Units", "ownership_many", target=unit)
-    system.add_attribute("To_Areas", "ownership_many", target=area)
-    model = ws.create_model("G", md, system)
-    areas = model.add_children("To_Areas", ["A1", "A2", "A3"], area)
+def grid(ws: wb.Workspace, make_model: MakeModel) -> dict[str, Any]:
+    types = {
+        "Area": {},
+        "Unit": {
+            "Markets": attr("link_many", target="Area"),
+            "Bids": attr("versioned_link_many", target="Area"),
+        },
+        "System": {"To_Units": owns("Unit"), "To_Areas": owns("Area")},
+    }
+    made = make_model(ws, "G", types=types, children={"To_Areas": ["A1", "A2", "A3"]})
+    model, unit = made.model, made.types["Unit"]
+    areas = list(made.objects.values())
     for k, a in enumerate(areas):
         power = a.add_sensor("power", unit="kW" if k == 0 else "MW", resolution="1h")
         power.ingest(

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import pytest
+from conftest import MakeModel, attr, owns
 
 import workbench as wb
 
 
 @pytest.fixture
-def hydro(ws: wb.Workspace) -> wb.Object:
-    md = ws.create_model_definition("H")
-    plant = md.create_object_definition("PowerPlant")
-    plant.add_attribute("Capacity", "double", unit="MW", default=0.0)
-    res = md.create_object_definition("Reservoir")
-    res.add_attribute("Level", "double", unit="m")
-    area = md.create_object_definition("Area")
-    area.add_attribute("To_Plants", "ownership_many", target=plant)
-    area.add_attribute("To_Reservoirs", "ownership_many", target=res)
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Areas", "ownership_many", target=area)
-    m = ws.create_model("Sys", md, system)
-    north, south = m.add_children("To_Areas", ["North", "South"], area)
+def hydro(ws: wb.Workspace, make_model: MakeModel) -> wb.Object:
+    types = {
+        "PowerPlant": {"Capacity": attr("double", unit="MW", default=0.0)},
+        "Reservoir": {"Level": attr("double", unit="m")},
+        "Area": {"To_Plants": owns("PowerPlant"), "To_Reservoirs": owns("Reservoir")},
+        "System": {"To_Areas": owns("Area")},
+    }
+    made = make_model(
+        ws, "Sys", definition="H", types=types, children={"To_Areas": ["North", "South"]}
+    )
+    m, north, south = made.model, made.objects["North"], made.objects["South"]
+    plant, res = made.types["PowerPlant"], made.types["Reservoir"]
     for name, cap in [("PlantA", 120.0), ("PlantB", 4.5)]:
         north.add_child("To_Plants", name, plant)["Capacity"] = cap
     south.add_child("To_Plants", "PlantC", plant)["Capacity"] = 300.0

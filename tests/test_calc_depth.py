@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from conftest import refused
+from conftest import MakeModel, attr, plants, refused
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -151,15 +151,13 @@ def test_faults_deep_in_a_long_expression_are_reported_where_they_are(
 
 
 @pytest.fixture
-def plant(ws: wb.Workspace) -> wb.Object:
-    md = ws.create_model_definition("Hydro")
-    od = md.create_object_definition("Plant")
-    od.add_attribute("Head", "double", unit="m")
-    od.add_attribute("Inflow", "timeseries", unit="m^3/s")
-    root = md.create_object_definition("System")
-    root.add_attribute("To_Plants", "ownership_many", target=od)
-    model = ws.create_model("Hydro", md, root)
-    obj = model.add_child("To_Plants", "PlantA", od)
+def plant(ws: wb.Workspace, make_model: MakeModel) -> wb.Object:
+    """PlantA under Model/Hydro (definition Hydro), its Head 2 m, with an Inflow series."""
+    types = plants({"Head": attr("double", unit="m"), "Inflow": attr("timeseries", unit="m^3/s")})
+    made = make_model(
+        ws, "Hydro", definition="Hydro", types=types, children={"To_Plants": ["PlantA"]}
+    )
+    obj = made.objects["PlantA"]
     obj["Head"] = 2.0
     return obj
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import refused
+from conftest import attr, build_definition, owns, refused
 
 import workbench as wb
 from workbench.api.services.calc.validate import DefinitionResolver
@@ -24,18 +24,22 @@ class Defs:
 
 @pytest.fixture
 def defs(ws: wb.Workspace) -> Defs:
-    md = ws.create_model_definition("Hydro")
-    area = md.create_object_definition("Area")
-    area.add_attribute("Price", "timeseries", unit="EUR/MWh")
-    plant = md.create_object_definition("Plant")
-    plant.add_attribute("Inflow", "timeseries", unit="m^3/s")
-    plant.add_attribute("Head", "double", unit="m")
-    plant.add_attribute("Owner", "string")
-    plant.add_attribute("Market", "link_one", target=area)
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Plants", "ownership_many", target=plant)
-    system.add_attribute("Load", "timeseries", unit="kW")
-    return Defs(ws, md, plant, area, system)
+    made = build_definition(
+        ws,
+        "Hydro",
+        {
+            "Area": {"Price": attr("timeseries", unit="EUR/MWh")},
+            "Plant": {
+                "Inflow": attr("timeseries", unit="m^3/s"),
+                "Head": attr("double", unit="m"),
+                "Owner": "string",
+                "Market": attr("link_one", target="Area"),
+            },
+            "System": {"To_Plants": owns("Plant"), "Load": attr("timeseries", unit="kW")},
+        },
+    )
+    types = made.types
+    return Defs(ws, made.definition, types["Plant"], types["Area"], types["System"])
 
 
 def refused_attribute(

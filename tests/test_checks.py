@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from conftest import refused
+from conftest import MakeModel, attr, owns, refused
 
 import workbench as wb
 from workbench.api.services.checks import Finding
@@ -12,18 +12,17 @@ from workbench.store.schema import ObjectRow
 
 
 @pytest.fixture
-def model(ws: wb.Workspace) -> wb.Object:
-    md = ws.create_model_definition("Hydro")
-    lake = md.create_object_definition("Reservoir")
-    lake.add_attribute("Levels", "double", array=True, min_count=2, max_count=4)
-    lake.add_attribute("Gates", "int64", array=True, min_count=1, default=[1])
-    lake.add_attribute("Volume", "double", minimum=0.0, unit="Mm3")
-    lake.add_attribute("Inflow", "timeseries", unit="m^3/s")
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Lakes", "ownership_many", target=lake)
-    m = ws.create_model("Sys", md, system)
-    m.add_children("To_Lakes", ["L1", "L2"], lake)
-    return m
+def model(ws: wb.Workspace, make_model: MakeModel) -> wb.Object:
+    lake = {
+        "Levels": attr("double", array=True, min_count=2, max_count=4),
+        "Gates": attr("int64", array=True, min_count=1, default=[1]),
+        "Volume": attr("double", minimum=0.0, unit="Mm3"),
+        "Inflow": attr("timeseries", unit="m^3/s"),
+    }
+    types = {"Reservoir": lake, "System": {"To_Lakes": owns("Reservoir")}}
+    return make_model(
+        ws, "Sys", definition="Hydro", types=types, children={"To_Lakes": ["L1", "L2"]}
+    ).model
 
 
 def test_arrays_without_their_values_are_created_and_reported_missing(

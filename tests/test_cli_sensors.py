@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ADMIN, SECRET, store_state
+from conftest import ADMIN, SECRET, MakeModel, store_state
 from typer.testing import CliRunner, Result
 
 import workbench as wb
@@ -35,14 +35,9 @@ def cli(ws: wb.Workspace, store_url: str) -> Any:
 
 
 @pytest.fixture
-def model(ws: wb.Workspace) -> wb.Object:
-    md = ws.create_model_definition("Hydro")
-    plant = md.create_object_definition("Plant")
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Plants", "ownership_many", target=plant)
-    root = ws.create_model("Sys", definition=md, root_type=system)
-    root.add_child("To_Plants", "PlantA", plant)
-    return root
+def model(ws: wb.Workspace, make_model: MakeModel) -> wb.Object:
+    """Model/Sys (definition Hydro) with PlantA."""
+    return make_model(ws, "Sys", definition="Hydro", children={"To_Plants": ["PlantA"]}).model
 
 
 def ok(result: Result) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import ADMIN, SECRET
+from conftest import ADMIN, SECRET, MakeModel, attr, plants
 
 import workbench as wb
 from workbench.api.handles.sensors import get_sensor
@@ -95,10 +95,11 @@ def _stored(ws: wb.Workspace, table: str, sensor_id: int) -> pd.DataFrame:
     return rows.sort_values(["event_start", "source", "belief_time"]).reset_index(drop=True)
 
 
-def test_concurrent_ingestion_loses_and_duplicates_nothing(ws: wb.Workspace, pool: Pool) -> None:
-    md = ws.create_model_definition("Grid")
-    plant = md.create_object_definition("Plant")
-    sensor = ws.create_model("M", md, plant).add_sensor("power", unit="MW", resolution="1h")
+def test_concurrent_ingestion_loses_and_duplicates_nothing(
+    ws: wb.Workspace, pool: Pool, make_model: MakeModel
+) -> None:
+    model = make_model(ws, "M", types={"Plant": {}}).model
+    sensor = model.add_sensor("power", unit="MW", resolution="1h")
     url = ws.engine.url.render_as_string(hide_password=False)
     ws.engine.dispose()  # SQLite: no connection of ours holds the file meanwhile
     counts = pool.map(_ingest, [(url, sensor.id, p) for p in range(PROCESSES)])
@@ -145,15 +146,12 @@ def _edit(args: tuple[str, list[int], int]) -> tuple[int, int, list[tuple[int, i
     return attempts, refused, landed
 
 
-def test_concurrent_edits_land_or_are_refused(ws: wb.Workspace, pool: Pool) -> None:
-    md = ws.create_model_definition("Grid")
-    plant = md.create_object_definition("Plant")
-    plant.add_attribute("Note", "string", default="")
-    plant.add_attribute("Owner", "string", default="")
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Plants", "ownership_many", target=plant)
-    model = ws.create_model("M", md, system)
-    objects = model.add_children("To_Plants", ["A", "B", "C", "D"], plant)
+def test_concurrent_edits_land_or_are_refused(
+    ws: wb.Workspace, pool: Pool, make_model: MakeModel
+) -> None:
+    texts = {"Note": attr("string", default=""), "Owner": attr("string", default="")}
+    made = make_model(ws, "M", types=plants(texts), children={"To_Plants": ["A", "B", "C", "D"]})
+    objects = list(made.objects.values())
     ids = [o.id for o in objects]
     before = {o.id: o.version for o in objects}
     url = ws.engine.url.render_as_string(hide_password=False)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import ADMIN, PG_URL, SECRET, require_postgres
+from conftest import ADMIN, PG_URL, SECRET, build_model, require_postgres
 
 import workbench as wb
 from workbench.store import beliefs as store_beliefs
@@ -64,14 +64,8 @@ def team(pg_url: str, app: str) -> Iterator[wb.Workspace]:
 
 
 def _sensor(ws: wb.Workspace) -> wb.Sensor:
-    md = ws.create_model_definition("Grid")
-    plant = md.create_object_definition("Plant")
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Plants", "ownership_many", target=plant)
-    model = ws.create_model("M", md, system)
-    sensor: wb.Sensor = model.add_child("To_Plants", "A", plant).add_sensor(
-        "power", unit="MW", resolution="1min"
-    )
+    plant = build_model(ws, "M", children={"To_Plants": ["A"]}).objects["A"]
+    sensor: wb.Sensor = plant.add_sensor("power", unit="MW", resolution="1min")
     return sensor
 
 

@@ -24,16 +24,6 @@ BT = "2025-01-02T00:00Z"
 
 
 @pytest.fixture
-def plant(ws: wb.Workspace) -> wb.Object:
-    md = ws.create_model_definition("Grid")
-    plant = md.create_object_definition("Plant")
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Plants", "ownership_many", target=plant)
-    model = ws.create_model("Sys", md, system)
-    return model.add_child("To_Plants", "PlantA", plant)
-
-
-@pytest.fixture
 def power(plant: wb.Object) -> Sensor:
     return add_sensor(plant, "power", unit="MW", resolution="15min", timezone="Europe/Amsterdam")
 

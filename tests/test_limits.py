@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 import xarray as xr
-from conftest import ADMIN, SECRET, count_statements, refused
+from conftest import ADMIN, SECRET, MakeModel, attr, count_statements, plants, refused
 
 import workbench as wb
 from workbench import limits
@@ -159,13 +159,13 @@ def test_a_search_stops_at_its_deadline() -> None:
 
 
 @pytest.fixture
-def plant(ws: wb.Workspace) -> wb.Object:
-    md = ws.create_model_definition("Hydro")
-    od = md.create_object_definition("Plant")
-    od.add_attribute("Head", "double", unit="m")
-    root = md.create_object_definition("System")
-    root.add_attribute("To_Plants", "ownership_many", target=od)
-    obj = ws.create_model("Hydro", md, root).add_child("To_Plants", "PlantA", od)
+def plant(ws: wb.Workspace, make_model: MakeModel) -> wb.Object:
+    """PlantA under Model/Hydro (definition Hydro), its Head 2 m."""
+    types = plants({"Head": attr("double", unit="m")})
+    made = make_model(
+        ws, "Hydro", definition="Hydro", types=types, children={"To_Plants": ["PlantA"]}
+    )
+    obj = made.objects["PlantA"]
     obj["Head"] = 2.0
     return obj
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from conftest import refused
+from conftest import MakeModel, attr, owns, refused
 
 import workbench as wb
 from workbench.errors import ConcurrentEdit, InvalidValue, NotFound
@@ -30,22 +30,23 @@ class Grid:
 
 
 @pytest.fixture
-def grid(ws: wb.Workspace) -> Grid:
-    md = ws.create_model_definition("EnergySystem")
-    area = md.create_object_definition("PriceArea")
-    plant = md.create_object_definition("PowerPlant")
-    plant.add_attribute("Area", "link_one", target=area)
-    plant.add_attribute("Markets", "link_many", target=area)
-    plant.add_attribute("PriceArea", "versioned_link_one", target=area)
-    plant.add_attribute("Bids", "versioned_link_many", target=area)
-    plant.add_attribute("Turbines", "int64")
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Plants", "ownership_many", target=plant)
-    system.add_attribute("To_Areas", "ownership_many", target=area)
-    m = ws.create_model("Nordic", definition=md, root_type=system)
-    areas = m.add_children("To_Areas", ["NO1", "NO2", "NO5"], area)
-    a, b = m.add_children("To_Plants", ["PlantA", "PlantB"], plant)
-    return Grid(ws, a, areas, b)
+def grid(ws: wb.Workspace, make_model: MakeModel) -> Grid:
+    types = {
+        "PriceArea": {},
+        "PowerPlant": {
+            "Area": attr("link_one", target="PriceArea"),
+            "Markets": attr("link_many", target="PriceArea"),
+            "PriceArea": attr("versioned_link_one", target="PriceArea"),
+            "Bids": attr("versioned_link_many", target="PriceArea"),
+            "Turbines": "int64",
+        },
+        "System": {"To_Plants": owns("PowerPlant"), "To_Areas": owns("PriceArea")},
+    }
+    areas = ["NO1", "NO2", "NO5"]
+    children = {"To_Areas": areas, "To_Plants": ["PlantA", "PlantB"]}
+    made = make_model(ws, "Nordic", definition="EnergySystem", types=types, children=children)
+    found = made.objects
+    return Grid(ws, found["PlantA"], [found[a] for a in areas], found["PlantB"])
 
 
 def test_link_one_and_link_many(grid: Grid) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 import xarray as xr
+from conftest import MakeModel
 
 import workbench as wb
 from workbench.api import accounts
@@ -96,16 +97,17 @@ def _beliefs(ws: wb.Workspace, sensor_id: int) -> xr.Dataset:
     return ws.sensor(sensor_id).beliefs(DAY, DAY + pd.Timedelta(days=1))
 
 
-def test_upgrading_from_0005_keeps_sources_and_their_beliefs(store_url: str) -> None:
+def test_upgrading_from_0005_keeps_sources_and_their_beliefs(
+    store_url: str, make_model: MakeModel
+) -> None:
     """Made at head, taken down to 0005 (where the models matched the tables but for the
     sources' keys), then up again: every source, with its user and account, and every belief
     read as before, through the account's own user."""
     ws = wb.init_store(store_url, admin="admin@operators.example", secret=SECRET)
     accounts.create_account(ws, "Acme")
     accounts.add_user(ws, "ana@acme.example", "Acme", SECRET, [])
-    md = ws.create_model_definition("Grid")
-    plant = md.create_object_definition("Plant")
-    sensor = ws.create_model("M", md, plant, account="Acme").add_sensor("power", unit="MW")
+    model = make_model(ws, "M", types={"Plant": {}}, account="Acme").model
+    sensor = model.add_sensor("power", unit="MW")
     forecaster = get_or_create_source(ws, "lgbm", "forecaster", model="lgbm", version="2")
     index = pd.date_range(DAY, periods=24, freq="1h")
     for n, source in enumerate(["meter", forecaster, None]):

@@ -5,23 +5,26 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from conftest import count_statements
+from conftest import MakeModel, count_statements, owns
 
 import workbench as wb
 
 
-def test_full_path_lookup_uses_the_parent_and_name_index(tmp_path: Path) -> None:
+def test_full_path_lookup_uses_the_parent_and_name_index(
+    tmp_path: Path, make_model: MakeModel
+) -> None:
     db = tmp_path / "plan.db"
     ws = wb.connect(f"sqlite:///{db}")
-    md = ws.create_model_definition("D")
-    plant = md.create_object_definition("Plant")
-    area = md.create_object_definition("Area")
-    area.add_attribute("To_Plants", "ownership_many", target=plant)
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Areas", "ownership_many", target=area)
-    model = ws.create_model("M", md, system)
-    for a in model.add_children("To_Areas", ["A0", "A1", "A2"], area):
-        a.add_children("To_Plants", [f"P{i}" for i in range(200)], plant)
+    types = {
+        "Plant": {},
+        "Area": {"To_Plants": owns("Plant")},
+        "System": {"To_Areas": owns("Area")},
+    }
+    made = make_model(
+        ws, "M", definition="D", types=types, children={"To_Areas": ["A0", "A1", "A2"]}
+    )
+    for a in made.objects.values():
+        a.add_children("To_Plants", [f"P{i}" for i in range(200)], made.types["Plant"])
     with count_statements(ws.engine) as seen:
         assert ws.get("Model/M.To_Areas/A1.To_Plants/P150").name == "P150"
     statement, params = seen[-1], seen.parameters[-1]

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from conftest import MakeModel, attr, owns
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -80,20 +81,20 @@ def test_check_name_refuses(bad: str) -> None:
 
 
 @pytest.fixture
-def tree(ws: wb.Workspace) -> Iterator[wb.Workspace]:
+def tree(ws: wb.Workspace, make_model: MakeModel) -> Iterator[wb.Workspace]:
     """Model/Sys with PlantA under two areas (an ambiguous short path) and a spare one."""
-    md = ws.create_model_definition("Grid")
-    unit = md.create_object_definition("Unit")
-    plant = md.create_object_definition("PowerPlant")
-    plant.add_attribute("MaxPower", "double", unit="MW", default=10.0)
-    plant.add_attribute("To_Units", "ownership_many", target=unit)
-    area = md.create_object_definition("Area")
-    area.add_attribute("To_Plants", "ownership_many", target=plant)
-    area.add_attribute("To_Reserve", "ownership_many", target=plant)
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Areas", "ownership_many", target=area)
-    m = ws.create_model("Sys", definition=md, root_type=system)
-    north, south = m.add_children("To_Areas", ["North", "South"], area)
+    types = {
+        "Unit": {},
+        "PowerPlant": {
+            "MaxPower": attr("double", unit="MW", default=10.0),
+            "To_Units": owns("Unit"),
+        },
+        "Area": {"To_Plants": owns("PowerPlant"), "To_Reserve": owns("PowerPlant")},
+        "System": {"To_Areas": owns("Area")},
+    }
+    made = make_model(ws, "Sys", types=types, children={"To_Areas": ["North", "South"]})
+    north, south = made.objects["North"], made.objects["South"]
+    unit, plant = made.types["Unit"], made.types["PowerPlant"]
     north.add_child("To_Plants", "PlantA", plant).add_child("To_Units", "U1", unit)
     north.add_child("To_Reserve", "PlantA", plant)
     south.add_child("To_Plants", "PlantA", plant)

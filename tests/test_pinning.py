@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import MakeModel
 
 import workbench as wb
 from workbench.api.handles.sensors import Sensor, add_sensor
@@ -16,10 +17,8 @@ T0 = pd.Timestamp("2025-03-01T00:00Z")
 
 
 @pytest.fixture
-def power(ws: wb.Workspace) -> Sensor:
-    md = ws.create_model_definition("Grid")
-    plant = md.create_object_definition("Plant")
-    model = ws.create_model("Sys", md, plant)
+def power(ws: wb.Workspace, make_model: MakeModel) -> Sensor:
+    model = make_model(ws, "Sys", types={"Plant": {}}).model
     sensor = add_sensor(model, "power", unit="MW", resolution="1h", catalog_path="Meters/Oslo")
     index = pd.date_range(T0, periods=24, freq="1h")
     for day in range(3):  # three forecasts of the same day, each a day later
@@ -53,7 +52,9 @@ def test_new_beliefs_after_the_pin_change_nothing(ws: wb.Workspace, power: Senso
     ws.provenance = []
     before = power.beliefs(most_recent=True)
     power.ingest(
-        pd.Series([999.0], index=[T0]), source="forecaster", source_type="forecaster",
+        pd.Series([999.0], index=[T0]),
+        source="forecaster",
+        source_type="forecaster",
         belief_time=T0 - pd.Timedelta(hours=1),
     )
     after = power.beliefs(most_recent=True)
@@ -68,16 +69,18 @@ def test_new_beliefs_after_the_pin_change_nothing(ws: wb.Workspace, power: Senso
 
 
 def test_connect_reads_the_pin_and_the_provenance_file_from_the_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_model: MakeModel
 ) -> None:
     url = f"sqlite:///{tmp_path / 'pinned.db'}"
     ws = wb.connect(url)
-    md = ws.create_model_definition("Grid")
-    model = ws.create_model("Sys", md, md.create_object_definition("Plant"))
+    model = make_model(ws, "Sys", types={"Plant": {}}).model
     sensor = add_sensor(model, "power", unit="MW", resolution="1h")
     for day in range(2):
-        sensor.ingest(pd.Series([float(day)], index=[T0]), source="fc",
-                      belief_time=T0 - pd.Timedelta(days=2 - day))
+        sensor.ingest(
+            pd.Series([float(day)], index=[T0]),
+            source="fc",
+            belief_time=T0 - pd.Timedelta(days=2 - day),
+        )
     log = tmp_path / "provenance.jsonl"
     monkeypatch.setenv("WORKBENCH_AS_OF", "2025-02-27T12:00+00:00")
     monkeypatch.setenv("WORKBENCH_PROVENANCE", str(log))

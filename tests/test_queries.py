@@ -58,16 +58,6 @@ def forecasts_and_measurements() -> pd.DataFrame:
 
 
 @pytest.fixture
-def plant(ws: wb.Workspace) -> wb.Object:
-    md = ws.create_model_definition("Grid")
-    plant = md.create_object_definition("Plant")
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Plants", "ownership_many", target=plant)
-    model = ws.create_model("Sys", md, system)
-    return model.add_child("To_Plants", "PlantA", plant)
-
-
-@pytest.fixture
 def reference() -> pd.DataFrame:
     return forecasts_and_measurements()
 

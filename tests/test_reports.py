@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from browser_support import chromium_page
-from conftest import ADMIN, SECRET
+from conftest import ADMIN, SECRET, build_model
 from report_support import write_notebook
 from typer.testing import CliRunner, Result
 
@@ -66,8 +66,7 @@ def report_notebook(folder: Path) -> Path:
 
 def forecasts(ws: wb.Workspace) -> wb.Sensor:
     """A sensor with day-ahead forecasts made on the 27th and on the 28th, at 12:00."""
-    md = ws.create_model_definition("Grid")
-    model = ws.create_model("Sys", md, md.create_object_definition("Plant"))
+    model = build_model(ws, "Sys", types={"Plant": {}}).model
     sensor = model.add_sensor("power", unit="MW", resolution="1h")
     for day, offset in ((27, 0.0), (28, 100.0)):
         sensor.ingest(

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pytest
+from conftest import MakeModel, owns
 
 import workbench as wb
 from workbench.errors import ExpressionError, SearchError
@@ -71,14 +72,11 @@ def test_a_pathological_pattern_answers_at_once(text: str, expected: list[str]) 
 
 
 @pytest.fixture
-def victims(ws: wb.Workspace) -> wb.Object:
+def victims(ws: wb.Workspace, make_model: MakeModel) -> wb.Object:
     """A model whose objects hold the text that makes a backtracking engine take hours."""
-    md = ws.create_model_definition("Evil")
-    thing = md.create_object_definition("Thing")
-    thing.add_attribute("Note", "string")
-    root = md.create_object_definition("Root")
-    root.add_attribute("To_Things", "ownership_many", target=thing)
-    model = ws.create_model("Evil", md, root)
+    types = {"Thing": {"Note": "string"}, "Root": {"To_Things": owns("Thing")}}
+    made = make_model(ws, "Evil", definition="Evil", types=types)
+    model, thing = made.model, made.types["Thing"]
     with ws.transaction():
         for name in (VICTIM, "a" * 40, "Plain"):
             model.add_child("To_Things", name, thing)["Note"] = name

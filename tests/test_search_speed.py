@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 import sqlalchemy as sa
-from conftest import count_statements
+from conftest import MakeModel, attr, build_model, count_statements, owns
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from search_support import MemoryNavigator, hydro
@@ -156,26 +156,28 @@ def test_memory_fast_path_on_random_trees(nav: MemoryNavigator, data: st.DataObj
 
 
 @pytest.fixture
-def grid(ws: wb.Workspace) -> wb.Object:
+def grid(ws: wb.Workspace, make_model: MakeModel) -> wb.Object:
     """A model with nested areas, plants of every simple attribute type and awkward names."""
-    md = ws.create_model_definition("G")
-    plant = md.create_object_definition("Plant")
-    plant.add_attribute("Capacity", "double", unit="MW", default=1.0)
-    plant.add_attribute("Units", "int64")
-    plant.add_attribute("Active", "boolean")
-    plant.add_attribute("Owner", "string")
-    plant.add_attribute("Tags", "string", array=True)
-    plant.add_attribute("Commissioned", "utc_time")
-    lake = md.create_object_definition("Reservoir")
-    lake.add_attribute("Level", "double", unit="m")
-    lake.add_attribute("Capacity", "int64", default=7)
-    area = md.create_object_definition("Area")
-    area.add_attribute("To_Areas", "ownership_many", target=area)
-    area.add_attribute("To_Plants", "ownership_many", target=plant)
-    area.add_attribute("To_Lakes", "ownership_many", target=lake)
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Areas", "ownership_many", target=area)
-    model = ws.create_model("Grid", md, system)
+    types = {
+        "Plant": {
+            "Capacity": attr("double", unit="MW", default=1.0),
+            "Units": "int64",
+            "Active": "boolean",
+            "Owner": "string",
+            "Tags": attr("string", array=True),
+            "Commissioned": "utc_time",
+        },
+        "Reservoir": {"Level": attr("double", unit="m"), "Capacity": attr("int64", default=7)},
+        "Area": {
+            "To_Areas": owns("Area"),
+            "To_Plants": owns("Plant"),
+            "To_Lakes": owns("Reservoir"),
+        },
+        "System": {"To_Areas": owns("Area")},
+    }
+    built = make_model(ws, "Grid", definition="G", types=types)
+    model = built.model
+    plant, lake, area = (built.types[t] for t in ("Plant", "Reservoir", "Area"))
     with ws.transaction():
         north, south = model.add_children("To_Areas", ["North", "South"], area)
         deep = south.add_child("To_Areas", "SouthEast", area).add_child("To_Areas", "Deep", area)
@@ -309,13 +311,12 @@ def test_store_refusals_are_the_walks(
 
 def _chain(ws: wb.Workspace, depth: int, name: str) -> wb.Object:
     """A model that is a chain of ``depth`` areas under its root, each with one plant."""
-    md = ws.create_model_definition(f"Chain{name}")
-    plant = md.create_object_definition("Plant")
-    plant.add_attribute("Capacity", "double", default=1.0)
-    area = md.create_object_definition("Area")
-    area.add_attribute("To_Areas", "ownership_one", target=area)
-    area.add_attribute("To_Plants", "ownership_many", target=plant)
-    model = ws.create_model(name, md, area)
+    types = {
+        "Plant": {"Capacity": attr("double", default=1.0)},
+        "Area": {"To_Areas": attr("ownership_one", target="Area"), "To_Plants": owns("Plant")},
+    }
+    built = build_model(ws, name, definition=f"Chain{name}", types=types)
+    model, plant, area = built.model, built.types["Plant"], built.types["Area"]
     with ws.transaction():
         node = model
         for level in range(depth):

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from conftest import Attr
 
 import workbench as wb
 from workbench.api.handles.sensors import (
@@ -30,14 +31,9 @@ HOURS = pd.date_range("2025-01-01", periods=4, freq="1h", tz="UTC")
 
 
 @pytest.fixture
-def plant(ws: wb.Workspace) -> wb.Object:
-    md = ws.create_model_definition("Grid")
-    plant = md.create_object_definition("Plant")
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Plants", "ownership_many", target=plant)
-    plant.add_attribute("Production", "timeseries")
-    model = ws.create_model("Sys", md, system)
-    return model.add_child("To_Plants", "PlantA", plant)
+def plant_attributes() -> dict[str, Attr | str]:
+    """The shared ``plant`` (PlantA under Model/Sys) with a Production series to point at sensors."""
+    return {"Production": "timeseries"}
 
 
 def count(ws: wb.Workspace, table: type) -> int:

@@ -19,7 +19,7 @@ import pandas as pd
 import psycopg
 import pytest
 import sqlalchemy as sa
-from conftest import refused, require_postgres
+from conftest import build_definition, refused, require_postgres
 from security_support import build_tenants, fresh_role_names
 
 import workbench as wb
@@ -65,10 +65,8 @@ def store(ws: wb.Workspace) -> Iterator[Store]:
     """Accounts Acme (members ana and al) and Beta (member bob); a model with a sensor in each."""
     acc.create_account(ws, "Acme")
     acc.create_account(ws, "Beta")
-    md = ws.create_model_definition("Grid")
-    plant = md.create_object_definition("Plant")
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Plants", "ownership_many", target=plant)
+    made = build_definition(ws)  # Grid: System owns Plants
+    md, plant, system = made.definition, made.types["Plant"], made.types["System"]
     sensors = {}
     for account in ("Acme", "Beta"):
         model = ws.create_model(f"M{account}", md, system, account=account)

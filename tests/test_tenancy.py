@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import refused
+from conftest import attr, build_definition, plants, refused
 
 import workbench as wb
 from workbench.api import accounts as acc
@@ -48,12 +48,8 @@ def as_user(ws: wb.Workspace) -> Iterator[dict[str, wb.Workspace]]:
         other.engine.dispose()
 
 
-def _grid(ws: wb.Workspace, name: str = "Grid", **kwargs: Any) -> wb.ModelDefinition:
-    md = ws.create_model_definition(name, **kwargs)
-    plant = md.create_object_definition("Plant")
-    plant.add_attribute("Power", "double", unit="MW")
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Plants", "ownership_many", target=plant)
+def _grid(ws: wb.Workspace, name: str = "Grid") -> wb.ModelDefinition:
+    md = build_definition(ws, name, plants({"Power": attr("double", unit="MW")})).definition
     md.create_tag("hydro")
     md.create_attribute_type("Level", "double", unit="masl")
     md.create_template_calculation("Twice", "@t('.Flow') * 2")

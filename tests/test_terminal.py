@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import ADMIN, SECRET, refused
+from conftest import ADMIN, SECRET, MakeModel, attr, plants, refused
 from rich.text import Text
 from typer.testing import CliRunner, Result
 
@@ -108,16 +108,17 @@ def _sql(ws: wb.Workspace, statement: str, **values: Any) -> None:
 
 
 @pytest.fixture
-def model(ws: wb.Workspace) -> wb.Object:
-    md = ws.create_model_definition("Hydro", f"described {PAYLOAD}")
-    plant = md.create_object_definition("Plant")
-    plant.add_attribute("Note", "string")
-    plant.add_attribute("Notes", "string", array=True)
-    plant.add_attribute("Remark", "string")
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Plants", "ownership_many", target=plant)
-    root = ws.create_model("Sys", definition=md, root_type=system)
-    a = root.add_child("To_Plants", "PlantA", plant)
+def model(ws: wb.Workspace, make_model: MakeModel) -> wb.Object:
+    texts = {"Note": "string", "Notes": attr("string", array=True), "Remark": "string"}
+    made = make_model(
+        ws,
+        "Sys",
+        definition="Hydro",
+        description=f"described {PAYLOAD}",
+        types=plants(texts),
+        children={"To_Plants": ["PlantA"]},
+    )
+    root, a = made.model, made.objects["PlantA"]
     a["Note"] = PAYLOAD
     a["Notes"] = ["two\nlines", "\u202eevil", "bell\x07", "nel\x85"]
     a["Remark"] = MARKUP
@@ -246,10 +247,8 @@ def test_object_names_refuse_control_characters(ws: wb.Workspace, bad: str) -> N
 
 
 @pytest.fixture
-def sensor(ws: wb.Workspace) -> wb.Sensor:
-    md = ws.create_model_definition("Grid")
-    system = md.create_object_definition("System")
-    return ws.create_model("Sys", definition=md, root_type=system).add_sensor("power")
+def sensor(ws: wb.Workspace, make_model: MakeModel) -> wb.Sensor:
+    return make_model(ws, "Sys", types={"System": {}}).model.add_sensor("power")
 
 
 def _frame(**columns: Any) -> pd.DataFrame:

@@ -18,13 +18,6 @@ from widgets import AccuracyView
 
 
 @pytest.fixture
-def plant(ws: wb.Workspace) -> wb.Object:
-    md = ws.create_model_definition("Grid")
-    plant = md.create_object_definition("Plant")
-    return ws.create_model("PlantA", md, plant)
-
-
-@pytest.fixture
 def power(plant: wb.Object) -> wb.Sensor:
     return add_power_sensor(plant)
 

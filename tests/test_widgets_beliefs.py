@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from bokeh.models import Line, Patch
+from conftest import Attr, attr
 from widget_data import DAY_AHEAD, HOURS, REVISED, add_power_sensor
 
 import workbench as wb
@@ -17,16 +18,13 @@ from widgets import BeliefView
 
 
 @pytest.fixture
-def plant(ws: wb.Workspace) -> wb.Object:
-    md = ws.create_model_definition("Grid")
-    plant = md.create_object_definition("Plant")
-    plant.add_attribute("Output", "timeseries", unit="MW")
-    plant.add_attribute("Estimate", "timeseries", unit="MW", template="@t('.Output') * 2")
-    plant.add_attribute("Capacity", "double", unit="MW")
-    system = md.create_object_definition("System")
-    system.add_attribute("To_Plants", "ownership_many", target=plant)
-    model = ws.create_model("Sys", md, system)
-    return model.add_child("To_Plants", "PlantA", plant)
+def plant_attributes() -> dict[str, Attr | str]:
+    """The shared ``plant`` (PlantA under Model/Sys) with a series, a calculation and a value."""
+    return {
+        "Output": attr("timeseries", unit="MW"),
+        "Estimate": attr("timeseries", unit="MW", template="@t('.Output') * 2"),
+        "Capacity": attr("double", unit="MW"),
+    }
 
 
 @pytest.fixture

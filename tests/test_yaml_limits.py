@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import refused
+from conftest import MakeModel, owns, refused
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
@@ -146,11 +146,14 @@ def test_nesting_deeper_than_the_limit_is_refused(
     assert time.process_time() - started < 5  # stops at the limit, before the end
 
 
-def test_a_model_sixty_generations_deep_fits(sqlite_ws: wb.Workspace) -> None:
-    md = sqlite_ws.create_model_definition("Chain")
-    link = md.create_object_definition("Link")
-    link.add_attribute("Next", "ownership_many", target=link)
-    obj = model = sqlite_ws.create_model("Chain", definition=md, root_type=link)
+def test_a_model_sixty_generations_deep_fits(
+    sqlite_ws: wb.Workspace, make_model: MakeModel
+) -> None:
+    made = make_model(
+        sqlite_ws, "Chain", definition="Chain", types={"Link": {"Next": owns("Link")}}
+    )
+    obj = model = made.model
+    link = made.types["Link"]
     for i in range(59):
         obj = obj.add_child("Next", f"L{i}", link)
     text = dump_yaml(export_model(model))
