@@ -4,6 +4,9 @@ Times are int64 microseconds since the epoch (UTC). SQLite takes an ``executeman
 PostgreSQL takes a binary ``COPY`` built with numpy (falling back to an upsert through a temporary
 table when beliefs already exist). ``latest_beliefs`` keeps the most recent belief per event,
 source and probability, so a most-recent query reads one row per event.
+
+The statements are SQLAlchemy Core ones (:mod:`workbench.store.belief_sql`), compiled for the
+session's dialect and run on the driver's cursor, whose rows go straight into numpy arrays.
 """
 
 from __future__ import annotations
@@ -14,16 +17,18 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import sqlalchemy as sa
 from sqlalchemy import delete, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from workbench.beliefs.resampling import sort_unique
+from workbench.store import belief_sql as sql
 from workbench.store.timeseries import BeliefRow, LatestBeliefRow, SensorRow
 
 __all__ = [
     "BeliefArrays",
     "BeliefQuery",
-    "belief_window",
     "delete_object_beliefs",
     "delete_sensor_beliefs",
     "drop_unchanged",
@@ -39,36 +44,23 @@ __all__ = [
 
 BeliefArrays = dict[str, npt.NDArray[Any]]
 _FIELDS = ("event_start", "source_id", "cumulative_probability", "belief_time", "value", "flags")
-_COLS = "sensor_id, event_start, source_id, cumulative_probability, belief_time, value, flags"
-_KEY = "sensor_id, event_start, source_id, cumulative_probability"
-_PG_ROW = np.dtype(
-    [
-        ("n", ">i2"),
-        ("l1", ">i4"),
-        ("sensor_id", ">i4"),
-        ("l2", ">i4"),
-        ("event_start", ">i8"),
-        ("l3", ">i4"),
-        ("source_id", ">i4"),
-        ("l4", ">i4"),
-        ("cumulative_probability", ">f8"),
-        ("l5", ">i4"),
-        ("belief_time", ">i8"),
-        ("l6", ">i4"),
-        ("value", ">f8"),
-        ("l7", ">i4"),
-        ("flags", ">i8"),
-    ]
-)
-_PG_SIZES = {"l1": 4, "l2": 8, "l3": 4, "l4": 8, "l5": 8, "l6": 8, "l7": 8}
+# A row of binary COPY: the field count, then per column its length and value (see _pg_binary).
+_PG_ROW = sql.copy_dtype(sql.BELIEFS)
+_PG_SIZES = {f"l{i}": _PG_ROW[c.name].itemsize for i, c in enumerate(sql.BELIEFS.columns, 1)}
+# PostgreSQL's temporary tables that an upsert copies into first.
+_BELIEFS_IN, _LATEST_IN = "wb_beliefs_in", "wb_latest_in"
 
 
 def _raw(session: Session) -> Any:
     return session.connection().connection.driver_connection
 
 
+def _engine_dialect(session: Session) -> Dialect:
+    return session.get_bind().dialect
+
+
 def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
+    return _engine_dialect(session).name
 
 
 def group_last(
@@ -186,44 +178,37 @@ def drop_unchanged(session: Session, sensor_id: int, arrays: BeliefArrays) -> Be
     return take(both, np.flatnonzero(new & ~repeat))
 
 
-def _rows(sensor_id: int, a: BeliefArrays) -> list[tuple[Any, ...]]:
+def _rows(
+    sensor_id: int, a: BeliefArrays, order: tuple[str, ...] | None
+) -> list[tuple[Any, ...]] | list[dict[str, Any]]:
+    """The rows of one ``executemany``: tuples of the parameters in ``order``, or (None) dicts."""
     value = a["value"].astype(object)
     value[np.isnan(a["value"])] = None
-    return list(
-        zip(
-            [sensor_id] * len(value),
-            a["event_start"].tolist(),
-            a["source_id"].tolist(),
-            a["cumulative_probability"].tolist(),
-            a["belief_time"].tolist(),
-            value.tolist(),
-            a["flags"].tolist(),
-            strict=True,
-        )
-    )
+    columns = {key: a[key].tolist() for key in _FIELDS if key != "value"}
+    columns["value"] = value.tolist()
+    columns["sensor_id"] = [sensor_id] * len(value)
+    if order is None:
+        names = list(columns)
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+    return list(zip(*(columns[name] for name in order), strict=True))
 
 
 def _sqlite_write(session: Session, sensor_id: int, a: BeliefArrays, latest: BeliefArrays) -> None:
     session.connection()  # make sure the transaction has begun on this connection
+    dialect = _engine_dialect(session)
     cur = _raw(session).cursor()
-    cur.executemany(
-        f"INSERT INTO beliefs ({_COLS}) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET "
-        "value = excluded.value, flags = excluded.flags WHERE beliefs.value IS NOT "
-        "excluded.value OR beliefs.flags != excluded.flags",
-        _rows(sensor_id, a),
-    )
-    cur.executemany(
-        f"INSERT INTO latest_beliefs ({_COLS}) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET "
-        "belief_time = excluded.belief_time, value = excluded.value, flags = excluded.flags "
-        "WHERE excluded.belief_time >= latest_beliefs.belief_time",
-        _rows(sensor_id, latest),
-    )
+    for stmt, rows in (
+        (sql.beliefs_upsert(dialect.name), a),
+        (sql.latest_upsert(dialect.name), latest),
+    ):
+        text, order = sql.driver_statement(dialect, stmt).many()
+        cur.executemany(text, _rows(sensor_id, rows, order))
     cur.close()
 
 
 def _pg_binary(sensor_id: int, a: BeliefArrays) -> bytes:
     rec = np.empty(len(a["event_start"]), dtype=_PG_ROW)
-    rec["n"] = 7
+    rec["n"] = len(_PG_SIZES)
     for name, size in _PG_SIZES.items():
         rec[name] = size
     rec["sensor_id"] = sensor_id
@@ -233,8 +218,10 @@ def _pg_binary(sensor_id: int, a: BeliefArrays) -> bytes:
     return header + rec.tobytes() + b"\xff\xff"
 
 
-def _pg_copy(cur: Any, table: str, payload: bytes) -> None:
-    with cur.copy(f"COPY {table} ({_COLS}) FROM STDIN (FORMAT BINARY)") as copy:
+def _pg_copy(cur: Any, dialect: Dialect, into: str, payload: bytes) -> None:
+    """COPY rows laid out as ``_PG_ROW`` (the columns of beliefs, which latest_beliefs and the
+    temporary tables share) into the table ``into``."""
+    with cur.copy(sql.copy_sql(dialect, into, sql.BELIEFS)) as copy:
         copy.write(payload)
 
 
@@ -243,62 +230,49 @@ def _pg_write(session: Session, sensor_id: int, a: BeliefArrays, latest: BeliefA
 
     session.connection()
     raw = _raw(session)
+    dialect = _engine_dialect(session)
     payload = _pg_binary(sensor_id, a)
     with raw.cursor() as cur:
         cur.execute("SAVEPOINT wb_copy")
         try:
-            _pg_copy(cur, "beliefs", payload)
+            _pg_copy(cur, dialect, sql.BELIEFS.name, payload)
         except psycopg.errors.UniqueViolation:  # some exist already: upsert instead
             cur.execute("ROLLBACK TO SAVEPOINT wb_copy")
-            _pg_upsert(raw, payload)
+            _pg_upsert(raw, dialect, payload)
         cur.execute("RELEASE SAVEPOINT wb_copy")
+    latest_rows = _pg_binary(sensor_id, latest)
+    _pg_copy_upsert(raw, dialect, _LATEST_IN, sql.LATEST, sql.latest_upsert, latest_rows)
+
+
+def _pg_upsert(raw: Any, dialect: Dialect, payload: bytes) -> None:
+    _pg_copy_upsert(raw, dialect, _BELIEFS_IN, sql.BELIEFS, sql.beliefs_upsert, payload)
+
+
+def _pg_copy_upsert(
+    raw: Any,
+    dialect: Dialect,
+    into: str,
+    table: sa.Table,
+    upsert: Callable[[str, str], Any],
+    payload: bytes,
+) -> None:
+    """Copy ``payload`` into the temporary table ``into`` (shaped like ``table``), then
+    ``upsert(dialect name, into)`` its rows into ``table``."""
+    create, empty = sql.temp_table_sql(dialect, into, table)
+    text, params = sql.driver_sql(dialect, upsert(dialect.name, into), {})
     with raw.cursor() as cur:
-        cur.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS wb_latest_in (LIKE latest_beliefs) "
-            "ON COMMIT DELETE ROWS"
-        )
-        _pg_copy(cur, "wb_latest_in", _pg_binary(sensor_id, latest))
-        cur.execute(
-            f"INSERT INTO latest_beliefs ({_COLS}) SELECT {_COLS} FROM wb_latest_in "
-            f"ON CONFLICT ({_KEY}) DO UPDATE SET belief_time = excluded.belief_time, "
-            "value = excluded.value, flags = excluded.flags "
-            "WHERE excluded.belief_time >= latest_beliefs.belief_time"
-        )
-        cur.execute("TRUNCATE wb_latest_in")
+        cur.execute(create)
+        _pg_copy(cur, dialect, into, payload)
+        cur.execute(text, params)
+        cur.execute(empty)
 
 
-def _pg_upsert(raw: Any, payload: bytes) -> None:
-    with raw.cursor() as cur:
-        cur.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS wb_beliefs_in (LIKE beliefs) ON COMMIT DELETE ROWS"
-        )
-        _pg_copy(cur, "wb_beliefs_in", payload)
-        cur.execute(
-            f"INSERT INTO beliefs ({_COLS}) SELECT {_COLS} FROM wb_beliefs_in "
-            f"ON CONFLICT ({_KEY}, belief_time) DO UPDATE SET value = excluded.value, "
-            "flags = excluded.flags WHERE beliefs.value IS DISTINCT FROM excluded.value "
-            "OR beliefs.flags <> excluded.flags"
-        )
-        cur.execute("TRUNCATE wb_beliefs_in")
-
-
-# Rows as read, straight into a structured array: PostgreSQL sends NaN for NULL values (see
-# ``_columns``); SQLite keeps NaN as NULL, so its rows carry a flag for them.
+# Rows as read, straight into a structured array: PostgreSQL sends NaN for NULL values; SQLite
+# keeps NaN as NULL, so its rows carry a flag for them (see belief_sql._values).
 _ROW = [("event_start", "i8"), ("source_id", "i8"), ("cumulative_probability", "f8"),
         ("belief_time", "i8"), ("value", "f8"), ("flags", "i8")]  # fmt: skip
 _PG_OUT = np.dtype(_ROW)
 _SQLITE_OUT = np.dtype([*_ROW, ("missing", "?")])
-
-
-def _columns(key: str, data: str, pg: bool) -> str:
-    """The select list: key columns from table alias ``key``, belief columns from ``data``."""
-    keys = f"{key}event_start, {key}source_id, {key}cumulative_probability"
-    if pg:
-        return f"{keys}, {data}belief_time, COALESCE({data}value, 'NaN') AS value, {data}flags"
-    return (
-        f"{keys}, {data}belief_time, IFNULL({data}value, 0.0) AS value, {data}flags, "
-        f"{data}value IS NULL"
-    )
 
 
 def _arrays(cursor: Any, pg: bool) -> BeliefArrays:
@@ -309,47 +283,22 @@ def _arrays(cursor: Any, pg: bool) -> BeliefArrays:
     return arrays
 
 
-def _filters(
-    sensor_id: int,
-    start: int | None,
-    end: int | None,
-    sources: list[int] | None,
-    prefix: str,
-    pg: bool,
-    probability: float | None = None,
-) -> tuple[str, list[Any]]:
-    ph = "%s" if pg else "?"
-    where = [f"{prefix}sensor_id = {ph}"]
-    params: list[Any] = [sensor_id]
-    if start is not None:
-        where.append(f"{prefix}event_start >= {ph}")
-        params.append(start)
-    if end is not None:
-        where.append(f"{prefix}event_start < {ph}")
-        params.append(end)
-    if sources is not None:
-        if not sources:
-            where.append("1 = 0")
-        else:
-            where.append(f"{prefix}source_id IN ({', '.join([ph] * len(sources))})")
-            params.extend(sources)
-    if probability is not None:
-        where.append(f"{prefix}cumulative_probability = {ph}")
-        params.append(probability)
-    return " AND ".join(where), params
-
-
-def _fetch(session: Session, sql: str, params: list[Any]) -> BeliefArrays:
+def _fetch(
+    session: Session,
+    statement: Callable[[str, sql.Shape], Any],
+    shape: sql.Shape,
+    values: dict[str, Any],
+) -> BeliefArrays:
+    """Run ``statement(dialect name, shape)`` with ``values`` on the driver's cursor."""
     session.connection()
+    dialect = _engine_dialect(session)
+    text, params = sql.driver_sql(dialect, statement(dialect.name, shape), values)
     cur = _raw(session).cursor()
     try:
-        cur.execute(sql, params)
-        return _arrays(cur, _dialect(session) == "postgresql")
+        cur.execute(text, params)
+        return _arrays(cur, dialect.name == "postgresql")
     finally:
         cur.close()
-
-
-_ORDER = "ORDER BY event_start, source_id, cumulative_probability"
 
 
 def read_latest(
@@ -362,13 +311,8 @@ def read_latest(
 ) -> BeliefArrays:
     """The most recent belief per event, source and probability (only ``probability`` if
     given) about events in [start, end)."""
-    pg = _dialect(session) == "postgresql"
-    where, params = _filters(sensor_id, start, end, sources, "", pg, probability)
-    return _fetch(
-        session,
-        f"SELECT {_columns('', '', pg)} FROM latest_beliefs WHERE {where} {_ORDER}",
-        params,
-    )
+    shape, values = sql.Shape.of(sensor_id, start, end, sources, probability)
+    return _fetch(session, sql.latest, shape, values)
 
 
 def read_as_of(
@@ -381,57 +325,8 @@ def read_as_of(
     probability: float | None = None,
 ) -> BeliefArrays:
     """The most recent belief with belief_time <= ``as_of`` per event, source and probability."""
-    pg = _dialect(session) == "postgresql"
-    where, params = _filters(sensor_id, start, end, sources, "l.", pg, probability)
-    sql = as_of_union(where, _columns("l.", "l.", pg), _columns("l.", "b.", pg), pg, _ORDER)
-    return _fetch(session, sql, as_of_params(params, as_of))
-
-
-def as_of_union(where: str, fresh: str, older: str, pg: bool, order: str) -> str:
-    """The statement reading, per key of ``latest_beliefs l`` that passes ``where``, the most
-    recent belief formed at or before a time: the latest one where it is not newer (select list
-    ``fresh``), else the newest older row of ``beliefs b`` found by its primary key (select list
-    ``older``); its parameters are :func:`as_of_params`."""
-    ph = "%s" if pg else "?"
-    match = (
-        "b.sensor_id = l.sensor_id AND b.event_start = l.event_start AND "
-        "b.source_id = l.source_id AND b.cumulative_probability = l.cumulative_probability"
-    )
-    if pg:
-        newest_older = (
-            f"CROSS JOIN LATERAL (SELECT belief_time, value, flags FROM beliefs b WHERE "
-            f"{match} AND b.belief_time <= {ph} ORDER BY b.belief_time DESC LIMIT 1) b"
-        )
-    else:
-        newest_older = (
-            f"JOIN beliefs b ON {match} AND b.belief_time = (SELECT max(b2.belief_time) FROM "
-            "beliefs b2 WHERE b2.sensor_id = l.sensor_id AND b2.event_start = l.event_start "
-            "AND b2.source_id = l.source_id AND b2.cumulative_probability = "
-            f"l.cumulative_probability AND b2.belief_time <= {ph})"
-        )
-    return (
-        f"SELECT {fresh} FROM latest_beliefs l WHERE {where} AND l.belief_time <= {ph} "
-        f"UNION ALL SELECT {older} FROM latest_beliefs l {newest_older} "
-        f"WHERE {where} AND l.belief_time > {ph} {order}"
-    )
-
-
-def as_of_params(params: list[Any], as_of: int) -> list[Any]:
-    """The parameters of :func:`as_of_union` for ``where``'s ``params``."""
-    return [*params, as_of, as_of, *params, as_of]
-
-
-def belief_window(params: list[Any], after: int | None, before: int | None, ph: str) -> str:
-    """The SQL that narrows a WHERE clause to beliefs formed in [after, before] (µs; None:
-    open), appending its parameters to ``params``."""
-    sql = ""
-    if after is not None:
-        sql += f" AND belief_time >= {ph}"
-        params.append(after)
-    if before is not None:
-        sql += f" AND belief_time <= {ph}"
-        params.append(before)
-    return sql
+    shape, values = sql.Shape.of(sensor_id, start, end, sources, probability)
+    return _fetch(session, sql.read_as_of, shape, {**values, "as_of": int(as_of)})
 
 
 def read_beliefs(
@@ -446,15 +341,8 @@ def read_beliefs(
 ) -> BeliefArrays:
     """Every belief about events in [start, end) formed in [after, before], sorted by event,
     source, probability and belief time."""
-    pg = _dialect(session) == "postgresql"
-    ph = "%s" if pg else "?"
-    where, params = _filters(sensor_id, start, end, sources, "", pg, probability)
-    where += belief_window(params, after, before, ph)
-    return _fetch(
-        session,
-        f"SELECT {_columns('', '', pg)} FROM beliefs WHERE {where} {_ORDER}, belief_time",
-        params,
-    )
+    shape, values = sql.Shape.of(sensor_id, start, end, sources, probability, after, before)
+    return _fetch(session, sql.every, shape, values)
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 A calculation over many objects reads many sensors over one period. These functions read all of
 them in one SQL statement (a few when the ``IN`` list is very long), only the deterministic
 (median, ``cumulative_probability = 0.5``) beliefs, and return numpy arrays sorted by sensor,
-event start and source, with a ``sensor_id`` column. Statements go through SQLAlchemy
-(``exec_driver_sql``), so engine events see each of them; rows are fetched from the driver's
+event start and source, with a ``sensor_id`` column. The statements are SQLAlchemy Core ones
+(:mod:`workbench.store.belief_sql`) compiled for the session's dialect; they run through
+``exec_driver_sql``, so engine events see each of them, and rows are fetched from the driver's
 cursor straight into numpy.
 
 Times are int64 microseconds since the epoch (UTC), as in :mod:`workbench.store.beliefs`.
@@ -14,13 +15,14 @@ point before the period of an irregular step series, which holds its value into 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from workbench.store.beliefs import BeliefArrays, as_of_params, as_of_union, belief_window
+from workbench.store import belief_sql as sql
+from workbench.store.beliefs import BeliefArrays
 
 __all__ = ["CHUNK", "read_all_many", "read_as_of_many", "read_latest_many", "starts_before"]
 
@@ -37,44 +39,16 @@ _ROW = [
 ]
 _PG = np.dtype(_ROW)
 _SQLITE = np.dtype([*_ROW, ("missing", "?")])
-_ORDER = "ORDER BY sensor_id, event_start, source_id"
 _MEDIAN = 0.5
 
 Pairs = Sequence[tuple[int, int]]
 
 
-def _pg(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _select(key: str, data: str, pg: bool) -> str:
-    """The select list: key columns from alias ``key``, belief columns from alias ``data``."""
-    keys = f"{key}sensor_id, {key}event_start, {key}source_id, {data}belief_time"
-    if pg:
-        return f"{keys}, COALESCE({data}value, 'NaN') AS value, {data}flags"
-    return f"{keys}, IFNULL({data}value, 0.0) AS value, {data}flags, {data}value IS NULL"
-
-
-def _where(
-    sensors: Sequence[int], start: int, end: int, extra: Pairs, prefix: str, ph: str
-) -> tuple[str, list[Any]]:
-    """Events of ``sensors`` in [start, end), or one of the ``extra`` pairs; medians only."""
-    marks = ", ".join([ph] * len(sensors))
-    period = (
-        f"({prefix}sensor_id IN ({marks}) AND {prefix}event_start >= {ph} "
-        f"AND {prefix}event_start < {ph})"
-    )
-    params: list[Any] = [*sensors, start, end]
-    alternatives = [period]
-    for sensor, event in extra:
-        alternatives.append(f"({prefix}sensor_id = {ph} AND {prefix}event_start = {ph})")
-        params.extend((sensor, event))
-    clause = f"{prefix}cumulative_probability = {ph} AND ({' OR '.join(alternatives)})"
-    return clause, [_MEDIAN, *params]
-
-
-def _fetch(session: Session, sql: str, params: list[Any], pg: bool) -> BeliefArrays:
-    result = session.connection().exec_driver_sql(sql, tuple(params))
+def _fetch(session: Session, statement: Any, values: dict[str, Any]) -> BeliefArrays:
+    conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
+    text, params = sql.driver_sql(conn.dialect, statement, values)
+    result = conn.exec_driver_sql(text, params)  # type: ignore[arg-type]
     try:
         rows = np.fromiter(result.cursor.fetchall(), dtype=_PG if pg else _SQLITE)  # type: ignore[union-attr]
     finally:
@@ -98,12 +72,12 @@ def _concat(parts: list[BeliefArrays]) -> BeliefArrays:
 
 
 def _chunks(sensors: Sequence[int], extra: Pairs) -> list[tuple[list[int], list[tuple[int, int]]]]:
-    ids = sorted(set(sensors))
+    ids = sorted({int(s) for s in sensors})
     out = []
     for begin in range(0, len(ids), CHUNK):
         chunk = ids[begin : begin + CHUNK]
         members = set(chunk)
-        out.append((chunk, [p for p in extra if p[0] in members]))
+        out.append((chunk, [(int(s), int(e)) for s, e in extra if s in members]))
     return out
 
 
@@ -113,17 +87,25 @@ def _read(
     start: int,
     end: int,
     extra: Pairs,
-    prefix: str,
-    statement: Callable[[str, list[Any], bool, str], tuple[str, list[Any]]],
+    statement: Any,
+    values: dict[str, Any],
 ) -> BeliefArrays:
-    """Read in chunks of sensors: ``statement(where, params, pg, ph)`` gives the SQL and its
-    parameters for the clause of :func:`_where` (columns under ``prefix``)."""
-    pg = _pg(session)
-    ph = "%s" if pg else "?"
+    """Read in chunks of sensors: ``statement(dialect name, extra)`` is the statement for a chunk
+    with or without extra pairs, ``values`` its parameters besides the sensors, period and pairs
+    (see :func:`belief_sql._many_where`)."""
+    name = session.get_bind().dialect.name
     parts = []
     for chunk, pairs in _chunks(sensors, extra):
-        sql, params = statement(*_where(chunk, start, end, pairs, prefix, ph), pg, ph)
-        parts.append(_fetch(session, sql, params, pg))
+        params = {
+            **values,
+            "sensors": chunk,
+            "start": int(start),
+            "end": int(end),
+            "probability": _MEDIAN,
+        }
+        if pairs:
+            params["extra"] = pairs
+        parts.append(_fetch(session, statement(name, bool(pairs)), params))
     return _concat(parts)
 
 
@@ -131,11 +113,7 @@ def read_latest_many(
     session: Session, sensors: Sequence[int], start: int, end: int, extra: Pairs = ()
 ) -> BeliefArrays:
     """The most recent median belief per sensor, event and source (from ``latest_beliefs``)."""
-
-    def statement(where: str, params: list[Any], pg: bool, ph: str) -> tuple[str, list[Any]]:
-        return f"SELECT {_select('', '', pg)} FROM latest_beliefs WHERE {where} {_ORDER}", params
-
-    return _read(session, sensors, start, end, extra, "", statement)
+    return _read(session, sensors, start, end, extra, sql.latest_many, {})
 
 
 def read_as_of_many(
@@ -151,12 +129,14 @@ def read_as_of_many(
     Where the latest belief is older than ``before`` it is taken from ``latest_beliefs``;
     elsewhere the newest older belief is looked up in ``beliefs`` (by its primary key).
     """
+    values = {"as_of": int(before)}
+    return _read(session, sensors, start, end, extra, sql.as_of_many, values)
 
-    def statement(where: str, params: list[Any], pg: bool, ph: str) -> tuple[str, list[Any]]:
-        sql = as_of_union(where, _select("l.", "l.", pg), _select("l.", "b.", pg), pg, _ORDER)
-        return sql, as_of_params(params, before)
 
-    return _read(session, sensors, start, end, extra, "l.", statement)
+def _window(after: int | None, before: int | None) -> dict[str, Any]:
+    """The parameters of a window of belief times [after, before] (None: open)."""
+    values = {"after": after, "before": before}
+    return {k: int(v) for k, v in values.items() if v is not None}
 
 
 def read_all_many(
@@ -171,12 +151,10 @@ def read_all_many(
     """Every median belief formed in [after, before], sorted by sensor, event, source and
     belief time (for filters SQL cannot apply, such as belief horizons)."""
 
-    def statement(where: str, params: list[Any], pg: bool, ph: str) -> tuple[str, list[Any]]:
-        where += belief_window(params, after, before, ph)
-        sql = f"SELECT {_select('', '', pg)} FROM beliefs WHERE {where} {_ORDER}, belief_time"
-        return sql, params
+    def statement(dialect: str, pairs: bool) -> Any:
+        return sql.every_many(dialect, pairs, after is not None, before is not None)
 
-    return _read(session, sensors, start, end, extra, "", statement)
+    return _read(session, sensors, start, end, extra, statement, _window(after, before))
 
 
 def starts_before(
@@ -188,17 +166,14 @@ def starts_before(
 ) -> list[tuple[int, int]]:
     """For each sensor, the start of its last event before ``start`` that has a median belief
     formed in [after, before] (sensors without one are left out)."""
-    pg = _pg(session)
-    ph = "%s" if pg else "?"
     latest = after is None and before is None
+    statement = sql.starts_before(latest, after is not None, before is not None)
+    window = _window(after, before)
     found: list[tuple[int, int]] = []
+    conn = session.connection()
     for chunk, _ in _chunks(sensors, ()):
-        marks = ", ".join([ph] * len(chunk))
-        where = f"sensor_id IN ({marks}) AND event_start < {ph} AND cumulative_probability = {ph}"
-        params: list[Any] = [*chunk, start, _MEDIAN]
-        where += belief_window(params, after, before, ph)
-        table = "latest_beliefs" if latest else "beliefs"
-        sql = f"SELECT sensor_id, max(event_start) FROM {table} WHERE {where} GROUP BY sensor_id"
-        result = session.connection().exec_driver_sql(sql, tuple(params))
+        values = {**window, "sensors": chunk, "start": int(start), "probability": _MEDIAN}
+        text, params = sql.driver_sql(conn.dialect, statement, values)
+        result = conn.exec_driver_sql(text, params)  # type: ignore[arg-type]
         found.extend((int(s), int(e)) for s, e in result.all())
     return sorted(found)
