@@ -380,3 +380,18 @@ def test_sqlite_and_postgresql_read_the_same_arrays(sqlite_url: str, pg_url: str
             a, b = lite[name][column], pg[name][column]
             assert a.dtype == b.dtype, (name, column)
             np.testing.assert_array_equal(a, b, err_msg=f"{name}: {column}")
+
+
+@pytest.mark.postgres
+def test_postgresql_connections_compile_no_query_to_machine_code(pg_url: str) -> None:
+    # JIT compiling the reads of many (sensor, event) pairs took seconds for a millisecond query
+    engine = create_store_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(sa.text("SHOW jit")) == "off"
+            conn.invalidate()  # a new connection of the pool is set up the same way
+        with engine.connect() as conn:
+            assert conn.scalar(sa.text("SHOW jit")) == "off"
+            assert conn.scalar(sa.text("SHOW statement_timeout")) != "0"
+    finally:
+        engine.dispose()

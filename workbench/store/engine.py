@@ -94,8 +94,21 @@ def create_store_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        event.listen(engine, "connect", set_session_limit)
+        event.listen(engine, "connect", _postgres_settings)
     return engine
+
+
+def _postgres_settings(dbapi_connection: Any, record: Any) -> None:
+    """Open a PostgreSQL connection with the default statement limit and without JIT.
+
+    PostgreSQL compiles a query whose estimated cost passes ``jit_above_cost`` to machine code
+    first. The store's belief reads over many (event, belief) pairs are estimated costly and
+    run in milliseconds, so compiling them (seconds) would cost far more than it saves.
+    """
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    dbapi_connection.commit()  # a setting made in a rolled-back transaction would be undone
+    set_session_limit(dbapi_connection, record)
 
 
 def ensure_schema(engine: Engine) -> None:
