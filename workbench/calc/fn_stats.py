@@ -16,8 +16,10 @@ import numpy as np
 
 from workbench.calc.align import align, apply, map_values
 from workbench.calc.functions import (
+    AS_IN_MESH,
     Function,
     Invocation,
+    MeshNote,
     Overload,
     UnitQuery,
     dimensionless,
@@ -237,6 +239,7 @@ FUNCTIONS: tuple[Function, ...] = (
         "COUNT",
         (Overload(("TDS",), "d", _count, unit=dimensionless),),
         "The number of members of a collection or array.",
+        MeshNote("not in Mesh"),
     ),
     Function(
         "MIX",
@@ -246,7 +249,9 @@ FUNCTIONS: tuple[Function, ...] = (
         ),
         "The first non-missing value at each time among the series (then numbers) given.",
     ),
-    Function("ABS", (Overload(_SAME_KIND, lambda k: k[0], _abs),), "The absolute value."),
+    Function(
+        "ABS", (Overload(_SAME_KIND, lambda k: k[0], _abs),), "The absolute value.", AS_IN_MESH
+    ),
     Function(
         "CONVERT",
         (
@@ -259,6 +264,7 @@ FUNCTIONS: tuple[Function, ...] = (
             ),
         ),
         "Convert to a compatible unit: @CONVERT(@t('.Energy'), 'MWh').",
+        MeshNote("not in Mesh"),
     ),
     Function(
         "SET_UNIT",
@@ -272,5 +278,10 @@ FUNCTIONS: tuple[Function, ...] = (
             ),
         ),
         "Give a value a unit without converting it: @SET_UNIT(@t('.Raw'), 'm^3/s').",
+        MeshNote(
+            "differs",
+            "named SET_UNIT; takes any unit text pint reads instead of Mesh's unit codes",
+            ("SET_TS_VALUNIT",),
+        ),
     ),
 )
