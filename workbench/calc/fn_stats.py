@@ -1,4 +1,4 @@
-"""Statistics and unit functions: SUM, MEAN, MIN, MAX, PERCENTILE, COUNT, MIX, ABS, CONVERT.
+"""Statistics and unit functions: SUM, MEAN, MIN, MAX, PERCENTILE, COUNT, ABS, CONVERT.
 
 Over a collection (``@SUM(@T('...'))``) they work point by point and give a series; over one
 series (``@SUM(@t('...'))``) they reduce its values in the period to a number; over several
@@ -170,19 +170,6 @@ def _percent_share(query: UnitQuery) -> Any:
     return query.types[0].unit
 
 
-def _mix(call: Invocation) -> Value:
-    series = [a for a in call.args if isinstance(a, Series)]
-    if call.types[0].kind == "T":
-        series = list(_members(call))
-    times, values, meta = align(series)
-    constants = [float(a) for a in call.args if isinstance(a, float)]
-    out = values[0].copy()
-    for fill in [*values[1:], *(np.full(out.size, c) for c in constants)]:
-        gaps = np.isnan(out)
-        out[gaps] = fill[gaps]
-    return Series(times, out, meta.timezone, meta.resolution, meta.curve_type)
-
-
 def _count(call: Invocation) -> Value:
     value = call.args[0]
     assert isinstance(value, tuple | np.ndarray)
@@ -240,14 +227,6 @@ FUNCTIONS: tuple[Function, ...] = (
         (Overload(("TDS",), "d", _count, unit=dimensionless),),
         "The number of members of a collection or array.",
         MeshNote("not in Mesh"),
-    ),
-    Function(
-        "MIX",
-        (
-            Overload(("T",), "t", _mix),
-            Overload(("t", "td"), "t", _mix, variadic=True, unit=same, harmonise=True),
-        ),
-        "The first non-missing value at each time among the series (then numbers) given.",
     ),
     Function(
         "ABS", (Overload(_SAME_KIND, lambda k: k[0], _abs),), "The absolute value.", AS_IN_MESH
