@@ -26,7 +26,6 @@ from workbench.calc.functions import (
     dimensionless,
     same,
 )
-from workbench.calc.periods import boundaries, parse_interval
 from workbench.calc.protocol import CurveType
 from workbench.calc.quantities import DIMENSIONLESS, compatible, converter, show
 from workbench.calc.values import FloatArray, IntArray, Series, Value, ValueType, nominal_ns
@@ -214,7 +213,6 @@ _RESOLUTIONS = {
     "MONTH": "P1M",
     "YEAR": "P1Y",
 }
-_INTERVAL = {"P1D": "DAY", "P7D": "WEEK", "P1M": "MONTH", "P1Y": "YEAR"}
 
 
 def _resolution_option(text: Any) -> str:
@@ -233,14 +231,6 @@ def _curve_option(text: Any) -> str:
     return str(text)
 
 
-def grid(resolution: str, window: tuple[int, int]) -> IntArray:
-    """The times of a series of ``resolution`` (ISO) filling ``window``, on Mesh's standard
-    calendar (UTC+1 without DST) for days and longer."""
-    interval = parse_interval(_INTERVAL.get(resolution, resolution))
-    times = boundaries(interval, window[0], window[1], timepoints.STANDARD_ZONE)
-    return times[times < window[1]] if times.size > 1 else times
-
-
 def _ts(call: Invocation) -> Value:
     code = call.options[0]
     curve = "LINEAR" if len(call.args) > 1 and call.options[1] == "LINEAR" else "STEP"
@@ -249,7 +239,7 @@ def _ts(call: Invocation) -> Value:
     if iso is None:
         times: IntArray = np.array([call.window[0]], dtype=np.int64)
     else:
-        times = grid(iso, call.window)
+        times = timepoints.grid(iso, call.window)
     values: FloatArray = np.full(times.size, float(cast(float, value)))
     curve_type: CurveType = "linear" if curve == "LINEAR" else "step"
     return Series(times, values, timepoints.STANDARD_ZONE, iso or "PT0S", curve_type)

@@ -7,7 +7,7 @@ value or a collection is meant.
 
 from __future__ import annotations
 
-from workbench.calc import fn_curves, fn_element, fn_select, fn_stats, fn_time
+from workbench.calc import fn_curves, fn_element, fn_select, fn_stats, fn_time, fn_timeinfo
 from workbench.calc.functions import Function
 from workbench.calc.values import Kind
 
@@ -16,7 +16,12 @@ __all__ = ["ALIASES", "FUNCTIONS", "LOOKUPS", "find", "names", "reference"]
 FUNCTIONS: dict[str, Function] = {
     f.name.upper(): f for f in (*fn_stats.FUNCTIONS, *fn_time.FUNCTIONS, *fn_curves.FUNCTIONS)
 }
-FUNCTIONS.update({f.name.upper(): f for f in (*fn_element.FUNCTIONS, *fn_select.FUNCTIONS)})
+FUNCTIONS.update(
+    {
+        f.name.upper(): f
+        for f in (*fn_element.FUNCTIONS, *fn_select.FUNCTIONS, *fn_timeinfo.FUNCTIONS)
+    }
+)
 ALIASES: dict[str, str] = {"AVG": "MEAN", "AVERAGE": "MEAN"}
 
 LOOKUPS: dict[str, Kind] = {"t": "t", "T": "T", "d": "d", "D": "D", "s": "s", "S": "S"}

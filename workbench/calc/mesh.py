@@ -201,20 +201,7 @@ NOT_OFFERED: dict[str, str] = {
     "ValuesFromYear": _NOT_YET,
     "ZX_Y": _NOT_YET,
     "ZY_X": _NOT_YET,
-    "Day": _NOT_YET,
-    "Hour": _NOT_YET,
-    "IsTimeValid": _NOT_YET,
-    "Minute": _NOT_YET,
-    "Month": _NOT_YET,
     "Normal": _NOT_YET,
-    "Time": _NOT_YET,
-    "TIME_MASK": _NOT_YET,
-    "TimeSpan": _NOT_YET,
-    "TimeToString": _NOT_YET,
-    "Week": _NOT_YET,
-    "WeekDay": _NOT_YET,
-    "Year": _NOT_YET,
-    "YearDay": _NOT_YET,
 }
 """Why each Mesh function the library does not offer is missing."""
 

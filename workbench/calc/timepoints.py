@@ -29,13 +29,15 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.calc.values import DAY_NS, HOUR_NS
+from workbench.calc.periods import boundaries, parse_interval
+from workbench.calc.values import DAY_NS, HOUR_NS, IntArray
 
 __all__ = [
     "LOCAL_ZONE",
     "STANDARD_ZONE",
     "TICKS_AT_EPOCH",
     "TimeSpec",
+    "grid",
     "now_ns",
     "ns_to_ticks",
     "parse_time",
@@ -154,6 +156,17 @@ def _floor(local: pd.Timestamp, anchor: str) -> pd.Timestamp:
 def _utc(local: pd.Timestamp, zone: str) -> int:
     stamp = local.tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
     return int(stamp.tz_convert("UTC").as_unit("ns").value)
+
+
+_INTERVAL = {"P1D": "DAY", "P7D": "WEEK", "P1M": "MONTH", "P1Y": "YEAR"}
+
+
+def grid(resolution: str, window: tuple[int, int]) -> IntArray:
+    """The times of a series of ``resolution`` (ISO) filling ``window``, on Mesh's standard
+    calendar (UTC+1 without DST) for days and longer."""
+    interval = parse_interval(_INTERVAL.get(resolution, resolution))
+    times = boundaries(interval, window[0], window[1], STANDARD_ZONE)
+    return times[times < window[1]] if times.size > 1 else times
 
 
 def ns_to_ticks(ns: Any) -> Any:
