@@ -128,13 +128,35 @@ def _series_if_any(kinds: Sequence[Kind]) -> Kind:
     return "t" if "t" in kinds else "d"
 
 
-def _aggregate(name: str, doc: str) -> Function:
+def _pooled(name: str) -> Callable[[Invocation], Value]:
+    """MIN(T, t), MIN(t, T), MIN(T, T): point by point over every series given."""
+
+    def run(call: Invocation) -> Value:
+        series: list[Series] = []
+        for arg, own in zip(call.args, call.types, strict=True):
+            series.extend(arg if own.kind == "T" else [arg])  # type: ignore[list-item, arg-type]
+        if not series:
+            raise call.error("the collections are empty; there is nothing to combine")
+        times, values, meta = align(series)
+        return Series(times, _STACKS[name](values), meta.timezone, meta.resolution, meta.curve_type)
+
+    return run
+
+
+def _aggregate(name: str, doc: str, mesh: MeshNote | None = None) -> Function:
+    pooled: tuple[Overload, ...] = ()
+    if name in ("MIN", "MAX"):
+        pooled = (
+            Overload(("T", "tT"), "t", _pooled(name), unit=same, harmonise=True),
+            Overload(("t", "T"), "t", _pooled(name), unit=same, harmonise=True),
+        )
     return Function(
         name,
         (
             Overload(("T",), "t", _over_collection(name)),
             Overload(("t",), "d", _over_values(name)),
             Overload(("D",), "d", _over_values(name)),
+            *pooled,
             Overload(
                 ("td", "td"),
                 _series_if_any,
@@ -145,6 +167,7 @@ def _aggregate(name: str, doc: str) -> Function:
             ),
         ),
         doc,
+        mesh,
     )
 
 
@@ -155,10 +178,49 @@ def _percentile(call: Invocation) -> Value:
         raise call.error(f"the percentile must be between 0 and 100, got {share}")
     if call.types[0].kind == "T":
         times, values, meta = align(_members(call))
-        out = np.percentile(np.vstack(values), share, axis=0)
+        stacked = np.vstack(values)
+        method = call.options[2] if len(call.options) > 2 else None
+        out = _by_sum(stacked, share, method) if method else np.percentile(stacked, share, axis=0)
         return Series(times, out, meta.timezone, meta.resolution, meta.curve_type)
     array = value.values if isinstance(value, Series) else np.asarray(value, dtype=float)
     return _nan_reduce(lambda v: np.nanpercentile(v, share))(array)
+
+
+_METHODS = ("BY_SUM", "SCALED_MEAN_BY_SUM", "SCALED_BY_SUM")
+
+
+def _percentile_method(text: Any) -> str:
+    value = str(text).strip().upper()
+    if value not in _METHODS:
+        raise ValueError(f"method {text!r} is not known; use {', '.join(_METHODS)}")
+    return value
+
+
+def _by_sum(stacked: FloatArray, share: float, method: str) -> FloatArray:
+    """Mesh's BY_SUM methods: rank the members by their sums over the period.
+
+    BY_SUM gives the member whose rank (0 for the lowest sum to 100 for the highest) is the
+    highest not above ``share``; SCALED_MEAN_BY_SUM scales it by the mean of all members over
+    its own mean; SCALED_BY_SUM scales the point-by-point percentile so that its sum is the
+    ``share`` percentile of the sums.
+    """
+    sums = np.nansum(stacked, axis=1)
+    if method == "SCALED_BY_SUM":
+        point = np.percentile(stacked, share, axis=0)
+        total = float(np.nansum(point))
+        factor = float(np.percentile(sums, share)) / total if total else float("nan")
+        out: FloatArray = point * factor
+        return out
+    order = np.argsort(sums, kind="stable")
+    count = len(order)
+    rank = int(np.floor(share / 100 * (count - 1) + 1e-9)) if count > 1 else 0
+    chosen: FloatArray = stacked[order[rank]]
+    if method == "BY_SUM":
+        return chosen.copy()
+    own = float(np.nanmean(chosen))
+    factor = float(np.nanmean(stacked)) / own if own else float("nan")
+    scaled: FloatArray = chosen * factor
+    return scaled
 
 
 def _percent_share(query: UnitQuery) -> Any:
@@ -204,6 +266,12 @@ def _abs(call: Invocation) -> Value:
 
 
 _SAME_KIND = ("dtDT",)
+_MIN_MAX_NOTE = MeshNote(
+    "differs",
+    "numbers beside series need the series' unit (@MIN(@t('.P'), 0 [MW])); more than two "
+    "arguments are accepted; series of different resolutions give the finer resolution "
+    "rather than a breakpoint series",
+)
 
 FUNCTIONS: tuple[Function, ...] = (
     _aggregate(
@@ -212,15 +280,32 @@ FUNCTIONS: tuple[Function, ...] = (
         "series' values in the period (missing skipped).",
     ),
     _aggregate("MEAN", "Mean, like SUM."),
-    _aggregate("MIN", "Minimum, like SUM."),
-    _aggregate("MAX", "Maximum, like SUM."),
+    _aggregate(
+        "MIN",
+        "Minimum, like SUM; @MIN(T, t), @MIN(t, T) and @MIN(T, T) take every series given.",
+        _MIN_MAX_NOTE,
+    ),
+    _aggregate("MAX", "Maximum, like MIN.", _MIN_MAX_NOTE),
     Function(
         "PERCENTILE",
         (
-            Overload(("T", "d"), "t", _percentile, unit=_percent_share),
+            Overload(
+                ("T", "d", "s"),
+                "t",
+                _percentile,
+                required=2,
+                options={2: _percentile_method},
+                unit=_percent_share,
+            ),
             Overload(("tD", "d"), "d", _percentile, unit=_percent_share),
         ),
-        "The p-th percentile (0-100) point by point over a collection, or of one series' values.",
+        "The p-th percentile (0-100) point by point over a collection (or by Mesh's methods "
+        "BY_SUM, SCALED_MEAN_BY_SUM, SCALED_BY_SUM), or of one series' values.",
+        MeshNote(
+            "differs",
+            "PERCENTILE(t, from year, to year, p) over history and the period argument are not "
+            "yet offered; PERCENTILE(t|D, d) of one series' values is a workbench addition",
+        ),
     ),
     Function(
         "COUNT",
