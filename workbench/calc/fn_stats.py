@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from workbench.calc.align import align, apply, map_values
+from workbench.calc.fn_history import PERCENTILE_OVER_YEARS
 from workbench.calc.functions import (
     AS_IN_MESH,
     Function,
@@ -298,13 +299,15 @@ FUNCTIONS: tuple[Function, ...] = (
                 unit=_percent_share,
             ),
             Overload(("tD", "d"), "d", _percentile, unit=_percent_share),
+            PERCENTILE_OVER_YEARS,
         ),
         "The p-th percentile (0-100) point by point over a collection (or by Mesh's methods "
-        "BY_SUM, SCALED_MEAN_BY_SUM, SCALED_BY_SUM), or of one series' values.",
+        "BY_SUM, SCALED_MEAN_BY_SUM, SCALED_BY_SUM), of one series' values, or at each time "
+        "of year over past years: @PERCENTILE(t, 2000, 2010, 50).",
         MeshNote(
             "differs",
-            "PERCENTILE(t, from year, to year, p) over history and the period argument are not "
-            "yet offered; PERCENTILE(t|D, d) of one series' values is a workbench addition",
+            "the method and period arguments of PERCENTILE(t, from, to, p) are not yet offered; "
+            "PERCENTILE(t|D, d) of one series' values is a workbench addition",
         ),
     ),
     Function(

@@ -7,7 +7,15 @@ value or a collection is meant.
 
 from __future__ import annotations
 
-from workbench.calc import fn_curves, fn_element, fn_select, fn_stats, fn_time, fn_timeinfo
+from workbench.calc import (
+    fn_curves,
+    fn_element,
+    fn_history,
+    fn_select,
+    fn_stats,
+    fn_time,
+    fn_timeinfo,
+)
 from workbench.calc.functions import Function
 from workbench.calc.values import Kind
 
@@ -19,7 +27,12 @@ FUNCTIONS: dict[str, Function] = {
 FUNCTIONS.update(
     {
         f.name.upper(): f
-        for f in (*fn_element.FUNCTIONS, *fn_select.FUNCTIONS, *fn_timeinfo.FUNCTIONS)
+        for f in (
+            *fn_element.FUNCTIONS,
+            *fn_select.FUNCTIONS,
+            *fn_timeinfo.FUNCTIONS,
+            *fn_history.FUNCTIONS,
+        )
     }
 )
 ALIASES: dict[str, str] = {"AVG": "MEAN", "AVERAGE": "MEAN"}

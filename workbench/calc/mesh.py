@@ -201,7 +201,6 @@ NOT_OFFERED: dict[str, str] = {
     "ValuesFromYear": _NOT_YET,
     "ZX_Y": _NOT_YET,
     "ZY_X": _NOT_YET,
-    "Normal": _NOT_YET,
 }
 """Why each Mesh function the library does not offer is missing."""
 
