@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workbench.calc import MemoryResolver, evaluate, infer_unit, timepoints
 from workbench.errors import ExpressionError
@@ -220,3 +222,32 @@ def test_text_functions(resolver: MemoryResolver) -> None:
     assert run(resolver, "@Concatenate({'*[.Name=', 'PlantX', '].Production'})") == (
         "*[.Name=PlantX].Production"
     )
+
+
+_POINT = st.one_of(st.floats(-100, 100, allow_nan=False), st.just(0.0), st.just(NAN))
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.tuples(_POINT, _POINT, _POINT), min_size=1, max_size=20))
+def test_mix_forms_match_pandas(rows: list[tuple[float, float, float]]) -> None:
+    c, a, b = (pd.Series(col, dtype=float) for col in zip(*rows, strict=True))
+    resolver = MemoryResolver(
+        series={f"{OWNER}.{n}": hourly(list(s)) for n, s in (("C", c), ("A", a), ("B", b))}
+    )
+    end = str(pd.Timestamp(START) + pd.Timedelta(hours=len(rows)))
+
+    def get(text: str) -> np.ndarray:
+        out = evaluate(text, resolver, START, end, relative_to=OWNER)
+        assert isinstance(out, xr.DataArray)
+        return out.values
+
+    np.testing.assert_array_equal(get("@MIX(@t('.A'), @t('.B'))"), a.fillna(b).to_numpy())
+    truth = c.notna() & (c != 0)
+    np.testing.assert_array_equal(
+        get("@MIX(@t('.C'), @t('.A'), @t('.B'))"), a.where(truth, b).to_numpy()
+    )
+    frame = pd.DataFrame({"a": a, "b": b})
+    nonzero = frame.where(frame != 0).bfill(axis=1).iloc[:, 0]
+    zero = frame.eq(0).any(axis=1)
+    expected = nonzero.where(nonzero.notna() | ~zero, 0.0)
+    np.testing.assert_array_equal(get("@MIX0(@t('.A'), @t('.B'))"), expected.to_numpy())
