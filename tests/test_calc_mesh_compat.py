@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.calc import library
+from workbench.calc import fn_curves, fn_stats, fn_time, library
 from workbench.calc.mesh import MESH_FUNCTIONS, NOT_OFFERED, compatibility, offered, page
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -44,3 +44,9 @@ def test_a_row_says_how_a_function_differs() -> None:
     assert "| `ROUND` | `@ROUND` | as in Mesh |" in table
     assert "| `CopyTs` | not offered | expressions only read" in table
     assert page("Hour") == "docs/mesh/calculations/functions/time_point_information.md"
+
+
+def test_no_two_modules_declare_one_name() -> None:
+    modules = (fn_stats, fn_time, fn_curves, *library.MODULES)
+    declared = [f.name.upper() for m in modules for f in m.FUNCTIONS]
+    assert len(declared) == len(set(declared)) == len(library.FUNCTIONS)

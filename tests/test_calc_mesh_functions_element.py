@@ -252,3 +252,31 @@ def test_inside_outside_and_power_match_numpy(
     with np.errstate(all="ignore"):
         expected = np.power(data, float(power))
     np.testing.assert_allclose(get(f"@POWER(@t('.X'), {power})"), expected, equal_nan=True)
+
+
+def test_trigonometry_in_radians_and_degrees() -> None:
+    # sin.md: the input is in radians; acos.md, asin.md, atan.md: results in radians
+    angles = np.array([0.0, 30.0, 90.0, 180.0])
+    resolver = MemoryResolver(
+        series={f"{OWNER}.Deg": series(angles, "deg"), f"{OWNER}.Rad": series(np.radians(angles))}
+    )
+    end = "2024-01-01T04:00"
+
+    def get(text: str) -> np.ndarray:
+        out = evaluate(text, resolver, START, end, relative_to=OWNER)
+        assert isinstance(out, xr.DataArray)
+        return out.values
+
+    np.testing.assert_allclose(get("@SIN(@t('.Rad'))"), np.sin(np.radians(angles)), atol=1e-12)
+    np.testing.assert_allclose(get("@SIN(@t('.Deg'))"), np.sin(np.radians(angles)), atol=1e-12)
+    np.testing.assert_allclose(get("@COS(@t('.Deg'))"), np.cos(np.radians(angles)), atol=1e-12)
+    np.testing.assert_allclose(get("@ATAN(@TAN(@t('.Rad')))")[:3], np.radians(angles)[:3])
+    assert infer_unit("@ACOS(@SIN(@t('.Deg')))", resolver, relative_to=OWNER) == "rad"
+    assert np.isnan(evaluate("@ACOS(2)", resolver, START, end))
+    assert evaluate("@ASIN(1)", resolver, START, end) == pytest.approx(np.pi / 2)
+    with pytest.raises(ExpressionError, match="needs an angle"):
+        infer_unit(
+            "@SIN(@t('.Power'))",
+            MemoryResolver(series={f"{OWNER}.Power": series(angles, "MW")}),
+            relative_to=OWNER,
+        )

@@ -15,6 +15,7 @@ from workbench.calc import (
     fn_stats,
     fn_time,
     fn_timeinfo,
+    fn_trig,
 )
 from workbench.calc.functions import Function
 from workbench.calc.values import Kind
@@ -24,17 +25,9 @@ __all__ = ["ALIASES", "FUNCTIONS", "LOOKUPS", "find", "names", "reference"]
 FUNCTIONS: dict[str, Function] = {
     f.name.upper(): f for f in (*fn_stats.FUNCTIONS, *fn_time.FUNCTIONS, *fn_curves.FUNCTIONS)
 }
-FUNCTIONS.update(
-    {
-        f.name.upper(): f
-        for f in (
-            *fn_element.FUNCTIONS,
-            *fn_select.FUNCTIONS,
-            *fn_timeinfo.FUNCTIONS,
-            *fn_history.FUNCTIONS,
-        )
-    }
-)
+MODULES = (fn_element, fn_select, fn_timeinfo, fn_history, fn_trig)
+"""Modules of Mesh's functions, registered after the ones above."""
+FUNCTIONS.update({f.name.upper(): f for module in MODULES for f in module.FUNCTIONS})
 ALIASES: dict[str, str] = {"AVG": "MEAN", "AVERAGE": "MEAN"}
 
 LOOKUPS: dict[str, Kind] = {"t": "t", "T": "T", "d": "d", "D": "D", "s": "s", "S": "S"}
