@@ -13,6 +13,7 @@ from workbench.calc import (
     fn_history,
     fn_select,
     fn_stats,
+    fn_status,
     fn_time,
     fn_timeinfo,
     fn_trig,
@@ -25,7 +26,7 @@ __all__ = ["ALIASES", "FUNCTIONS", "LOOKUPS", "find", "names", "reference"]
 FUNCTIONS: dict[str, Function] = {
     f.name.upper(): f for f in (*fn_stats.FUNCTIONS, *fn_time.FUNCTIONS, *fn_curves.FUNCTIONS)
 }
-MODULES = (fn_element, fn_select, fn_timeinfo, fn_history, fn_trig)
+MODULES = (fn_element, fn_select, fn_timeinfo, fn_history, fn_trig, fn_status)
 """Modules of Mesh's functions, registered after the ones above."""
 FUNCTIONS.update({f.name.upper(): f for module in MODULES for f in module.FUNCTIONS})
 ALIASES: dict[str, str] = {"AVG": "MEAN", "AVERAGE": "MEAN"}
