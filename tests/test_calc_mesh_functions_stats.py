@@ -89,3 +89,22 @@ def test_percentile_by_sum_methods(resolver: MemoryResolver) -> None:
     )
     with pytest.raises(ExpressionError, match="BY_SUM, SCALED_MEAN_BY_SUM, SCALED_BY_SUM"):
         run(resolver, f"@PERCENTILE({members}, 50, 'BY_MEDIAN')")
+
+
+def test_sum_and_mean_examples() -> None:
+    # sum.md example 2: 0,79 + -0,30 = 0,49 in the first row
+    # mean.md example 2: (-1,26 + 3,09 + 8,87) / 3 = 3,57 at 01:00; example 3: 5.5
+    series = {
+        f"{OWNER}.To_W/A.T": hourly([0.79, -1.26]),
+        f"{OWNER}.To_W/B.T": hourly([-0.30, 3.09]),
+        f"{OWNER}.To_W/C.T": hourly([0.0, 8.87]),
+    }
+    resolver = MemoryResolver(series=series)
+    end = "2024-01-01T02:00"
+    total = evaluate("@SUM(@T('.To_W/*.T'))", resolver, START, end, relative_to=OWNER)
+    mean = evaluate("@MEAN(@T('.To_W/*.T'))", resolver, START, end, relative_to=OWNER)
+    assert isinstance(total, xr.DataArray) and isinstance(mean, xr.DataArray)
+    assert round(float(total.values[0]), 2) == 0.49
+    assert round(float(mean.values[1]), 2) == 3.57
+    assert evaluate("@MEAN(1, 5, 8, 2.5, 11)", resolver, START, end) == 5.5
+    assert evaluate("@MEAN({1, 5, 8, 2.5, 11})", resolver, START, end) == 5.5

@@ -279,8 +279,20 @@ FUNCTIONS: tuple[Function, ...] = (
         "SUM",
         "Sum: point by point over a collection or several arguments, or of one "
         "series' values in the period (missing skipped).",
+        MeshNote(
+            "differs",
+            "SUM(D) and SUM of several numbers or series point by point are workbench additions",
+        ),
     ),
-    _aggregate("MEAN", "Mean, like SUM."),
+    _aggregate(
+        "MEAN",
+        "Mean, like SUM.",
+        MeshNote(
+            "differs",
+            "MEAN(t) gives a number, not a breakpoint series repeating it; several series "
+            "point by point is a workbench addition",
+        ),
+    ),
     _aggregate(
         "MIN",
         "Minimum, like SUM; @MIN(T, t), @MIN(t, T) and @MIN(T, T) take every series given.",
