@@ -1,4 +1,4 @@
-"""Statistics and unit functions: SUM, MEAN, MIN, MAX, PERCENTILE, COUNT, MIX, ABS, CONVERT.
+"""Statistics and unit functions: SUM, MEAN, MIN, MAX, PERCENTILE, COUNT, ABS, CONVERT.
 
 Over a collection (``@SUM(@T('...'))``) they work point by point and give a series; over one
 series (``@SUM(@t('...'))``) they reduce its values in the period to a number; over several
@@ -15,9 +15,12 @@ from typing import Any
 import numpy as np
 
 from workbench.calc.align import align, apply, map_values
+from workbench.calc.fn_history import PERCENTILE_OVER_YEARS
 from workbench.calc.functions import (
+    AS_IN_MESH,
     Function,
     Invocation,
+    MeshNote,
     Overload,
     UnitQuery,
     dimensionless,
@@ -126,13 +129,35 @@ def _series_if_any(kinds: Sequence[Kind]) -> Kind:
     return "t" if "t" in kinds else "d"
 
 
-def _aggregate(name: str, doc: str) -> Function:
+def _pooled(name: str) -> Callable[[Invocation], Value]:
+    """MIN(T, t), MIN(t, T), MIN(T, T): point by point over every series given."""
+
+    def run(call: Invocation) -> Value:
+        series: list[Series] = []
+        for arg, own in zip(call.args, call.types, strict=True):
+            series.extend(arg if own.kind == "T" else [arg])  # type: ignore[list-item, arg-type]
+        if not series:
+            raise call.error("the collections are empty; there is nothing to combine")
+        times, values, meta = align(series)
+        return Series(times, _STACKS[name](values), meta.timezone, meta.resolution, meta.curve_type)
+
+    return run
+
+
+def _aggregate(name: str, doc: str, mesh: MeshNote | None = None) -> Function:
+    pooled: tuple[Overload, ...] = ()
+    if name in ("MIN", "MAX"):
+        pooled = (
+            Overload(("T", "tT"), "t", _pooled(name), unit=same, harmonise=True),
+            Overload(("t", "T"), "t", _pooled(name), unit=same, harmonise=True),
+        )
     return Function(
         name,
         (
             Overload(("T",), "t", _over_collection(name)),
             Overload(("t",), "d", _over_values(name)),
             Overload(("D",), "d", _over_values(name)),
+            *pooled,
             Overload(
                 ("td", "td"),
                 _series_if_any,
@@ -143,6 +168,7 @@ def _aggregate(name: str, doc: str) -> Function:
             ),
         ),
         doc,
+        mesh,
     )
 
 
@@ -153,10 +179,49 @@ def _percentile(call: Invocation) -> Value:
         raise call.error(f"the percentile must be between 0 and 100, got {share}")
     if call.types[0].kind == "T":
         times, values, meta = align(_members(call))
-        out = np.percentile(np.vstack(values), share, axis=0)
+        stacked = np.vstack(values)
+        method = call.options[2] if len(call.options) > 2 else None
+        out = _by_sum(stacked, share, method) if method else np.percentile(stacked, share, axis=0)
         return Series(times, out, meta.timezone, meta.resolution, meta.curve_type)
     array = value.values if isinstance(value, Series) else np.asarray(value, dtype=float)
     return _nan_reduce(lambda v: np.nanpercentile(v, share))(array)
+
+
+_METHODS = ("BY_SUM", "SCALED_MEAN_BY_SUM", "SCALED_BY_SUM")
+
+
+def _percentile_method(text: Any) -> str:
+    value = str(text).strip().upper()
+    if value not in _METHODS:
+        raise ValueError(f"method {text!r} is not known; use {', '.join(_METHODS)}")
+    return value
+
+
+def _by_sum(stacked: FloatArray, share: float, method: str) -> FloatArray:
+    """Mesh's BY_SUM methods: rank the members by their sums over the period.
+
+    BY_SUM gives the member whose rank (0 for the lowest sum to 100 for the highest) is the
+    highest not above ``share``; SCALED_MEAN_BY_SUM scales it by the mean of all members over
+    its own mean; SCALED_BY_SUM scales the point-by-point percentile so that its sum is the
+    ``share`` percentile of the sums.
+    """
+    sums = np.nansum(stacked, axis=1)
+    if method == "SCALED_BY_SUM":
+        point = np.percentile(stacked, share, axis=0)
+        total = float(np.nansum(point))
+        factor = float(np.percentile(sums, share)) / total if total else float("nan")
+        out: FloatArray = point * factor
+        return out
+    order = np.argsort(sums, kind="stable")
+    count = len(order)
+    rank = int(np.floor(share / 100 * (count - 1) + 1e-9)) if count > 1 else 0
+    chosen: FloatArray = stacked[order[rank]]
+    if method == "BY_SUM":
+        return chosen.copy()
+    own = float(np.nanmean(chosen))
+    factor = float(np.nanmean(stacked)) / own if own else float("nan")
+    scaled: FloatArray = chosen * factor
+    return scaled
 
 
 def _percent_share(query: UnitQuery) -> Any:
@@ -166,19 +231,6 @@ def _percent_share(query: UnitQuery) -> Any:
             f"@PERCENTILE needs a dimensionless percentile (0-100), got {show(share)}"
         )
     return query.types[0].unit
-
-
-def _mix(call: Invocation) -> Value:
-    series = [a for a in call.args if isinstance(a, Series)]
-    if call.types[0].kind == "T":
-        series = list(_members(call))
-    times, values, meta = align(series)
-    constants = [float(a) for a in call.args if isinstance(a, float)]
-    out = values[0].copy()
-    for fill in [*values[1:], *(np.full(out.size, c) for c in constants)]:
-        gaps = np.isnan(out)
-        out[gaps] = fill[gaps]
-    return Series(times, out, meta.timezone, meta.resolution, meta.curve_type)
 
 
 def _count(call: Invocation) -> Value:
@@ -215,38 +267,70 @@ def _abs(call: Invocation) -> Value:
 
 
 _SAME_KIND = ("dtDT",)
+_MIN_MAX_NOTE = MeshNote(
+    "differs",
+    "numbers beside series need the series' unit (@MIN(@t('.P'), 0 [MW])); more than two "
+    "arguments are accepted; series of different resolutions give the finer resolution "
+    "rather than a breakpoint series",
+)
 
 FUNCTIONS: tuple[Function, ...] = (
     _aggregate(
         "SUM",
         "Sum: point by point over a collection or several arguments, or of one "
         "series' values in the period (missing skipped).",
+        MeshNote(
+            "differs",
+            "SUM(D) and SUM of several numbers or series point by point are workbench additions",
+        ),
     ),
-    _aggregate("MEAN", "Mean, like SUM."),
-    _aggregate("MIN", "Minimum, like SUM."),
-    _aggregate("MAX", "Maximum, like SUM."),
+    _aggregate(
+        "MEAN",
+        "Mean, like SUM.",
+        MeshNote(
+            "differs",
+            "MEAN(t) gives a number, not a breakpoint series repeating it; several series "
+            "point by point is a workbench addition",
+        ),
+    ),
+    _aggregate(
+        "MIN",
+        "Minimum, like SUM; @MIN(T, t), @MIN(t, T) and @MIN(T, T) take every series given.",
+        _MIN_MAX_NOTE,
+    ),
+    _aggregate("MAX", "Maximum, like MIN.", _MIN_MAX_NOTE),
     Function(
         "PERCENTILE",
         (
-            Overload(("T", "d"), "t", _percentile, unit=_percent_share),
+            Overload(
+                ("T", "d", "s"),
+                "t",
+                _percentile,
+                required=2,
+                options={2: _percentile_method},
+                unit=_percent_share,
+            ),
             Overload(("tD", "d"), "d", _percentile, unit=_percent_share),
+            PERCENTILE_OVER_YEARS,
         ),
-        "The p-th percentile (0-100) point by point over a collection, or of one series' values.",
+        "The p-th percentile (0-100) point by point over a collection (or by Mesh's methods "
+        "BY_SUM, SCALED_MEAN_BY_SUM, SCALED_BY_SUM), of one series' values, or at each time "
+        "of year over past years: @PERCENTILE(t, 2000, 2010, 50).",
+        MeshNote(
+            "differs",
+            "the method and period arguments of PERCENTILE(t, from, to, p) are not yet offered; "
+            "PERCENTILE(t|D, d) of one series' values is a workbench addition",
+        ),
     ),
     Function(
         "COUNT",
         (Overload(("TDS",), "d", _count, unit=dimensionless),),
         "The number of members of a collection or array.",
+        MeshNote("not in Mesh"),
     ),
     Function(
-        "MIX",
-        (
-            Overload(("T",), "t", _mix),
-            Overload(("t", "td"), "t", _mix, variadic=True, unit=same, harmonise=True),
-        ),
-        "The first non-missing value at each time among the series (then numbers) given.",
+        "ABS", (Overload(_SAME_KIND, lambda k: k[0], _abs),), "The absolute value.", AS_IN_MESH
     ),
-    Function("ABS", (Overload(_SAME_KIND, lambda k: k[0], _abs),), "The absolute value."),
     Function(
         "CONVERT",
         (
@@ -259,6 +343,7 @@ FUNCTIONS: tuple[Function, ...] = (
             ),
         ),
         "Convert to a compatible unit: @CONVERT(@t('.Energy'), 'MWh').",
+        MeshNote("not in Mesh"),
     ),
     Function(
         "SET_UNIT",
@@ -272,5 +357,10 @@ FUNCTIONS: tuple[Function, ...] = (
             ),
         ),
         "Give a value a unit without converting it: @SET_UNIT(@t('.Raw'), 'm^3/s').",
+        MeshNote(
+            "differs",
+            "named SET_UNIT; takes any unit text pint reads instead of Mesh's unit codes",
+            ("SET_TS_VALUNIT",),
+        ),
     ),
 )

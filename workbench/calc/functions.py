@@ -22,8 +22,10 @@ from workbench.calc.values import KIND_NAMES, Kind, Value, ValueType
 from workbench.errors import ExpressionError, UnitError
 
 __all__ = [
+    "AS_IN_MESH",
     "Function",
     "Invocation",
+    "MeshNote",
     "Overload",
     "UnitQuery",
     "Window",
@@ -157,12 +159,38 @@ class Overload:
 
 
 @dataclass(frozen=True)
+class MeshNote:
+    """How a function compares with Volue Mesh's function of the same name.
+
+    ``status`` is ``"as in Mesh"`` (same signatures and meaning), ``"differs"`` (``note``
+    says how) or ``"not in Mesh"`` (a workbench function); ``names`` are the Mesh functions it
+    stands for when they are spelled differently (``SET_UNIT`` for Mesh's ``SET_TS_VALUNIT``).
+    """
+
+    status: Literal["as in Mesh", "differs", "not in Mesh"]
+    note: str = ""
+    names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.status == "differs" and not self.note:
+            raise ValueError("a MeshNote that differs must say how in its note")
+
+
+AS_IN_MESH = MeshNote("as in Mesh")
+
+
+@dataclass(frozen=True)
 class Function:
-    """A function of the language: its name as documented, its overloads and what it does."""
+    """A function of the language: its name as documented, its overloads and what it does.
+
+    ``mesh`` says how it compares with Volue Mesh's function (None: not yet reviewed); the
+    README's compatibility table is generated from it (:mod:`workbench.calc.mesh`).
+    """
 
     name: str
     overloads: tuple[Overload, ...]
     doc: str
+    mesh: MeshNote | None = None
 
     def select(self, kinds: Sequence[Kind]) -> Overload | None:
         """The first overload accepting arguments of ``kinds``."""

@@ -7,7 +7,17 @@ value or a collection is meant.
 
 from __future__ import annotations
 
-from workbench.calc import fn_curves, fn_stats, fn_time
+from workbench.calc import (
+    fn_curves,
+    fn_element,
+    fn_history,
+    fn_select,
+    fn_stats,
+    fn_status,
+    fn_time,
+    fn_timeinfo,
+    fn_trig,
+)
 from workbench.calc.functions import Function
 from workbench.calc.values import Kind
 
@@ -16,6 +26,9 @@ __all__ = ["ALIASES", "FUNCTIONS", "LOOKUPS", "find", "names", "reference"]
 FUNCTIONS: dict[str, Function] = {
     f.name.upper(): f for f in (*fn_stats.FUNCTIONS, *fn_time.FUNCTIONS, *fn_curves.FUNCTIONS)
 }
+MODULES = (fn_element, fn_select, fn_timeinfo, fn_history, fn_trig, fn_status)
+"""Modules of Mesh's functions, registered after the ones above."""
+FUNCTIONS.update({f.name.upper(): f for module in MODULES for f in module.FUNCTIONS})
 ALIASES: dict[str, str] = {"AVG": "MEAN", "AVERAGE": "MEAN"}
 
 LOOKUPS: dict[str, Kind] = {"t": "t", "T": "T", "d": "d", "D": "D", "s": "s", "S": "S"}
