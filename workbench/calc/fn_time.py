@@ -1,4 +1,4 @@
-"""Time functions: TRANSFORM, ACCUMULATE, DELTA, TS_OFFSET, gliding windows, viewpoints, flags.
+"""Time functions: ACCUMULATE, DELTA, TS_OFFSET, gliding windows, viewpoints, flags.
 
 Functions that look back (ACCUMULATE with a reset, DELTA, TS_OFFSET, TS_GLIDING_AVG/SUM) declare
 how much earlier data they need: the evaluator reads their series over the widened period, so
@@ -23,14 +23,7 @@ from workbench.beliefs.flags import Flag
 from workbench.calc.functions import Function, Invocation, Overload, UnitQuery, Window
 from workbench.calc.periods import Interval, boundaries, parse_interval
 from workbench.calc.protocol import Viewpoint
-from workbench.calc.quantities import unit_of
-from workbench.calc.transform import (
-    METHODS,
-    accumulate,
-    gliding,
-    integrate_intervals,
-    reduce_intervals,
-)
+from workbench.calc.transform import accumulate, gliding
 from workbench.calc.values import DAY_NS, Series, Value, ValueType, nominal_ns
 
 __all__ = ["FUNCTIONS", "IRREGULAR_LOOKBACK_NS"]
@@ -62,13 +55,6 @@ class Shift:
             return self.fixed_ns
         days = {"D": 1, "W": 7, "M": 28, "Y": 365}[self.unit] * self.count
         return days * DAY_NS - (DAY_NS // 24 if self.count > 0 else -DAY_NS // 24)
-
-
-def _method(text: Any) -> str:
-    method = str(text).strip().upper()
-    if method not in METHODS:
-        raise ValueError(f"method {text!r} is not known; use one of {', '.join(METHODS)}")
-    return method
 
 
 def _timezone(text: Any) -> str:
@@ -168,39 +154,6 @@ def _zone(call: Invocation, index: int) -> str:
 
 def _crop(series: Series, window: Window) -> Series:
     return series.crop(*window)
-
-
-# --- TRANSFORM ---------------------------------------------------------------------------------
-
-
-def _transform(call: Invocation) -> Value:
-    series = _series(call)
-    interval: Interval = call.options[1]
-    method: str = call.options[2]
-    zone = _zone(call, 3)
-    start, end = call.window
-    bounds = boundaries(interval, start, end, zone)
-    if method in {"AVGI", "SUMI"}:
-        integral, hours = integrate_intervals(series, bounds, int(bounds[-1]))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            values = integral if method == "SUMI" else integral / hours
-        values = np.where(hours > 0, values, np.nan)
-    else:
-        values = reduce_intervals(series.times, series.values, bounds, method, series.step)  # type: ignore[arg-type]
-    starts = bounds[:-1]
-    keep = (starts >= start) & (starts < end)
-    return Series(starts[keep], values[keep], zone, interval.resolution, "step")
-
-
-def _transform_unit(query: UnitQuery) -> Any:
-    unit = query.types[0].unit
-    if unit is not None and query.options[2] == "SUMI":
-        return unit * unit_of("h")
-    return unit
-
-
-def _transform_window(window: Window, types: Sequence[ValueType], options: Sequence[Any]) -> Window:
-    return window[0], window[1] + options[1].longest_ns
 
 
 # --- look-back functions -----------------------------------------------------------------------
@@ -329,24 +282,6 @@ def _step_of(interval_index: int) -> Any:
 
 
 FUNCTIONS: tuple[Function, ...] = (
-    Function(
-        "TRANSFORM",
-        (
-            Overload(
-                ("t", "s", "s", "s"),
-                "t",
-                _transform,
-                required=3,
-                options={1: _interval, 2: _method, 3: _timezone},
-                unit=_transform_unit,
-                window=_transform_window,
-                step=_step_of(1),
-            ),
-        ),
-        "Aggregate to calendar intervals: @TRANSFORM(t, 'DAY', 'AVG' [, 'Europe/Oslo']). "
-        "AVG/SUM/MIN/MAX/FIRST/LAST use the points in each interval; AVGI is the time-weighted "
-        "mean and SUMI the time integral (unit x h: MW gives MW·h).",
-    ),
     Function(
         "ACCUMULATE",
         (

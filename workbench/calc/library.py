@@ -7,14 +7,20 @@ value or a collection is meant.
 
 from __future__ import annotations
 
-from workbench.calc import fn_curves, fn_stats, fn_time
+from workbench.calc import fn_curves, fn_resolution, fn_stats, fn_time
 from workbench.calc.functions import Function
 from workbench.calc.values import Kind
 
 __all__ = ["ALIASES", "FUNCTIONS", "LOOKUPS", "find", "names", "reference"]
 
 FUNCTIONS: dict[str, Function] = {
-    f.name.upper(): f for f in (*fn_stats.FUNCTIONS, *fn_time.FUNCTIONS, *fn_curves.FUNCTIONS)
+    f.name.upper(): f
+    for f in (
+        *fn_stats.FUNCTIONS,
+        *fn_time.FUNCTIONS,
+        *fn_curves.FUNCTIONS,
+        *fn_resolution.FUNCTIONS,
+    )
 }
 ALIASES: dict[str, str] = {"AVG": "MEAN", "AVERAGE": "MEAN"}
 
