@@ -7,7 +7,7 @@ value or a collection is meant.
 
 from __future__ import annotations
 
-from workbench.calc import fn_curves, fn_resolution, fn_stats, fn_time
+from workbench.calc import fn_curves, fn_gliding, fn_resolution, fn_stats, fn_temporal, fn_time
 from workbench.calc.functions import Function
 from workbench.calc.values import Kind
 
@@ -20,6 +20,8 @@ FUNCTIONS: dict[str, Function] = {
         *fn_time.FUNCTIONS,
         *fn_curves.FUNCTIONS,
         *fn_resolution.FUNCTIONS,
+        *fn_temporal.FUNCTIONS,
+        *fn_gliding.FUNCTIONS,
     )
 }
 ALIASES: dict[str, str] = {"AVG": "MEAN", "AVERAGE": "MEAN"}
