@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from workbench.calc.functions import Function, Invocation, Overload, UnitQuery, Window
-from workbench.calc.periods import Interval
+from workbench.calc.periods import Interval, is_utc, utc_offset_ns
 from workbench.calc.quantities import unit_of
 from workbench.calc.resolutions import (
     VARINT,
@@ -155,6 +155,9 @@ def disaggregate(
     series: Series, target: Interval, how: str, start: int, end: int, zone: str
 ) -> tuple[IntArray, FloatArray]:
     """Spread a fixed-interval series over the finer intervals of ``target`` in [start, end)."""
+    regular = _regular_spread(series, target, how, start, end, zone)
+    if regular is not None:
+        return regular
     times = series.times
     ends = coarse_ends(series)
     lo, hi = start, end
@@ -166,6 +169,35 @@ def disaggregate(
     values = spread(times, series.values, ends, fine, how)
     keep = (fine >= start) & (fine < end)
     return fine[keep], values[keep]
+
+
+def _regular_spread(
+    series: Series, target: Interval, how: str, start: int, end: int, zone: str
+) -> tuple[IntArray, FloatArray] | None:
+    """The common case without searching: a gapless series of fixed steps, each a whole number
+    of fixed target intervals, on the target's grid (np.repeat); None otherwise."""
+    times, step, size = series.times, series.step, target.fixed_ns
+    if target.unit != "fixed" or size <= 0 or times.size < 2 or step % size:
+        return None
+    if series.resolution.startswith("P") and "T" not in series.resolution and not is_utc(zone):
+        return None  # days or longer in a zone with daylight saving: not of fixed length
+    if (int(times[0]) + utc_offset_ns(int(times[0]), zone)) % size:
+        return None
+    if int(times[-1]) - int(times[0]) != step * (times.size - 1):
+        return None
+    if not np.all(np.diff(times) == step):
+        return None
+    k = step // size
+    lo = max(0, -(-(start - int(times[0])) // size))
+    hi = min(times.size * k, -(-(end - int(times[0])) // size))
+    if hi <= lo:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    first, last = lo // k, (hi - 1) // k + 1
+    values = np.repeat(series.values[first:last], k)[lo - first * k : hi - first * k]
+    if how == "SUM":
+        values = values / k
+    fine = int(times[0]) + np.arange(lo, hi, dtype=np.int64) * size
+    return fine, values
 
 
 def _finer(series_step: int | None, target: Interval) -> bool:
