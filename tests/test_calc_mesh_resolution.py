@@ -267,3 +267,128 @@ def test_spreading_matches_pandas_upsampling(
     # the spread values give back the daily ones
     back = out.to_series().resample("D").agg("sum" if how == "SUM" else "mean")
     np.testing.assert_allclose(back.values, values, rtol=1e-9, atol=1e-6)
+
+
+# --- DISTRIBUTE and TRANS_PROFILE: distribute.md, trans_profile.md --------------------------------
+
+QUARTERS = pd.date_range("2024-01-01", periods=8, freq="15min")
+
+
+def ts5() -> xr.DataArray:
+    return series(pd.date_range("2024-01-01", periods=2, freq="h"), [2.0, 0.0])
+
+
+def quarters(values: list[float]) -> xr.DataArray:
+    return series(QUARTERS, values, "PT15M")
+
+
+def test_distribute_r6_divides_over_the_true_points_of_the_mask() -> None:
+    # distribute.md R6: the hourly value divided into four; a NaN point is skipped
+    mask = quarters([1, 2, 3, 2] * 2)
+    out = run("@DISTRIBUTE(@t('.X'), @t('.M'))", "2024-01-01", "2024-01-01T01:00", X=ts5(), M=mask)
+    assert out.values.tolist() == [0.5] * 4
+    gap = quarters([1, 2, NAN, 2, 1, 2, NAN, 2])
+    out = run("@DISTRIBUTE(@t('.X'), @t('.M'))", "2024-01-01", "2024-01-01T01:00", X=ts5(), M=gap)
+    np.testing.assert_allclose(out.values, [2 / 3] * 3)
+    assert out.attrs["resolution"] == "PT0S"  # "The result will be a break point time series"
+
+
+NAN = float("nan")
+
+
+def test_distribute_r7_and_ra7_with_a_profile() -> None:
+    # distribute.md R7: FirstValue = 2 / 4 * 1 / 2 = 0.25; Ra7: 2 / 4 + 1 * (1 - 2) = -0.5 and
+    # with K = 10: 2 / 4 + 10 * (1 - 2) = -9.5
+    profile = quarters([1, 2, 3, 2] * 2)
+    data = {"X": ts5(), "M": profile, "P": profile}
+    r7 = run("@DISTRIBUTE(@t('.X'), @t('.M'), @t('.P'))", "2024-01-01", "2024-01-01T01:00", **data)
+    assert r7.values.tolist() == [0.25, 0.5, 0.75, 0.5]
+    for k, first in ((1, -0.5), (10, -9.5)):
+        ra7 = run(
+            f"@DISTRIBUTE({k}, @t('.X'), @t('.M'), @t('.P'))",
+            "2024-01-01",
+            "2024-01-01T01:00",
+            **data,
+        )
+        assert ra7.values[0] == pytest.approx(first)
+        assert ra7.values.mean() == pytest.approx(0.5)  # the hour's sum is kept
+
+
+def test_trans_profile_r8_to_r11() -> None:
+    # trans_profile.md: R8 gives the same as DISTRIBUTE R7 with an all-true mask; R9 MEAN keeps
+    # the mean; where the input is 0 a relative profile gives P - M
+    profile = quarters([1, 2, 3, 2] * 2)
+    data = {"X": ts5(), "P": profile, "M": quarters([1.0] * 8)}
+    r8 = run("@TRANS_PROFILE(@t('.X'), @t('.P'))", "2024-01-01", "2024-01-01T02:00", **data)
+    assert r8.values.tolist() == [0.25, 0.5, 0.75, 0.5, -1.0, 0.0, 1.0, 0.0]
+    r9 = run("@TRANS_PROFILE(@t('.X'), @t('.P'), 'MEAN')", "2024-01-01", "2024-01-01T01:00", **data)
+    assert r9.values.tolist() == [1.0, 2.0, 3.0, 2.0]
+    r10 = run(
+        "@TRANS_PROFILE(@t('.X'), @t('.P'), @t('.M'))", "2024-01-01", "2024-01-01T01:00", **data
+    )
+    assert r10.values.tolist() == r8.values[:4].tolist()
+    ra8 = run("@TRANS_PROFILE(10, @t('.X'), @t('.P'))", "2024-01-01", "2024-01-01T01:00", **data)
+    assert ra8.values[0] == pytest.approx(-9.5)
+    ra11 = run(
+        "@TRANS_PROFILE(1, @t('.X'), @t('.P'), @t('.M'), 'AVERAGE')",
+        "2024-01-01",
+        "2024-01-01T01:00",
+        **data,
+    )
+    assert ra11.values.tolist() == [1.0, 2.0, 3.0, 2.0]  # 2 + 1 * (P - 2)
+
+
+# --- PROFILE, ValuesFromYear, TS_EXPAND -----------------------------------------------------------
+
+
+def test_profile_repeats_a_day_and_derives_its_frequency() -> None:
+    # profile.md: a 24-hour profile on 21 September 2014 gives the same values on any other day
+    day = series(pd.date_range("2014-09-21", periods=24, freq="h"), np.arange(24.0))
+    out = run("@PROFILE(@t('.X'))", "2015-01-05", "2015-01-06T12:00", X=day)
+    assert out.values.tolist() == list(range(24)) + list(range(12))
+
+
+def test_profile_with_an_explicit_frequency() -> None:
+    # profile_with_explicit_frequency.md, example 2: hour values in the first week of 2007;
+    # 20-02-2007 12:00 to 23-02-2007 00:00 with 'DAY' repeats 01-01-2007 2.5 times, starting with
+    # the last half of the day
+    week = series(pd.date_range("2007-01-01", periods=24 * 7, freq="h"), np.arange(24.0 * 7))
+    out = run("@PROFILE(@t('.X'), 'DAY')", "2007-02-20T12:00", "2007-02-23", X=week)
+    assert out.values.tolist() == list(range(12, 24)) + list(range(24)) * 2
+    # example 3: a day series covering 2007; 19-02-2004 to 22-02-2004 gives 19-02-2007 on
+    year = series(pd.date_range("2007-01-01", periods=365, freq="D"), np.arange(365.0), "P1D")
+    out = run("@PROFILE(@t('.X'), 'YEAR')", "2004-02-19", "2004-02-22", X=year)
+    assert out.values.tolist() == [49.0, 50.0, 51.0]
+    # a weekly profile puts a Tuesday's values on Tuesdays
+    weekly = run("@PROFILE(@t('.X'), 'WEEK')", "2024-01-02", "2024-01-03", X=week)
+    assert weekly.values.tolist() == list(range(24, 48))  # 2 January 2007 was a Tuesday
+
+
+def test_values_from_year() -> None:
+    # values_from_year.md: @ValuesFromYear(@t('AreaTemperature'), 2000)
+    days = pd.date_range("1999-12-01", "2001-01-31", freq="D")
+    data = series(
+        days, np.asarray(days.day_of_year, dtype=float) + 1000 * (days.year - 1999), "P1D"
+    )
+    out = run("@ValuesFromYear(@t('.X'), 2000)", "2024-02-28", "2024-03-02", X=data)
+    assert out.values.tolist() == [1059.0, 1060.0, 1061.0]  # 28 and 29 February, 1 March
+
+
+def test_ts_expand_fills_by_step_or_line() -> None:
+    # ts_expand.md: the previous real value, or interpolation when the series is linear
+    hours = pd.date_range("2024-01-01", periods=6, freq="h")
+    values = [1.0, NAN, NAN, 4.0, NAN, 10.0]
+    step = run("@TS_EXPAND(@t('.X'))", "2024-01-01", "2024-01-01T06:00", X=series(hours, values))
+    assert step.values.tolist() == [1.0, 1.0, 1.0, 4.0, 4.0, 10.0]
+    linear = series(hours, values, curve="linear")
+    line = run("@TS_EXPAND(@t('.X'))", "2024-01-01", "2024-01-01T06:00", X=linear)
+    assert line.values.tolist() == [1.0, 2.0, 3.0, 4.0, 7.0, 10.0]
+    forced = run("@TS_EXPAND(@t('.X'), 'step')", "2024-01-01", "2024-01-01T06:00", X=linear)
+    assert forced.values.tolist() == step.values.tolist()
+    later = run(
+        "@TS_EXPAND(@t('.X'))", "2024-01-01T01:00", "2024-01-01T03:00", X=series(hours, values)
+    )
+    assert later.values.tolist() == [1.0, 1.0]  # the real value before the period
+    gap = series(hours, [1.0, NAN, NAN, NAN, 7.0, 10.0])
+    two = run("@TS_EXPAND(@t('.X'), 'PT2H', 'LINEAR')", "2024-01-01", "2024-01-01T06:00", X=gap)
+    assert two.values.tolist() == [1.0, 4.0, 7.0]  # the first of 00:00, 02:00 (none), 04:00

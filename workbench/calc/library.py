@@ -7,7 +7,15 @@ value or a collection is meant.
 
 from __future__ import annotations
 
-from workbench.calc import fn_curves, fn_gliding, fn_resolution, fn_stats, fn_temporal, fn_time
+from workbench.calc import (
+    fn_curves,
+    fn_gliding,
+    fn_profile,
+    fn_resolution,
+    fn_stats,
+    fn_temporal,
+    fn_time,
+)
 from workbench.calc.functions import Function
 from workbench.calc.values import Kind
 
@@ -22,6 +30,7 @@ FUNCTIONS: dict[str, Function] = {
         *fn_resolution.FUNCTIONS,
         *fn_temporal.FUNCTIONS,
         *fn_gliding.FUNCTIONS,
+        *fn_profile.FUNCTIONS,
     )
 }
 ALIASES: dict[str, str] = {"AVG": "MEAN", "AVERAGE": "MEAN"}
