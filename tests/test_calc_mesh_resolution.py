@@ -6,6 +6,8 @@ The worked examples come from Volue-Public/energy-smp-docs, docs/mesh/calculatio
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +15,7 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import workbench as wb
 from workbench.calc import MemoryResolver, compile_expression, evaluate
 from workbench.errors import ExpressionError
 
@@ -392,3 +395,40 @@ def test_ts_expand_fills_by_step_or_line() -> None:
     gap = series(hours, [1.0, NAN, NAN, NAN, 7.0, 10.0])
     two = run("@TS_EXPAND(@t('.X'), 'PT2H', 'LINEAR')", "2024-01-01", "2024-01-01T06:00", X=gap)
     assert two.values.tolist() == [1.0, 4.0, 7.0]  # the first of 00:00, 02:00 (none), 04:00
+
+
+def test_resolution_functions_over_the_store(ws: wb.Workspace, plant: wb.Object) -> None:
+    t0 = pd.Timestamp("2025-01-01T00:00Z")
+    hours = pd.date_range(t0, periods=48, freq="1h")
+    shape = plant.add_sensor("shape", unit="MW", resolution="1h")
+    shape.ingest(
+        pd.Series(np.tile([1.0, 3.0], 24), index=hours),
+        source="meter",
+        belief_time="2025-01-03T00:00Z",
+    )
+    daily = plant.add_sensor("daily", unit="MWh", resolution="1D")
+    daily.ingest(
+        pd.Series([24.0, 48.0], index=hours[::24]), source="meter", belief_time="2025-01-03T00:00Z"
+    )
+    gappy = plant.add_sensor("gappy", unit="MW", resolution="1h")
+    gappy.ingest(
+        pd.Series([5.0, np.nan, np.nan, 8.0], index=hours[:4]),
+        source="meter",
+        belief_time="2025-01-03T00:00Z",
+    )
+
+    def value(text: str, lo: Any, hi: Any) -> list[float]:
+        return [float(v) for v in ws.evaluate(text, lo, hi, relative_to=plant).values]
+
+    spread = value(
+        "@TRANS_PROFILE(@t(':daily'), @t(':shape'))",
+        t0 + pd.Timedelta("22h"),
+        t0 + pd.Timedelta("26h"),
+    )
+    assert spread == [0.5, 1.5, 1.0, 3.0]  # 24 / 24 · P / 2, then 48 / 24 · P / 2
+    profile = value("@PROFILE(@t(':shape'), 'DAY')", "2025-03-01T00:00Z", "2025-03-01T03:00Z")
+    assert profile == [1.0, 3.0, 1.0]
+    filled = value("@TS_EXPAND(@t(':gappy'))", t0 + pd.Timedelta("1h"), t0 + pd.Timedelta("4h"))
+    assert filled == [5.0, 5.0, 8.0]
+    days = value("@TRANSFORM(@t(':shape'), 'DAY', 'SUMI')", t0, t0 + pd.Timedelta("2D"))
+    assert days == [48.0 * 3600] * 2

@@ -302,3 +302,12 @@ def test_look_around_functions_over_the_store(ws: wb.Workspace, plant: wb.Object
         t0 + pd.Timedelta("25h"),
     )
     assert spread == [1.0, 2.0]
+
+
+def test_delta_counts_a_point_the_series_lacks_as_a_missing_value() -> None:
+    # delta.md example 1 with the missing values absent rather than NaN (as the store keeps them)
+    kept = [i for i, v in enumerate(H_TS1) if not np.isnan(v)]
+    data = series(H_TIMES[kept], [H_TS1[i] for i in kept])
+    out = run("@DELTA(@t('.H'))", "2021-12-31T22:00", "2022-01-01T09:00", H=data)
+    expected = {1: -1, 2: 1, 3: 10, 5: 20000, 6: -7500, 7: -12499, 8: 12499, 9: -12490, 10: 0}
+    np.testing.assert_allclose(out.values, list(expected.values()))

@@ -286,8 +286,30 @@ def _expand(call: Invocation) -> Value:
         values = aggregate(series, edges, "FIRST")
         series = Series(edges[:-1], values, series.timezone, first.resolution, series.curve_type)
     linear = (curve or series.curve_type) == "linear"
+    series = _on_grid(series, call.window[1])
     filled = fill(series.values, series.times, linear)
     return series.with_values(filled).crop(*call.window)
+
+
+def _on_grid(series: Series, end: int) -> Series:
+    """A fixed-interval series with every point of its grid up to ``end``: a point the store
+    does not hold (a gap) is a missing value, as in Mesh's fixed-interval series."""
+    if series.step <= 0 or len(series) == 0:
+        return series
+    try:
+        interval = parse_resolution(series.resolution)
+    except ValueError:  # an ISO duration with days, such as 'P0DT1H0M0S': fixed
+        interval = Interval(series.resolution, "fixed", 1, series.step)
+    first = int(series.times[0])
+    grid = bounds(interval, first, max(end, first + 1), series.timezone)
+    grid = grid[(grid >= first) & (grid < end)]
+    if grid.size == series.times.size and np.array_equal(grid, series.times):
+        return series
+    values = np.full(grid.size, np.nan)
+    at = np.searchsorted(series.times, grid)
+    hit = (at < series.times.size) & (series.times[np.clip(at, 0, series.times.size - 1)] == grid)
+    values[hit] = series.values[at[hit]]
+    return Series(grid, values, series.timezone, series.resolution, series.curve_type)
 
 
 def _back_window(window: Window, types: Sequence[ValueType], options: Sequence[Any]) -> Window:

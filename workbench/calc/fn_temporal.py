@@ -131,11 +131,23 @@ def _delta(call: Invocation) -> Value:
         out = np.full(y.size, np.nan)
         if y.size > 1:
             later, earlier = y[1:], y[:-1]
+            if fixed:  # a point the store does not hold is a missing value, as in Mesh
+                gap = np.diff(series.times) > series.step * 3 // 2
+                if gap.any():
+                    later, earlier = later.copy(), earlier.copy()
+                    (later if how.next_point else earlier)[gap] = np.nan
             diff = _zero_filled(later, earlier) if fixed else later - earlier
             if how.next_point:
                 out[:-1] = diff
             else:
                 out[1:] = diff
+        if fixed and y.size:
+            # the neighbour of an end point lies in what was read, so its absence is a gap
+            start, end = call.window
+            if not how.next_point and series.times[0] >= start:
+                out[0] = _zero_filled(y[:1], np.full(1, np.nan))[0]
+            if how.next_point and series.times[-1] < end:
+                out[-1] = _zero_filled(np.full(1, np.nan), y[-1:])[0]
         return series.with_values(out).crop(*call.window)
     other = sample(series, series.times + how.ns)
     if fixed:
