@@ -36,6 +36,7 @@ __all__ = ["FUNCTIONS", "distribute"]
 EARLIEST = int(pd.Timestamp("1900-01-01").value)
 LATEST = int(pd.Timestamp("2200-01-01").value)
 _CALENDAR = ("DAY", "WEEK", "MONTH", "YEAR")
+REACH_NS = 5 * 366 * DAY_NS
 
 
 def distribute(
@@ -316,8 +317,10 @@ def _back_window(window: Window, types: Sequence[ValueType], options: Sequence[A
     return window[0] - BACK_NS, window[1] + (BACK_NS if types[0].step == 0 else 0)
 
 
-def _everything(window: Window, types: Sequence[ValueType], options: Sequence[Any]) -> Window:
-    return EARLIEST, max(LATEST, window[1])
+def _around(window: Window, types: Sequence[ValueType], options: Sequence[Any]) -> Window:
+    """PROFILE reads its series up to five years either side of the period (Mesh reads from
+    the series' first value; bounded here so that one call cannot read without end)."""
+    return max(EARLIEST, window[0] - REACH_NS), min(LATEST, window[1] + REACH_NS)
 
 
 _T = ("t",)
@@ -396,12 +399,13 @@ FUNCTIONS: tuple[Function, ...] = (
                 _profile,
                 required=1,
                 options={1: parse_resolution},
-                window=_everything,
+                window=_around,
             ),
         ),
         "Repeat the series' first calendar period over the requested period (Mesh R12, R13): "
         "@PROFILE(t, 'WEEK') puts a Tuesday's values on every Tuesday; without a frequency the "
-        "smallest of DAY, WEEK, MONTH, YEAR that holds the data. Periods count in standard time. "
+        "smallest of DAY, WEEK, MONTH, YEAR that holds the data. Periods count in standard time; "
+        "the series is read up to five years either side of the period. "
         "Mesh: compatible.",
     ),
     Function(
