@@ -432,3 +432,14 @@ def test_resolution_functions_over_the_store(ws: wb.Workspace, plant: wb.Object)
     assert filled == [5.0, 5.0, 8.0]
     days = value("@TRANSFORM(@t(':shape'), 'DAY', 'SUMI')", t0, t0 + pd.Timedelta("2D"))
     assert days == [48.0 * 3600] * 2
+
+
+def test_scaled_distributions_keep_the_unit_of_the_series() -> None:
+    profile = quarters([1, 2, 3, 2] * 2)
+    data = {"X": ts5(), "P": profile}
+    out = run("@TRANS_PROFILE(10, @t('.X'), @t('.P'))", "2024-01-01", "2024-01-01T01:00", **data)
+    assert out.attrs["units"] == "MW"
+    out = run(
+        "@DISTRIBUTE(2, @t('.X'), @t('.P'), @t('.P'))", "2024-01-01", "2024-01-01T01:00", **data
+    )
+    assert out.attrs["units"] == "MW"

@@ -26,7 +26,7 @@ import pandas as pd
 
 from workbench.calc.align import sample
 from workbench.calc.fn_resolution import BACK_NS, aggregate, coarse_ends
-from workbench.calc.functions import Function, Invocation, Overload, Window
+from workbench.calc.functions import Function, Invocation, Overload, Window, keep
 from workbench.calc.periods import Interval
 from workbench.calc.resolutions import bounds, longest_ns, parse_resolution, standard_zone
 from workbench.calc.values import DAY_NS, FloatArray, IntArray, Series, Value, ValueType
@@ -330,7 +330,13 @@ FUNCTIONS: tuple[Function, ...] = (
         (
             Overload(("t", "t"), "t", _distribute(False, False), window=_spread_window(0)),
             Overload(("t", "t", "t"), "t", _distribute(False, True), window=_spread_window(0)),
-            Overload(("d", "t", "t", "t"), "t", _distribute(True, True), window=_spread_window(1)),
+            Overload(
+                ("d", "t", "t", "t"),
+                "t",
+                _distribute(True, True),
+                window=_spread_window(1),
+                unit=keep(1),
+            ),
         ),
         "Distribute each value over the true points (not 0, not missing) of a finer mask "
         "series within its interval (Mesh R6, R7, Ra7): @DISTRIBUTE(t, mask) gives A / N, "
@@ -344,7 +350,11 @@ FUNCTIONS: tuple[Function, ...] = (
                 ("t", "t"), "t", _trans_profile(False, False, False), window=_spread_window(0)
             ),
             Overload(
-                ("d", "t", "t"), "t", _trans_profile(True, False, False), window=_spread_window(1)
+                ("d", "t", "t"),
+                "t",
+                _trans_profile(True, False, False),
+                window=_spread_window(1),
+                unit=keep(1),
             ),
             Overload(
                 ("t", "t", "s"),
@@ -359,6 +369,7 @@ FUNCTIONS: tuple[Function, ...] = (
                 _trans_profile(True, False, True),
                 options={3: _method},
                 window=_spread_window(1),
+                unit=keep(1),
             ),
             Overload(
                 ("t", "t", "t"), "t", _trans_profile(False, True, False), window=_spread_window(0)
@@ -368,6 +379,7 @@ FUNCTIONS: tuple[Function, ...] = (
                 "t",
                 _trans_profile(True, True, False),
                 window=_spread_window(1),
+                unit=keep(1),
             ),
             Overload(
                 ("t", "t", "t", "s"),
@@ -382,6 +394,7 @@ FUNCTIONS: tuple[Function, ...] = (
                 _trans_profile(True, True, True),
                 options={4: _method},
                 window=_spread_window(1),
+                unit=keep(1),
             ),
         ),
         "Distribute each value by a finer profile series (Mesh R8-R11, Ra8-Ra11): "
