@@ -316,7 +316,7 @@ def test_curve_errors_name_the_path_and_the_problem() -> None:
     [
         ("@SUM(1, 'a')", "@SUM does not take (a number, a string)"),
         ("@TRANSFORM(@t('.A'), 'DAY')", "@TRANSFORM does not take (a series, a string)"),
-        ("@DELTA(@t('.A'), 1)", "it takes DELTA(t)"),
+        ("@DELTA(@t('.A'), 1, 2)", "it takes DELTA(t[, d|s])"),
         ("@Nope(1)", "unknown function @Nope"),
         ("@XY(@t('.A'), 3)", "@XY does not take (a series, a number)"),
         ("@t()", "@t takes a path and optionally a default"),

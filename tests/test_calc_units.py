@@ -59,7 +59,7 @@ def resolver() -> MemoryResolver:
         ("@t('.Power') * @d('.Efficiency')", "MW"),
         ("@t('.Power') ^ 2", "MW ** 2"),
         ("@t('.Power') > 1[MW]", ""),
-        ("@TRANSFORM(@t('.Power'), 'DAY', 'SUMI')", "h * MW"),
+        ("@TRANSFORM(@t('.Power'), 'DAY', 'SUMI')", "MW * s"),
         ("@TRANSFORM(@t('.Power'), 'DAY', 'SUM')", "MW"),
         ("@CONVERT(@t('.Power') * 1[h], 'kWh')", "kWh"),
         ("@SET_UNIT(@t('.Flow'), 'MW')", "MW"),

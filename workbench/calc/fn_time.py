@@ -1,9 +1,10 @@
-"""Time functions: TRANSFORM, ACCUMULATE, DELTA, TS_OFFSET, gliding windows, viewpoints, flags.
+"""Time functions: trailing gliding windows, shifts by a duration, viewpoints, flags.
 
-Functions that look back (ACCUMULATE with a reset, DELTA, TS_OFFSET, TS_GLIDING_AVG/SUM) declare
-how much earlier data they need: the evaluator reads their series over the widened period, so
-that their values at the start of the requested period are right, and crops the result.
-Calendar intervals follow local time of the given timezone or else the series' timezone.
+Functions that look back (TS_OFFSET by a duration, TS_GLIDING_AVG/SUM) declare how much earlier
+data they need: the evaluator reads their series over the widened period, so that their values
+at the start of the requested period are right, and crops the result. Mesh's own TRANSFORM,
+ACCUMULATE, DELTA and centred windows are in :mod:`workbench.calc.fn_resolution`,
+:mod:`workbench.calc.fn_temporal` and :mod:`workbench.calc.fn_gliding`.
 """
 
 from __future__ import annotations
@@ -14,26 +15,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
 from workbench.beliefs.flags import Flag
-from workbench.calc.functions import Function, Invocation, Overload, UnitQuery, Window
-from workbench.calc.periods import Interval, boundaries, parse_interval
+from workbench.calc.functions import Function, Invocation, MeshNote, Overload, UnitQuery, Window
 from workbench.calc.protocol import Viewpoint
-from workbench.calc.quantities import unit_of
-from workbench.calc.transform import (
-    METHODS,
-    accumulate,
-    gliding,
-    integrate_intervals,
-    reduce_intervals,
-)
+from workbench.calc.transform import gliding
 from workbench.calc.values import DAY_NS, Series, Value, ValueType, nominal_ns
 
-__all__ = ["FUNCTIONS", "IRREGULAR_LOOKBACK_NS"]
+__all__ = ["FUNCTIONS", "IRREGULAR_LOOKBACK_NS", "OFFSET_ISO"]
 
 IRREGULAR_LOOKBACK_NS = 7 * DAY_NS
 """How far DELTA and point-count windows look back when the series has no regular resolution."""
@@ -62,29 +54,6 @@ class Shift:
             return self.fixed_ns
         days = {"D": 1, "W": 7, "M": 28, "Y": 365}[self.unit] * self.count
         return days * DAY_NS - (DAY_NS // 24 if self.count > 0 else -DAY_NS // 24)
-
-
-def _method(text: Any) -> str:
-    method = str(text).strip().upper()
-    if method not in METHODS:
-        raise ValueError(f"method {text!r} is not known; use one of {', '.join(METHODS)}")
-    return method
-
-
-def _timezone(text: Any) -> str:
-    try:
-        ZoneInfo(str(text))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"timezone {text!r} is not known; use an IANA name such as 'Europe/Amsterdam' or 'UTC'"
-        ) from None
-    return str(text)
-
-
-def _interval(text: Any) -> Interval:
-    if not isinstance(text, str):
-        raise ValueError(f"expected an interval such as 'DAY' or 'PT15M', got {text!r}")
-    return parse_interval(text)
 
 
 def _shift(text: Any) -> Shift:
@@ -161,79 +130,16 @@ def _series(call: Invocation) -> Series:
     return series
 
 
-def _zone(call: Invocation, index: int) -> str:
-    given = call.options[index] if len(call.options) > index else None
-    return str(given) if given else _series(call).timezone
-
-
 def _crop(series: Series, window: Window) -> Series:
     return series.crop(*window)
-
-
-# --- TRANSFORM ---------------------------------------------------------------------------------
-
-
-def _transform(call: Invocation) -> Value:
-    series = _series(call)
-    interval: Interval = call.options[1]
-    method: str = call.options[2]
-    zone = _zone(call, 3)
-    start, end = call.window
-    bounds = boundaries(interval, start, end, zone)
-    if method in {"AVGI", "SUMI"}:
-        integral, hours = integrate_intervals(series, bounds, int(bounds[-1]))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            values = integral if method == "SUMI" else integral / hours
-        values = np.where(hours > 0, values, np.nan)
-    else:
-        values = reduce_intervals(series.times, series.values, bounds, method, series.step)  # type: ignore[arg-type]
-    starts = bounds[:-1]
-    keep = (starts >= start) & (starts < end)
-    return Series(starts[keep], values[keep], zone, interval.resolution, "step")
-
-
-def _transform_unit(query: UnitQuery) -> Any:
-    unit = query.types[0].unit
-    if unit is not None and query.options[2] == "SUMI":
-        return unit * unit_of("h")
-    return unit
-
-
-def _transform_window(window: Window, types: Sequence[ValueType], options: Sequence[Any]) -> Window:
-    return window[0], window[1] + options[1].longest_ns
 
 
 # --- look-back functions -----------------------------------------------------------------------
 
 
-def _accumulate(call: Invocation) -> Value:
-    series = _series(call)
-    resets = None
-    if len(call.options) > 1 and call.options[1] is not None:
-        first = int(series.times[0]) if len(series) else call.window[0]
-        resets = boundaries(call.options[1], first, call.window[1], _zone(call, 2))
-    values = accumulate(series.values, series.times, resets)
-    return _crop(series.with_values(values), call.window)
-
-
-def _accumulate_window(
-    window: Window, types: Sequence[ValueType], options: Sequence[Any]
-) -> Window:
-    reset = options[1] if len(options) > 1 else None
-    return (window[0] - reset.longest_ns, window[1]) if reset is not None else window
-
-
 def _lookback(types: Sequence[ValueType]) -> int:
     step = types[0].step
     return step if step else IRREGULAR_LOOKBACK_NS
-
-
-def _delta(call: Invocation) -> Value:
-    series = _series(call)
-    values = np.empty_like(series.values)
-    values[:1] = np.nan
-    np.subtract(series.values[1:], series.values[:-1], out=values[1:])
-    return _crop(series.with_values(values), call.window)
 
 
 def _shift_times(series: Series, shift: Shift) -> np.ndarray:
@@ -328,51 +234,10 @@ def _step_of(interval_index: int) -> Any:
     return lambda types, options: nominal_ns(options[interval_index].resolution)
 
 
+OFFSET_ISO = Overload(("t", "s"), "t", _offset, options={1: _shift}, window=_offset_window)
+"""@TS_OFFSET(t, 'P1D'): the series moved later by an ISO 8601 duration (a workbench form)."""
+
 FUNCTIONS: tuple[Function, ...] = (
-    Function(
-        "TRANSFORM",
-        (
-            Overload(
-                ("t", "s", "s", "s"),
-                "t",
-                _transform,
-                required=3,
-                options={1: _interval, 2: _method, 3: _timezone},
-                unit=_transform_unit,
-                window=_transform_window,
-                step=_step_of(1),
-            ),
-        ),
-        "Aggregate to calendar intervals: @TRANSFORM(t, 'DAY', 'AVG' [, 'Europe/Oslo']). "
-        "AVG/SUM/MIN/MAX/FIRST/LAST use the points in each interval; AVGI is the time-weighted "
-        "mean and SUMI the time integral (unit x h: MW gives MW·h).",
-    ),
-    Function(
-        "ACCUMULATE",
-        (
-            Overload(
-                ("t", "s", "s"),
-                "t",
-                _accumulate,
-                required=1,
-                options={1: _interval, 2: _timezone},
-                window=_accumulate_window,
-            ),
-        ),
-        "Running sum from the period start, or restarting at each interval: "
-        "@ACCUMULATE(t, 'YEAR') is year to date.",
-    ),
-    Function(
-        "DELTA",
-        (Overload(("t",), "t", _delta, window=lambda w, t, o: (w[0] - _lookback(t), w[1])),),
-        "Change since the previous point (the first point of the period uses the point before).",
-    ),
-    Function(
-        "TS_OFFSET",
-        (Overload(("t", "s"), "t", _offset, options={1: _shift}, window=_offset_window),),
-        "Shift in time: @TS_OFFSET(t, 'P1D') is yesterday's value today (calendar units in "
-        "the series' timezone).",
-    ),
     Function(
         "TS_GLIDING_AVG",
         (
@@ -385,6 +250,7 @@ FUNCTIONS: tuple[Function, ...] = (
             ),
         ),
         "Trailing mean over (t - window, t] or over the last n points.",
+        mesh=MeshNote("not in Mesh"),
     ),
     Function(
         "TS_GLIDING_SUM",
@@ -398,6 +264,7 @@ FUNCTIONS: tuple[Function, ...] = (
             ),
         ),
         "Trailing sum over (t - window, t] or over the last n points.",
+        mesh=MeshNote("not in Mesh"),
     ),
     Function(
         "GetTsAsOfTime",

@@ -10,10 +10,14 @@ from __future__ import annotations
 from workbench.calc import (
     fn_curves,
     fn_element,
+    fn_gliding,
     fn_history,
+    fn_profile,
+    fn_resolution,
     fn_select,
     fn_stats,
     fn_status,
+    fn_temporal,
     fn_time,
     fn_timeinfo,
     fn_trig,
@@ -23,12 +27,23 @@ from workbench.calc.values import Kind
 
 __all__ = ["ALIASES", "FUNCTIONS", "LOOKUPS", "find", "names", "reference"]
 
-FUNCTIONS: dict[str, Function] = {
-    f.name.upper(): f for f in (*fn_stats.FUNCTIONS, *fn_time.FUNCTIONS, *fn_curves.FUNCTIONS)
-}
-MODULES = (fn_element, fn_select, fn_timeinfo, fn_history, fn_trig, fn_status)
-"""Modules of Mesh's functions, registered after the ones above."""
-FUNCTIONS.update({f.name.upper(): f for module in MODULES for f in module.FUNCTIONS})
+MODULES = (
+    fn_stats,
+    fn_time,
+    fn_curves,
+    fn_resolution,
+    fn_temporal,
+    fn_gliding,
+    fn_profile,
+    fn_element,
+    fn_select,
+    fn_timeinfo,
+    fn_history,
+    fn_trig,
+    fn_status,
+)
+"""The modules that declare functions; a later module's function takes the name of an earlier one."""
+FUNCTIONS: dict[str, Function] = {f.name.upper(): f for module in MODULES for f in module.FUNCTIONS}
 ALIASES: dict[str, str] = {"AVG": "MEAN", "AVERAGE": "MEAN"}
 
 LOOKUPS: dict[str, Kind] = {"t": "t", "T": "T", "d": "d", "D": "D", "s": "s", "S": "S"}

@@ -231,3 +231,37 @@ def gliding(
     with np.errstate(invalid="ignore", divide="ignore"):
         result = total / n if method == "AVG" else total
     return np.where(n > 0, result, np.nan)
+
+
+def spread(
+    times: IntArray, values: FloatArray, ends: IntArray, fine: IntArray, how: str
+) -> FloatArray:
+    """Disaggregate: the value of each fine interval starting at ``fine`` from the coarse
+    point [times[i], ends[i]) holding it. ``how`` ``"AVG"`` repeats the coarse value (the mean
+    of the fine values equals it); ``"SUM"`` divides it by the number of fine intervals that
+    start inside its coarse interval (their sum equals it, 23 or 25 on a DST day).
+
+    >>> hour = HOUR_NS
+    >>> spread(np.array([0]), np.array([48.0]), np.array([24 * hour]),
+    ...        np.arange(0, 24 * hour, hour), "SUM")[:2].tolist()
+    [2.0, 2.0]
+    """
+    index = np.searchsorted(times, fine, side="right") - 1
+    safe = np.clip(index, 0, None)
+    inside = (index >= 0) & (fine < ends[safe]) if times.size else np.zeros(fine.size, bool)
+    out = np.full(fine.size, np.nan)
+    if not inside.any():
+        return out
+    out[inside] = values[safe[inside]]
+    if how == "SUM":
+        counts = np.bincount(safe[inside], minlength=times.size)
+        out[inside] /= counts[safe[inside]]
+    return out
+
+
+def functional(series: Series, at: IntArray, *, before: bool = False) -> FloatArray:
+    """The value a break point series holds at each of ``at`` (or just before it, for the
+    end of an interval): its step value, or the linear interpolation between its points."""
+    if not before or series.curve_type == "linear":
+        return sample(series, at)
+    return sample(series, at - 1)

@@ -1,0 +1,475 @@
+"""Mesh's temporal functions: TS_OFFSET, DELTA, ACCUMULATE, TS_ACC_FROM and gliding windows.
+
+The pages of ``docs/mesh/calculations/functions/`` (Volue-Public/energy-smp-docs) are the spec;
+each function's doc says how far it follows them. Every function here declares how far before
+(or after) the requested period it reads its series, so values at the period's edges are right.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.calc.align import sample
+from workbench.calc.fn_time import IRREGULAR_LOOKBACK_NS, OFFSET_ISO
+from workbench.calc.functions import (
+    AS_IN_MESH,
+    Function,
+    Invocation,
+    MeshNote,
+    Overload,
+    UnitQuery,
+    Window,
+)
+from workbench.calc.periods import Interval
+from workbench.calc.resolutions import (
+    MESH_UNITS,
+    bounds,
+    longest_ns,
+    parse_resolution,
+    parse_zone,
+    resolve_zone,
+)
+from workbench.calc.transform import accumulate
+from workbench.calc.values import Series, Value, ValueType
+
+__all__ = ["FUNCTIONS", "parse_offset"]
+
+_OFFSET = re.compile(r"^([+-])\s*(\d+)\s*(S|X|MIN|H|D|W)$")
+_OFFSET_UNITS = {"S": 10**9, "X": 60 * 10**9, "MIN": 60 * 10**9, "H": 3600 * 10**9}
+_OFFSET_UNITS |= {"D": MESH_UNITS["DAY"], "W": MESH_UNITS["WEEK"]}
+
+
+def _series(call: Invocation, index: int = 0) -> Series:
+    series = call.args[index]
+    assert isinstance(series, Series)
+    return series
+
+
+def _reach(types: Sequence[ValueType], index: int = 0) -> int:
+    """One step of a regular series, or how far an irregular one is read for a neighbour."""
+    step = types[index].step
+    return step if step else IRREGULAR_LOOKBACK_NS
+
+
+# --- TS_OFFSET ---------------------------------------------------------------------------------
+
+
+def _unit_code(text: Any) -> int:
+    key = str(text).strip().upper()
+    if key not in MESH_UNITS:
+        raise ValueError(f"offset unit {text!r} is not known; use one of {', '.join(MESH_UNITS)}")
+    return MESH_UNITS[key]
+
+
+def _amount(call_options: Sequence[Any]) -> int:
+    unit = call_options[2] if len(call_options) > 2 and call_options[2] else MESH_UNITS["HOUR"]
+    return round(float(call_options[1]) * unit)
+
+
+def _offset_mesh(call: Invocation) -> Value:
+    series = _series(call)
+    shifted = replace(series, times=series.times - _amount(call.options))
+    return shifted.crop(*call.window)
+
+
+def _offset_mesh_window(
+    window: Window, types: Sequence[ValueType], options: Sequence[Any]
+) -> Window:
+    amount = _amount(options)
+    return window[0] + amount, window[1] + amount
+
+
+def _number(value: Any) -> float:
+    if not isinstance(value, float):
+        raise ValueError(f"expected a number, got {value!r}")
+    return value
+
+
+# --- DELTA -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Offset:
+    """DELTA's second argument: the previous or next point, or a signed time offset."""
+
+    next_point: bool = False
+    ns: int = 0
+
+
+def parse_offset(value: Any) -> Offset:
+    """A number (0: previous point, else next point) or a signed offset such as ``'+2h'``,
+    ``'-15x'`` (minutes), ``'+1d'``, or a unit code such as ``'HOUR'`` (one of it ahead)."""
+    if isinstance(value, float):
+        return Offset(next_point=value != 0)
+    key = str(value).strip().upper()
+    if key in MESH_UNITS:
+        return Offset(ns=MESH_UNITS[key])
+    match = _OFFSET.match(key)
+    if not match:
+        raise ValueError(
+            f"offset {value!r} is not understood; use a number (0 for the previous point, "
+            "another for the next), a signed offset such as '+2h', '-2h', '+15x' (minutes), "
+            "'+1d', '+1w', or a unit code such as 'HOUR'"
+        )
+    sign = -1 if match.group(1) == "-" else 1
+    return Offset(ns=sign * int(match.group(2)) * _OFFSET_UNITS[match.group(3)])
+
+
+def _zero_filled(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a - b`` where a missing value counts as 0, unless both are missing (Mesh's DELTA on a
+    fixed-interval series)."""
+    both = np.isnan(a) & np.isnan(b)
+    out = np.nan_to_num(a, nan=0.0) - np.nan_to_num(b, nan=0.0)
+    out[both] = np.nan
+    return np.asarray(out, dtype=np.float64)
+
+
+def _delta(call: Invocation) -> Value:
+    series = _series(call)
+    how: Offset = call.options[1] if len(call.options) > 1 and call.options[1] else Offset()
+    y = series.values
+    fixed = series.step > 0
+    if how.ns == 0:
+        out = np.full(y.size, np.nan)
+        if y.size > 1:
+            later, earlier = y[1:], y[:-1]
+            if fixed:  # a point the store does not hold is a missing value, as in Mesh
+                gap = np.diff(series.times) > series.step * 3 // 2
+                if gap.any():
+                    later, earlier = later.copy(), earlier.copy()
+                    (later if how.next_point else earlier)[gap] = np.nan
+            diff = _zero_filled(later, earlier) if fixed else later - earlier
+            if how.next_point:
+                out[:-1] = diff
+            else:
+                out[1:] = diff
+        if fixed and y.size:
+            # the neighbour of an end point lies in what was read, so its absence is a gap
+            start, end = call.window
+            if not how.next_point and series.times[0] >= start:
+                out[0] = _zero_filled(y[:1], np.full(1, np.nan))[0]
+            if how.next_point and series.times[-1] < end:
+                out[-1] = _zero_filled(np.full(1, np.nan), y[-1:])[0]
+        return series.with_values(out).crop(*call.window)
+    other = sample(series, series.times + how.ns)
+    if fixed:
+        out = _zero_filled(other, y) if how.ns > 0 else _zero_filled(y, other)
+    else:
+        out = other - y if how.ns > 0 else y - other
+    return series.with_values(out).crop(*call.window)
+
+
+def _delta_window(window: Window, types: Sequence[ValueType], options: Sequence[Any]) -> Window:
+    how: Offset = options[1] if len(options) > 1 and options[1] else Offset()
+    margin = 0 if types[0].step else IRREGULAR_LOOKBACK_NS  # the neighbours of a break point
+    if how.ns:
+        lo, hi = min(how.ns, 0), max(how.ns, 0)
+        return window[0] + lo - margin, window[1] + hi + margin
+    if how.next_point:
+        return window[0], window[1] + _reach(types)
+    return window[0] - _reach(types), window[1]
+
+
+# --- ACCUMULATE --------------------------------------------------------------------------------
+
+_PREFIXED = re.compile(r"^(UTC|LT|NT|LOCAL|LOKAL|NORMAL|STANDARD)(.+)$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """An accumulation interval, with the zone given in front of it (``'UTCWEEK'``)."""
+
+    interval: Interval
+    zone: str | None = None
+
+
+def _period(text: str) -> Period:
+    key = text.strip().upper()
+    match = _PREFIXED.match(key)
+    if match and match.group(2) not in {"", "C"}:
+        return Period(parse_resolution(match.group(2)), match.group(1))
+    return Period(parse_resolution(key))
+
+
+def _acc_first(value: Any) -> Any:
+    if value == ">":
+        return ">"
+    if not isinstance(value, str):
+        raise ValueError(f"expected '>' or an interval such as 'WEEK', got {value!r}")
+    return _period(value)
+
+
+def _acc_second(value: Any) -> Any:
+    if isinstance(value, float):
+        if value < 1 or value != int(value):
+            raise ValueError(f"a number of points must be a whole number >= 1, got {value}")
+        return int(value)
+    try:
+        return _period(str(value))
+    except ValueError:
+        pass
+    try:
+        return parse_zone(value)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is neither an interval such as 'HYDYEAR' or 'UTCWEEK' nor a timezone"
+        ) from None
+
+
+def _acc_check(query: UnitQuery) -> None:
+    first = query.options[1] if len(query.options) > 1 else None
+    second = query.options[2] if len(query.options) > 2 else None
+    if first == ">" and not isinstance(second, (int, Period)):
+        raise query.error(
+            "@ACCUMULATE(t, '>', ...) needs an interval such as 'DAY' or 'HYDYEAR', or a "
+            "number of points"
+        )
+    if first != ">" and isinstance(second, (int, Period)):
+        raise query.error(
+            "@ACCUMULATE(t, interval, ...) takes a timezone third; for an interval third write "
+            "@ACCUMULATE(t, '>', interval)"
+        )
+
+
+def _resets_of(call: Invocation, series: Series) -> np.ndarray | None:
+    first = call.options[1] if len(call.options) > 1 else None
+    second = call.options[2] if len(call.options) > 2 else None
+    start, end = call.window
+    if isinstance(second, int):  # every n points from the period start
+        inside = series.times[series.times >= start]
+        return inside[::second]
+    period = second if first == ">" else first
+    if not isinstance(period, Period):
+        return None
+    code = period.zone or (second if isinstance(second, str) and first != ">" else None)
+    zone = resolve_zone(code, series.timezone, start)
+    lo = int(series.times[0]) if len(series) else start
+    return bounds(period.interval, lo, end, zone)
+
+
+def _accumulate(call: Invocation) -> Value:
+    series = _series(call)
+    resets = _resets_of(call, series)
+    if isinstance(call.options[2] if len(call.options) > 2 else None, int):
+        series = series.crop(*call.window)
+    values = accumulate(series.values, series.times, resets)
+    return series.with_values(values).crop(*call.window)
+
+
+def _accumulate_window(
+    window: Window, types: Sequence[ValueType], options: Sequence[Any]
+) -> Window:
+    first = options[1] if len(options) > 1 else None
+    second = options[2] if len(options) > 2 else None
+    period = second if first == ">" else first
+    if isinstance(period, Period):
+        return window[0] - longest_ns(period.interval), window[1]
+    return window
+
+
+# --- ACCUMULATE(d, s, t[, d, d]): from a start time, with a factor and an offset ----------------
+
+_DIGITS = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?(\d{2})?(\d{3})?$")
+_MACRO = re.compile(r"^([A-Z]+?\d*)((?:[+-]\d+[A-Z]+)*)$")
+
+
+@dataclass(frozen=True)
+class StartSpec:
+    """Where ACCUMULATE(d, s, t) starts: a fixed time, or a macro (start of the interval
+    holding the period start) plus an offset."""
+
+    zone: str | None
+    fixed: int | None = None
+    interval: Interval | None = None
+    offset: int = 0
+
+
+def parse_start(value: Any) -> StartSpec:
+    """``'20140101'`` (YYYYMMDD[hh[mm[ss[xxx]]]]), a macro such as ``'YEAR+10d'``, either
+    optionally after a zone code (``'UTC20140101'``)."""
+    text = str(value).strip().upper()
+    zone = None
+    for code in ("UTC", "LT", "NT"):
+        if text.startswith(code) and text != code:
+            zone, text = code, text[len(code) :]
+            break
+    accepted = (
+        "use a time as YYYYMMDD[hhmmss] such as '20140101', or a macro such as 'YEAR', "
+        "'YEAR+10d', 'HYDYEAR', 'MONTH-2d', optionally after 'UTC', 'LT' or 'NT'"
+    )
+    digits = _DIGITS.match(text)
+    if digits:
+        parts = [int(g) if g else 0 for g in digits.groups()]
+        try:
+            year, month, day, hour, minute, second, milli = parts
+            stamp = pd.Timestamp(year, month, day, hour, minute, second)
+            stamp += pd.Timedelta(milliseconds=milli)
+        except ValueError:
+            raise ValueError(f"start {value!r} is not a valid time; {accepted}") from None
+        return StartSpec(zone, fixed=int(stamp.value))
+    macro = _MACRO.match(text)
+    if macro:
+        try:
+            interval = parse_resolution(macro.group(1))
+            offset = sum(
+                parse_offset(part).ns for part in re.findall(r"[+-]\d+[A-Z]+", macro.group(2))
+            )
+        except ValueError:
+            raise ValueError(f"start {value!r} is not understood; {accepted}") from None
+        return StartSpec(zone, interval=interval, offset=offset)
+    raise ValueError(f"start {value!r} is not understood; {accepted}")
+
+
+def _start_of(spec: StartSpec, series: Series, start: int) -> int:
+    zone = resolve_zone(spec.zone, series.timezone, start)
+    if spec.fixed is not None:
+        if zone == "UTC":
+            return spec.fixed
+        local = pd.Timestamp(spec.fixed, unit="ns").tz_localize(zone, nonexistent="shift_forward")
+        return int(local.tz_convert("UTC").value)
+    assert spec.interval is not None
+    return int(bounds(spec.interval, start, start, zone)[0]) + spec.offset
+
+
+def _accumulate_from(call: Invocation) -> Value:
+    initial = float(call.args[0])  # type: ignore[arg-type]
+    series = _series(call, 2)
+    factor = float(call.args[3]) if len(call.args) > 3 else 1.0  # type: ignore[arg-type]
+    offset = float(call.args[4]) if len(call.args) > 4 else 0.0  # type: ignore[arg-type]
+    begin = _start_of(call.options[1], series, call.window[0])
+    x = np.nan_to_num(series.values, nan=0.0) * factor + offset
+    out = initial + np.cumsum(np.where(series.times >= begin, x, 0.0))
+    out[series.times < begin] = np.nan
+    return series.with_values(out).crop(*call.window)
+
+
+def _accumulate_from_window(
+    window: Window, types: Sequence[ValueType], options: Sequence[Any]
+) -> Window:
+    spec: StartSpec = options[1]
+    if spec.fixed is not None:
+        return min(window[0], spec.fixed - 14 * 3600 * 10**9), window[1]
+    assert spec.interval is not None
+    return window[0] - longest_ns(spec.interval) + min(spec.offset, 0), window[1]
+
+
+def _acc_unit(query: UnitQuery) -> Any:
+    return query.types[2].unit
+
+
+# --- TS_ACC_FROM -------------------------------------------------------------------------------
+
+
+def _which(value: Any) -> int:
+    if value not in (0.0, 1.0):
+        raise ValueError(f"the offset must be 0 (previous step) or 1 (current step), got {value}")
+    return int(value)
+
+
+def _acc_from(call: Invocation) -> Value:
+    y, x = _series(call, 0).crop(*call.window), _series(call, 1)
+    factor, constant = float(call.args[2]), float(call.args[3])  # type: ignore[arg-type]
+    xs = np.nan_to_num(sample(x, y.times), nan=0.0)
+    if y.times.size == 0:
+        return y
+    added = factor * (xs[1:] if call.options[4] == 1 else xs[:-1]) + constant
+    out = y.values[0] + np.concatenate([[0.0], np.cumsum(added)])
+    return y.with_values(out)
+
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function(
+        "TS_OFFSET",
+        (
+            Overload(
+                ("t", "d", "s"),
+                "t",
+                _offset_mesh,
+                required=2,
+                options={1: _number, 2: _unit_code},
+                window=_offset_mesh_window,
+            ),
+            OFFSET_ISO,
+        ),
+        "Shift in time (Mesh): @TS_OFFSET(t, d [, unit]) takes each point's value from d units "
+        "later (default HOUR; MIN, MIN5, MIN10, MIN15, MIN30, DAY, WEEK, MONTH = 30 days, YEAR "
+        "= 365 days), so -2 shows the value of 2 hours before. Also @TS_OFFSET(t, 'P1D'): the "
+        "series moved later by a duration (calendar units in its zone). Mesh: compatible.",
+        mesh=MeshNote(
+            "differs",
+            "also takes an ISO 8601 duration (@TS_OFFSET(t, 'P1D')), which moves the series later: the opposite sign of the numeric form",
+        ),
+    ),
+    Function(
+        "DELTA",
+        (
+            Overload(
+                ("t", "ds"),
+                "t",
+                _delta,
+                required=1,
+                options={1: parse_offset},
+                window=_delta_window,
+            ),
+        ),
+        "Change between points (Mesh): @DELTA(t) is y(t) - y(previous), @DELTA(t, 1) y(next) - "
+        "y(t), @DELTA(t, '+2h') y(t + 2h) - y(t), @DELTA(t, '-2h') y(t) - y(t - 2h) (the "
+        "value at a time by the curve type). On a fixed-interval series a missing value counts "
+        "as 0. Reads the points it needs outside the period. Mesh: compatible.",
+        mesh=AS_IN_MESH,
+    ),
+    Function(
+        "ACCUMULATE",
+        (
+            Overload(
+                ("t", "s", "sd"),
+                "t",
+                _accumulate,
+                required=1,
+                options={1: _acc_first, 2: _acc_second},
+                window=_accumulate_window,
+                validate=_acc_check,
+            ),
+            Overload(
+                ("d", "s", "t", "d", "d"),
+                "t",
+                _accumulate_from,
+                required=3,
+                options={1: parse_start},
+                unit=_acc_unit,
+                window=_accumulate_from_window,
+            ),
+        ),
+        "Running sum (Mesh): @ACCUMULATE(t) from the period start; @ACCUMULATE(t, '>', "
+        "'HYDYEAR') or @ACCUMULATE(t, 'WEEK') restarting each interval (zone in front: "
+        "'UTCWEEK'; or a zone third: @ACCUMULATE(t, 'DAY', 'Europe/Oslo')); @ACCUMULATE(t, "
+        "'>', n) restarting every n points; @ACCUMULATE(x0, '20140101', t [, A, B]) = x0 + "
+        "sum of A·t + B from a start time or macro ('YEAR+10d'). Missing values count as 0. "
+        "Mesh: compatible (macros count from the period start).",
+        mesh=MeshNote(
+            "differs",
+            "'>' and the plain form behave the same; a zone may also be given as a third argument ('Europe/Oslo')",
+        ),
+    ),
+    Function(
+        "TS_ACC_FROM",
+        (
+            Overload(
+                ("t", "t", "d", "d", "d"),
+                "t",
+                _acc_from,
+                options={4: _which},
+            ),
+        ),
+        "Running accumulation (Mesh): @TS_ACC_FROM(y, x, A, B, k) starts at y's first value "
+        "in the period and adds A·x + B each step, x from the current step (k = 1) or the "
+        "previous (k = 0). Mesh: compatible.",
+        mesh=AS_IN_MESH,
+    ),
+)
