@@ -5,7 +5,9 @@ Examples follow the pages of Volue-Public/energy-smp-docs cited beside each test
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -275,3 +277,18 @@ def test_mesh_script_errors_end_to_end(ws: wb.Workspace, plant: wb.Object) -> No
     with pytest.raises(ExpressionError, match="has a value only in some branches") as info:
         ws.evaluate("IF @d('.Limit') > 1 THEN\n  X = 1\nENDIF\n## = X", *PERIOD, relative_to=plant)
     assert (info.value.line, info.value.column) == (4, 6)
+
+
+def test_the_readme_mesh_script_runs(logged: list[Any]) -> None:
+    text = Path(__file__).resolve().parent.parent.joinpath("README.md").read_text("utf-8")
+    script = re.search(r"```text\n(  Difference = .*?)```", text, re.S)
+    assert script is not None
+    flows = {
+        f"{PLANT}.Inflow": hourly([1.0, 20.0, 3.0], "m^3/s"),
+        f"{PLANT}.Inflow_forecast": hourly([0.0, 2.0, 3.0], "m^3/s"),
+    }
+    got = evaluate(script.group(1), MemoryResolver(series=flows), START, END, relative_to=PLANT)
+    assert got.attrs["units"] in {"m ** 3 / s", "meter ** 3 / second"}
+    values = got.values.tolist()
+    assert values[0] == 2.0 and np.isnan(values[1]) and values[2] == 0.0  # Scale 2: one deviation
+    assert logged == [(1011.0, "Inflow deviates, $nvalues", 1)]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+import xarray as xr
 
+from workbench.calc import MemoryResolver, evaluate
 from workbench.calc.periods import Zones, boundaries, current_zones, parse_interval, split_zone
 from workbench.calc.timespec import parse_timespec, resolve_time, show, to_ns
 from workbench.errors import InvalidValue
@@ -167,3 +170,27 @@ def test_calendar_intervals_with_zones_and_hydyear() -> None:
     assert np.all(np.diff(b) > 0)
     with pytest.raises(ValueError, match="zone 'Nowhere/Land' is not known"):
         parse_interval("DAY<Nowhere/Land>")
+
+
+def test_accumulate_hydyear_and_transform_utcweek_in_expressions() -> None:
+    # docs/mesh/calculations/functions/accumulate.md, example 3:
+    # @ACCUMULATE(@t('Precipitation_hour_operative'),'>', 'HYDYEAR'); here daily values of 1 in
+    # the UTC calendar, so the sum restarts at 1 September 00:00 UTC.
+    days = pd.date_range("2023-08-29", "2023-09-04", freq="D")
+    rain = xr.DataArray(
+        np.ones(len(days)),
+        coords={"event_start": days},
+        dims="event_start",
+        attrs={"units": "mm", "resolution": "P1D"},
+    )
+    resolver = MemoryResolver(series={"Model/M.Rain": rain})
+    sums = evaluate(
+        "@ACCUMULATE(@t('.Rain'), 'UTCHYDYEAR')", resolver, "2023-08-30", "2023-09-04",
+        relative_to="Model/M",
+    )  # fmt: skip
+    assert sums.values.tolist() == [2.0, 3.0, 1.0, 2.0, 3.0]
+    weeks = evaluate(
+        "@TRANSFORM(@t('.Rain'), 'UTCWEEK', 'SUM')", resolver, "2023-08-28", "2023-09-04",
+        relative_to="Model/M",
+    )  # fmt: skip
+    assert weeks.values.tolist() == [6.0]  # 29 Aug to 3 Sep; the week starts on Monday 28 Aug
