@@ -192,6 +192,22 @@ def test_call_lines_parse_and_are_kept_with_their_condition() -> None:
     assert [type(e.guard).__name__ for e in guarded.effects] == ["Name", "Logical"]
 
 
+def test_a_call_line_of_an_existing_function_runs_and_its_value_is_dropped() -> None:
+    expr = compile_expression("A = @t('.B')\n@ABS(@t('.A'))\n## = A * 2")
+    assert len(expr.effects) == 1 and expr.effects[0][1] is None
+    assert set(expr.paths) == {".B", ".A"}  # the call line's reads are planned too
+    assert series("A = @t('.B')\n@ABS(@t('.A'))\n## = A * 2") == [2.0] * 6
+
+
+def test_a_series_condition_runs_a_call_line_when_it_holds_somewhere(logged: list[Any]) -> None:
+    text = "IF (@t('.A') > {limit}) THEN\n  @PDLOG(1010, 'high')\nENDIF\n## = 1"
+    assert run(text.format(limit=7)) == 1.0
+    assert logged == [(1010.0, "high", None)]
+    logged.clear()
+    assert run(text.format(limit=8)) == 1.0
+    assert logged == []
+
+
 def test_a_call_line_of_an_unknown_function_is_reported_when_compiled() -> None:
     with pytest.raises(ExpressionError, match="unknown function @PopExtPeriod") as info:
         compile_expression("Tmp1 = 10\n@PopExtPeriod('X')\n## = Tmp1")
