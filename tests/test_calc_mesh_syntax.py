@@ -308,3 +308,12 @@ def test_the_readme_mesh_script_runs(logged: list[Any]) -> None:
     values = got.values.tolist()
     assert values[0] == 2.0 and np.isnan(values[1]) and values[2] == 0.0  # Scale 2: one deviation
     assert logged == [(1011.0, "Inflow deviates, $nvalues", 1)]
+
+
+def test_if_statements_with_crlf_semicolons_and_comments() -> None:
+    text = (
+        "X = 1\r\nIF (X > 0) THEN // positive\r\n  X = 2;\r\nELSE /* no */\r\n  X = 3\r\n"
+        "ENDIF // done\r\n## = X"
+    )
+    assert run(text) == 2.0
+    assert run(text.replace("X > 0", "X > 5")) == 3.0
