@@ -127,7 +127,7 @@ def test_script_assignments_result_comments_and_separators() -> None:
     )
     assert [a.name for a in script.assignments] == ["A", "B", "C"]
     assert script.assignments[2].line == 5
-    assert script.result == Name(8, 6, "C")
+    assert script.result is script.assignments[2].value  # names stand for their values
 
 
 def test_a_bare_expression_is_the_result_and_newlines_inside_brackets_continue() -> None:
@@ -198,7 +198,7 @@ def test_positions_count_lines_in_comments_newlines_and_crlf() -> None:
     (assignment,) = script.assignments
     assert (assignment.line, assignment.column) == (2, 13)
     assert assignment.value == Binary(2, 19, "+", Number(2, 17, 1.0), Number(3, 3, 2.0))
-    assert script.result == Binary(5, 8, "*", Name(5, 6, "A"), Number(5, 10, 3.0))
+    assert script.result == Binary(5, 8, "*", assignment.value, Number(5, 10, 3.0))
     with pytest.raises(ExpressionError) as info:
         parse("1 + /* two\n lines */ 2 $")
     assert (info.value.line, info.value.column) == (2, 13)
@@ -266,7 +266,7 @@ def _reference_outcome(lark: Lark, text: str) -> str:
     try:
         tree: Any = lark.parse(text)
         statements = _Reference().transform(tree)
-        return repr(calc_parser._script(text, statements))
+        return repr(calc_parser.build_script(text, statements))
     except VisitError as exc:
         assert isinstance(exc.orig_exc, calc_parser._Misplaced)
         token, why = exc.orig_exc.token, exc.orig_exc.why
@@ -284,17 +284,20 @@ def _reference_outcome(lark: Lark, text: str) -> str:
 
 class _ResultEqual:
     """lark's lexer makes every ``=`` the result line's: as in the parser's own loop, only
-    the one right after ``##`` is, the others are comparisons."""
+    the one right after ``##`` is, the one after a name starting a statement assigns, the
+    others are comparisons."""
 
     always_accept = ()
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        previous = None
+        previous = before = "_NL"
         for token in stream:
-            if token.type == "EQUAL" and previous != "RESULT":
+            if token.type == "EQUAL" and previous == "NAME" and before == "_NL":
+                token = Token.new_borrow_pos("ASSIGN", token.value, token)  # 'Name = ...'
+            elif token.type == "EQUAL" and previous != "RESULT":
                 token = Token.new_borrow_pos("COMPARE", token.value, token)
-            if token.type != "_NL":
-                previous = token.type
+            if token.type != "_NL" or previous != "_NL":
+                before, previous = previous, token.type
             yield token
 
 

@@ -20,11 +20,45 @@ __all__ = [
     "ValueType",
     "check_metadata",
     "format_time",
+    "mesh_literal",
     "parse_time",
 ]
 
 METADATA_LIMIT = 4000
-_UTC_LITERAL = re.compile(r"^UTC(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?(\d{2})?(\d{1,6})?$")
+_UTC_LITERAL = re.compile(r"^UTC(\d{8}(?:\d{2}(?:\d{2}(?:\d{2}\d{0,6})?)?)?)$")
+_LITERAL = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?(\d{2})?(\d{1,6})?$")
+
+
+def _literal_parts(digits: str) -> tuple[int, int, int, int, int, int, int]:
+    """Year, month, day, hour, minute, second and nanosecond of a literal's digits
+    (``YYYYMMDD[hh[mm[ss[fraction]]]]``); ValueError for an impossible date."""
+    m = _LITERAL.match(digits)
+    if m is None:
+        raise ValueError("an explicit time is YYYYMMDD[hh[mm[ss[xxx]]]]")
+    y, mo, d, h, mi, s, frac = m.groups()
+    parts = (int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
+    datetime(*parts)  # checks the date
+    return (*parts, int((frac or "0").ljust(9, "0")))
+
+
+def mesh_literal(digits: str) -> int | None:
+    """A Mesh time literal's digits ``YYYYMMDD[hh[mm[ss[xxx]]]]`` (8 to 17; ``xxx`` is
+    milliseconds) as naive nanoseconds since 1970 in the zone it is read in; None when the
+    digits are not of that form or not a valid time. The zone prefix (``UTC``, ``LOCAL``,
+    ``STANDARD``) is the caller's: :func:`parse_time` reads ``UTC`` literals, and
+    :mod:`workbench.calc.timespec` all of them.
+
+    >>> mesh_literal("20121201000000000") == 1354320000 * 10**9
+    True
+    """
+    if not 8 <= len(digits) <= 17 or len(digits) in (9, 11, 13) or not digits.isdigit():
+        return None
+    try:
+        y, mo, d, h, mi, s, ns = _literal_parts(digits)
+    except ValueError:
+        return None
+    days = (datetime(y, mo, d) - datetime(1970, 1, 1)).days
+    return ((days * 24 + h) * 60 + mi) * 60 * 10**9 + s * 10**9 + ns
 
 
 class ValueType(StrEnum):
@@ -112,11 +146,9 @@ def parse_time(value: object) -> datetime:
     if isinstance(value, str):
         m = _UTC_LITERAL.match(value.strip())
         if m:
-            y, mo, d, h, mi, s, frac = m.groups()
-            micro = int((frac or "0").ljust(6, "0"))
             try:
-                return datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0),
-                                micro, tzinfo=UTC)
+                parts = _literal_parts(m.group(1))
+                return datetime(*parts[:6], parts[6] // 1000, tzinfo=UTC)
             except ValueError as exc:
                 raise InvalidValue(f"time literal {value!r} is not a valid time: {exc}") from None
         try:

@@ -185,7 +185,8 @@ class Checker:
 
     def _number(self, node: Number) -> ValueType:
         if node.unit is None:
-            return _NUMBER
+            # NaN (a missing value) fits any unit: ``x > 4 ? NaN : x`` keeps x's.
+            return _UNKNOWN_UNIT["d"] if node.value != node.value else _NUMBER
         try:
             return ValueType("d", unit_of(node.unit))
         except UnitError as exc:
@@ -272,7 +273,8 @@ class Checker:
         if {then.kind, otherwise.kind} <= {"d", "t"}:
             self._same_units(node, "the branches of IF", then, otherwise)
             kind = _combine([condition.kind, then.kind, otherwise.kind])
-            return ValueType(kind, then.unit, _finest([condition, then, otherwise]))
+            unit = then.unit if then.unit is not None else otherwise.unit
+            return ValueType(kind, unit, _finest([condition, then, otherwise]))
         if then.kind == otherwise.kind and condition.kind == "d":
             if then.kind in "DT":
                 self._same_units(node, "the branches of IF", then, otherwise)

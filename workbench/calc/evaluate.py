@@ -32,7 +32,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench.calc.check import Checker, lookup_path
-from workbench.calc.inline import inline
+from workbench.calc.inline import inline, substitute
 from workbench.calc.interpret import Interpreter, Loaded, Planner, Requests
 from workbench.calc.parser import parse
 from workbench.calc.protocol import (
@@ -93,6 +93,9 @@ class Expression:
         What it yields: ``d`` number, ``s`` string, ``t`` series, or ``D``/``S``/``T`` arrays.
     paths
         The paths it reads, in order of first appearance.
+    effects
+        The call lines (``@PDLOG(...)``) with the condition each runs under (None: always),
+        run in order after the result is computed, their values dropped.
     """
 
     text: str
@@ -100,6 +103,7 @@ class Expression:
     root: Node
     kind: Kind
     paths: tuple[str, ...]
+    effects: tuple[tuple[Node, Node | None], ...] = ()
     _checked: dict[tuple[LookupInfo | None, ...], Checker] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -127,6 +131,7 @@ class Expression:
         """Check it against descriptions of its lookups (units included) for one object."""
         checker = Checker(self.text, infos, relative_to)
         checker.check(self.root)
+        _check_effects(checker, self.effects)
         return checker
 
 
@@ -153,11 +158,28 @@ def compile_expression(text: str) -> Expression:
         for value in assigned:
             checker.check(value)
         kind = checker.check(root).kind
+        effects = tuple(
+            (
+                substitute(e.call, {}, text),
+                None if e.guard is None else substitute(e.guard, {}, text),
+            )
+            for e in script.effects
+        )  # every name has its value by now: one left has none
+        _check_effects(checker, effects)
     paths: dict[str, None] = {}
     for plan in checker.calls.values():
         if plan.path is not None:
             paths.setdefault(plan.path)
-    return Expression(text, script, root, kind, tuple(paths))
+    return Expression(text, script, root, kind, tuple(paths), effects)
+
+
+def _check_effects(checker: Checker, effects: tuple[tuple[Node, Node | None], ...]) -> None:
+    for call, guard in effects:
+        checker.check(call)
+        if guard is not None and checker.check(guard).kind not in "dt":
+            raise checker.error(
+                guard, "the condition of an IF statement must be a number or a series"
+            )
 
 
 def _compiled(expression: Expression | str) -> Expression:
@@ -258,7 +280,9 @@ def _evaluate_many(
     checkers = _checkers(expr, infos, owners)
     requests = Requests()
     for owner in owners:
-        Planner(checkers[owner], owner, requests).visit(expr.root, window, base)
+        planner = Planner(checkers[owner], owner, requests)
+        for node in (expr.root, *(n for effect in expr.effects for n in effect if n is not None)):
+            planner.visit(node, window, base)
     loaded = _load(resolver, requests, infos)
     results: dict[ObjectId | None, Result] = {}
     shared: dict[tuple[int, tuple[int, int], Viewpoint], Value] = {}
@@ -270,6 +294,9 @@ def _evaluate_many(
                 checker, loaded, owner, shared, expr.independent, lambda: limit.check(what)
             )
             value = interpreter.value(expr.root, window, base)
+            for call, guard in expr.effects:
+                if guard is None or _holds(interpreter.value(guard, window, base)):
+                    interpreter.value(call, window, base)  # run for what it does
         except ExpressionError as exc:
             raise _for_object(exc, owner, len(owners)) from None
         if raw and isinstance(value, Series):
@@ -277,6 +304,14 @@ def _evaluate_many(
         else:
             results[owner] = _result(value, checker.types[id(expr.root)], window)
     return results
+
+
+def _holds(condition: Value) -> bool:
+    """Whether an IF statement's condition holds: a number that is neither 0 nor missing, or
+    a series with such a value somewhere."""
+    values = condition.values if isinstance(condition, Series) else condition
+    array = np.asarray(values, dtype=np.float64)
+    return bool(np.any((array != 0) & ~np.isnan(array)))
 
 
 def _check_owners(expr: Expression, owners: list[ObjectId | None]) -> None:

@@ -27,7 +27,7 @@ from workbench.calc.syntax import (
 )
 from workbench.errors import ExpressionError
 
-__all__ = ["inline"]
+__all__ = ["inline", "substitute"]
 
 
 def inline(script: Script) -> tuple[Node, tuple[Node, ...]]:
@@ -35,20 +35,22 @@ def inline(script: Script) -> tuple[Node, tuple[Node, ...]]:
     env: dict[str, Node] = {}
     values: list[Node] = []
     for assignment in script.assignments:
-        value = _substitute(assignment.value, env, script.text)
+        value = substitute(assignment.value, env, script.text)
         values.append(value)
         env[assignment.name] = value
-    return _substitute(script.result, env, script.text), tuple(values)
+    return substitute(script.result, env, script.text), tuple(values)
 
 
-def _substitute(node: Node, env: Mapping[str, Node], text: str) -> Node:
-    """``node`` with every variable replaced by its value in ``env`` (bottom-up, any depth)."""
+def substitute(node: Node, env: Mapping[str, Node], text: str, strict: bool = True) -> Node:
+    """``node`` with every variable replaced by its value in ``env`` (bottom-up, any depth);
+    :class:`ExpressionError` naming a variable that has none (with ``strict``; else it is
+    left as it is)."""
     nodes = walk(node)
     names = [n for n in nodes if isinstance(n, Name)]  # in the order they are written
     if not names:
         return node  # no variables: nothing to replace
     for name in names:
-        if name.name not in env:
+        if strict and name.name not in env:
             known = ", ".join(sorted(env)) or "none yet"
             raise ExpressionError(
                 f"unknown name {name.name!r}; assign it on an earlier line ({name.name} = ...); "
@@ -60,7 +62,7 @@ def _substitute(node: Node, env: Mapping[str, Node], text: str) -> Node:
     done: dict[int, Node] = {}
     for current in bottom_up(node):
         if isinstance(current, Name):
-            done[id(current)] = env[current.name]
+            done[id(current)] = env.get(current.name, current)
             continue
         kids = children(current)
         new = tuple(done[id(k)] for k in kids)

@@ -31,18 +31,8 @@ from lark.parse_tree_builder import ExpandSingleChild
 from lark.parsers.lalr_analysis import Shift
 
 from workbench.calc.precedence import _at, _Misplaced, _Operators, _Prefixed, _Token
-from workbench.calc.syntax import (
-    Array,
-    Assign,
-    Call,
-    Compare,
-    If,
-    Name,
-    Node,
-    Number,
-    Script,
-    String,
-)
+from workbench.calc.statements import Branch, Statement, build_script
+from workbench.calc.syntax import Array, Call, If, Name, Node, Number, Script, String
 from workbench.errors import ExpressionError
 from workbench.limits import current_deadline, quoted
 
@@ -68,13 +58,21 @@ _CONTINUES = frozenset(
         "EQUAL",
         "RESULT",
         "FUNC",
+        "ASSIGN",
+        "QMARK",
+        "COLON",
+        "SIF",
+        "SELSEIF",
     }
 )
 _CHECK_EVERY = 4096
 """How many tokens are parsed between two looks at the deadline."""
-_OPENS = frozenset({"LPAR", "LBRACE", "IF"})
-_CLOSES = frozenset({"RPAR", "RBRACE", "ENDIF"})
-_WATCHED = _OPENS | _CLOSES | {"_NL", "COMPARE"}  # the tokens the lexer does more about
+_OPENS = frozenset({"LPAR", "LBRACE"})
+_CLOSES = frozenset({"RPAR", "RBRACE"})
+_KEYWORDS = frozenset({"IF", "THEN", "ELSEIF", "ELSE", "ENDIF"})
+_WATCHED = _OPENS | _CLOSES | _KEYWORDS | {"_NL", "COMPARE"}  # the tokens the lexer does more about
+_GIVEN = frozenset({"ASSIGN", "SIF", "STHEN", "SELSEIF", "SELSE", "SENDIF"})
+"""Terminals the lexer gives in place of others; never matched from the text."""
 _DESCRIBED = {
     "NAME": "a name",
     "FUNC": "a function such as @t(...)",
@@ -82,6 +80,14 @@ _DESCRIBED = {
     "STRING": "a string",
     "UNIT": "a unit in brackets such as [MW]",
     "RESULT": "'##'",
+    "ASSIGN": "'='",
+    "SIF": "IF",
+    "STHEN": "THEN",
+    "SELSEIF": "ELSEIF",
+    "SELSE": "ELSE",
+    "SENDIF": "ENDIF",
+    "QMARK": "'?'",
+    "COLON": "':'",
     "_NL": "a new line",
     "$END": "the end of the text",
     "COMPARE": "a comparison",
@@ -109,7 +115,9 @@ class _Machine:
         ignore = frozenset(lark.ignore_tokens)
         by_priority = sorted(lark.terminals, key=lambda t: -t.priority)
         ignored = "|".join(t.pattern.to_regexp() for t in by_priority if t.name in ignore)
-        terminals = [t for t in by_priority if t.name not in ignore and t.name != "EQUAL"]
+        terminals = [
+            t for t in by_priority if t.name not in ignore and t.name not in _GIVEN | {"EQUAL"}
+        ]
         # Comments and white space, then a token; the possessive *+ never gives back what the
         # ignored terminals took (a comment's '//' is not two divisions).
         self.skip = re.compile(f"(?:{ignored})*+")
@@ -143,11 +151,18 @@ class _Machine:
 
     def tokens(self, text: str) -> Iterator[_Token]:
         """The tokens of ``text`` the grammar sees (comments, white space and newlines that
-        continue a statement left out), then ``$END``."""
+        continue a statement left out), then ``$END``.
+
+        An IF that starts a statement and whose THEN ends its line is an IF statement: its
+        keywords are given as SIF, STHEN, SELSEIF, SELSE, SENDIF, and the newlines inside it
+        end statements; inside an IF expression they continue it. ``=`` after a name that
+        starts a statement is ASSIGN.
+        """
         match = self.pattern.match
         lines = "\n" in text  # most expressions are one line: no lines to count then
         position, line, line_start, depth = 0, 1, 0, 0
-        previous = "_NL"  # the last token kept
+        previous = before = "_NL"  # the last two tokens kept
+        ifs: list[tuple[bool, int]] = []  # open IFs: (a statement?, the depth outside it)
         while found := match(text, position):
             kind: str = found.lastgroup  # type: ignore[assignment]
             start, end = found.span(kind)
@@ -163,11 +178,16 @@ class _Machine:
                     depth += 1
                 elif kind in _CLOSES:
                     depth = max(depth - 1, 0)
-                elif value == "=" and previous == "RESULT":  # a newline between continues
-                    kind = "EQUAL"
+                elif kind == "COMPARE":
+                    if value == "=" and previous == "RESULT":  # a newline between continues
+                        kind = "EQUAL"
+                    elif value == "=" and previous == "NAME" and before == "_NL":
+                        kind = "ASSIGN"
+                else:
+                    kind, depth = self._keyword(text, kind, end, previous, depth, ifs)
             if keep:
                 yield _Token(kind, value, line, start - line_start + 1)
-                previous = kind
+                before, previous = previous, kind
             if lines and "\n" in value:
                 line += value.count("\n")
                 line_start = start + value.rindex("\n") + 1
@@ -180,6 +200,42 @@ class _Machine:
         if end < len(text):
             raise _unexpected_character(text, end, line, end - line_start + 1)
         yield _Token("$END", "", line, end - line_start + 1)
+
+    def _keyword(
+        self, text: str, kind: str, end: int, previous: str, depth: int, ifs: list[tuple[bool, int]]
+    ) -> tuple[str, int]:
+        """The terminal for an IF keyword, and the bracket depth after it (an IF expression
+        opens a level, inside which newlines continue it)."""
+        if kind == "IF":
+            statement = previous == "_NL" and not depth and self._then_ends_line(text, end)
+            ifs.append((statement, depth))
+            return ("SIF", depth) if statement else ("IF", depth + 1)
+        if not ifs:
+            return kind, depth  # out of place: the parser says so
+        statement, outside = ifs[-1]
+        if kind == "ENDIF":
+            ifs.pop()
+            return ("SENDIF", depth) if statement else ("ENDIF", outside)
+        return ("S" + kind, depth) if statement else (kind, depth)
+
+    def _then_ends_line(self, text: str, position: int) -> bool:
+        """Whether the THEN matching an IF that ends at ``position`` is last on its line."""
+        match, nested, depth = self.pattern.match, 0, 0
+        while found := match(text, position):
+            kind = found.lastgroup
+            position = found.end()
+            if kind in _OPENS:
+                depth += 1
+            elif kind in _CLOSES:
+                depth -= 1
+            elif kind == "IF":
+                nested += 1
+            elif kind == "ENDIF":
+                nested -= 1
+            elif kind == "THEN" and nested <= 0 and depth <= 0:
+                after = self.skip.match(text, position).end()  # type: ignore[union-attr]
+                return after < len(text) and text[after] in "\r\n;"
+        return False
 
     def run(self, text: str) -> Any:
         """Parse ``text``: the value of the start rule (what :meth:`_ToSyntax.start` gives).
@@ -247,8 +303,10 @@ class _ToSyntax(Transformer[_Token, Any]):
         quote = raw[0]
         return String(token.line, token.column, raw[1:-1].replace(quote * 2, quote))
 
-    def name(self, children: list[_Token]) -> Name:
+    def name(self, children: list[_Token]) -> Name | Number:
         token = children[0]
+        if token.value.upper() == "NAN":  # Mesh's literal for a missing value
+            return Number(token.line, token.column, float("nan"))
         return Name(token.line, token.column, token.value)
 
     def call(self, children: list[Any]) -> Call:
@@ -275,7 +333,7 @@ class _ToSyntax(Transformer[_Token, Any]):
         chain += children[1:]
         return chain
 
-    def expr(self, children: list[Any]) -> Node:
+    def chain(self, children: list[Any]) -> Node:
         first = children[0]
         if len(children) == 1:
             return first if isinstance(first, Node) else _Operators([first]).expression()
@@ -289,14 +347,39 @@ class _ToSyntax(Transformer[_Token, Any]):
             result = If(*_at(branches[k]), parts[2 * k], parts[2 * k + 1], result)
         return cast(If, result)
 
-    def result(self, children: list[Any]) -> tuple[str, _Token, Node]:
-        return ("result", children[0], children[1])
+    def ternary(self, children: list[Any]) -> If:
+        condition, mark, then, _, otherwise = children
+        return If(*_at(mark), condition, then, otherwise)
 
-    def bare(self, children: list[Any]) -> tuple[str, None, Node]:
-        return ("bare", None, children[0])
+    def result(self, children: list[Any]) -> Statement:
+        return Statement("result", children[0], children[1])
 
-    def start(self, children: list[Any]) -> list[tuple[str, _Token | None, Node]]:
-        return list(children)
+    def assign(self, children: list[Any]) -> Statement:
+        return Statement("assign", children[0], children[2])
+
+    def bare(self, children: list[Any]) -> Statement:
+        node = children[0]
+        return Statement("bare", _Token("", "", node.line, node.column), node)
+
+    def body(self, children: list[Any]) -> list[Statement]:
+        return [c for c in children if isinstance(c, Statement)]
+
+    def if_statement(self, children: list[Any]) -> Statement:
+        branches: list[Branch] = []
+        keyword: _Token | None = None
+        condition: Node | None = None
+        for child in children:
+            if isinstance(child, _Token) and child.type in {"SIF", "SELSEIF", "SELSE"}:
+                keyword, condition = child, None
+            elif isinstance(child, Node):
+                condition = child
+            elif isinstance(child, list):
+                assert keyword is not None
+                branches.append(Branch(keyword, condition, child))
+        return Statement("if", children[0], branches)
+
+    def start(self, children: list[Any]) -> list[Statement]:
+        return [c for c in children if isinstance(c, Statement)]
 
 
 @cache
@@ -332,69 +415,19 @@ def parse(text: str) -> Script:
     if not isinstance(text, str):
         raise ExpressionError(f"an expression must be a string, got {text!r}")
     try:
-        statements = cast(list[tuple[str, _Token | None, Node]], _parser().run(text))
+        statements = cast(list[Statement], _parser().run(text))
     except _Misplaced as exc:
         raise ExpressionError(
             f"unexpected {exc.token.value!r}: {exc.why}", text, *_at(exc.token)
         ) from None
-    return _script(text, statements)
-
-
-def _script(text: str, statements: list[tuple[str, _Token | None, Node]]) -> Script:
-    """Sort statements into assignments and the result, checking the script's shape."""
-    if not statements:
-        raise ExpressionError(
-            "the expression is empty; write an expression such as @t('.Inflow') * 2",
-            text,
-            1,
-            1,
-        )
-    assignments: list[Assign] = []
-    for index, (kind, token, node) in enumerate(statements):
-        last = index == len(statements) - 1
-        if kind == "bare" and isinstance(node, Compare) and _is_assignment(text, node):
-            assert isinstance(node.left, Name)
-            assignments.append(Assign(node.left.line, node.left.column, node.left.name, node.right))
-            if last:
-                raise ExpressionError(
-                    "the script has no result; end it with a line '## = expression'",
-                    text,
-                    node.left.line,
-                    node.left.column,
-                )
-        elif last:
-            return Script(text, tuple(assignments), node)
-        elif kind == "result" and token is not None:
-            raise ExpressionError(
-                "the result line '## = ...' must be the last line of the script",
-                text,
-                *_at(token),
-            )
-        else:
-            raise ExpressionError(
-                "this line is neither an assignment 'Name = expression' nor the result "
-                "'## = expression' (only the last line may be a bare expression)",
-                text,
-                node.line,
-                node.column,
-            )
-    raise AssertionError("unreachable: the loop returns or raises on the last statement")
-
-
-def _is_assignment(text: str, node: Compare) -> bool:
-    """A top-level ``Name = expr`` (one ``=``, not ``==``) is an assignment."""
-    if node.op != "=" or not isinstance(node.left, Name):
-        return False
-    lines = text.splitlines()
-    source = lines[node.line - 1] if node.line <= len(lines) else ""
-    return source[node.column - 1 : node.column + 1] != "=="
+    return build_script(text, statements)
 
 
 def _unexpected_character(text: str, position: int, line: int, column: int) -> ExpressionError:
     return ExpressionError(
         f"unexpected character {text[position]!r}; an expression is made of "
         "numbers, strings in quotes, names, @functions, ( ), { }, operators + - * / ^, "
-        "comparisons and AND, OR, NOT, IF ... THEN ... ELSE ... ENDIF",
+        "comparisons and AND, OR, NOT, c ? a : b, IF ... THEN ... ELSE ... ENDIF",
         text,
         line,
         column,

@@ -18,17 +18,29 @@ True
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
 from workbench.calc.values import DAY_NS, HOUR_NS, IntArray
 
-__all__ = ["Interval", "boundaries", "is_utc", "parse_interval", "utc_offset_ns"]
+__all__ = [
+    "ZONE_CODES",
+    "Interval",
+    "Zones",
+    "boundaries",
+    "current_zones",
+    "is_utc",
+    "parse_interval",
+    "split_zone",
+    "utc_offset_ns",
+]
 
 Unit = Literal["fixed", "day", "week", "month", "year"]
 
@@ -46,11 +58,114 @@ _NAMES: dict[str, tuple[Unit, int]] = {
     "P3M": ("month", 3),
     "YEAR": ("year", 1),
     "P1Y": ("year", 1),
+    "HYDYEAR": ("month", 12),
+    "MIN15": ("fixed", 15 * 60 * 10**9),
+    "MIN30": ("fixed", 30 * 60 * 10**9),
 }
+_PHASE = {"HYDYEAR": 8}
+"""Months after January a cycle starts: the hydrological year starts on 1 September."""
 ACCEPTED = (
-    "MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR, or an ISO 8601 duration such as 'PT15M', "
-    "'PT1H', 'P1D', 'P1M', 'P1Y'"
+    "MINUTE, MIN15, MIN30, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR, HYDYEAR, or an ISO 8601 "
+    "duration such as 'PT15M', 'PT1H', 'P1D', 'P1M', 'P1Y', optionally with a zone prefix "
+    "(UTCWEEK, LOCALDAY) or suffix (DAY<LT>, DAY<Europe/Oslo>)"
 )
+ZONE_CODES = ("UTC", "LOCAL", "LT", "STANDARD", "DB")
+"""Mesh's zone codes, in the order they are tried as a prefix."""
+_PREFIX = re.compile(r"^(UTC|LOCAL|LT|STANDARD|DB)(?=[A-Z0-9+-]|$)", re.IGNORECASE)
+_SUFFIX = re.compile(r"<([^<>]+)>")
+_OFFSET = re.compile(r"^(?:UTC)?([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Zones:
+    """What Mesh's zone codes mean: ``STANDARD`` (the default when none is written) is local
+    time without daylight saving, ``LOCAL`` (or ``LT``) local time with it, ``DB`` the zone the
+    store is configured with (``STANDARD`` unless set), ``UTC`` UTC. Any other zone is written
+    as its IANA name. Each field holds an IANA name (``Etc/GMT-1`` is UTC+1 all year).
+
+    :func:`current_zones` reads them from the environment: ``WORKBENCH_STANDARD_ZONE``
+    (default ``Etc/GMT-1``, Mesh's UTC+1; ``+01:00`` is accepted too),
+    ``WORKBENCH_LOCAL_ZONE`` (default ``Europe/Oslo``) and ``WORKBENCH_DB_ZONE``.
+
+    >>> Zones().resolve("LT"), Zones().resolve(None), Zones().resolve("Europe/Paris")
+    ('Europe/Oslo', 'Etc/GMT-1', 'Europe/Paris')
+    """
+
+    standard: str = "Etc/GMT-1"
+    local: str = "Europe/Oslo"
+    database: str | None = None
+
+    def __post_init__(self) -> None:
+        for field in ("standard", "local", "database"):
+            value = getattr(self, field)
+            if value is not None:
+                object.__setattr__(self, field, zone_name(value))
+
+    def resolve(self, code: str | None, default: str | None = None) -> str:
+        """The IANA name for a zone code or name; no code gives ``default``, else STANDARD."""
+        if code is None:
+            return default if default is not None else self.standard
+        key = code.strip().upper()
+        if key == "UTC":
+            return "UTC"
+        if key in {"LOCAL", "LT"}:
+            return self.local
+        if key == "STANDARD":
+            return self.standard
+        if key == "DB":
+            return self.database or self.standard
+        return zone_name(code.strip())
+
+
+def zone_name(text: str) -> str:
+    """An IANA zone name checked, or a fixed offset such as ``+01:00`` as its ``Etc/GMT`` name."""
+    offset = _OFFSET.match(text.strip())
+    if offset is not None:
+        sign, hours, minutes = offset.groups()
+        if minutes not in (None, "00") or int(hours) > 14:
+            raise ValueError(f"zone {text!r}: only whole-hour offsets up to 14 hours are accepted")
+        if int(hours) == 0:
+            return "UTC"
+        return f"Etc/GMT{'-' if sign == '+' else '+'}{int(hours)}"  # Etc/ signs are inverted
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"zone {text!r} is not known; use UTC, LOCAL (or LT), STANDARD, DB, an IANA name "
+            "such as 'Europe/Oslo', or an offset such as '+01:00'"
+        ) from None
+    return text
+
+
+def current_zones() -> Zones:
+    """The zones configured in the environment (see :class:`Zones`)."""
+    get = os.environ.get
+    return Zones(
+        get("WORKBENCH_STANDARD_ZONE") or Zones.standard,
+        get("WORKBENCH_LOCAL_ZONE") or Zones.local,
+        get("WORKBENCH_DB_ZONE") or None,
+    )
+
+
+def split_zone(text: str) -> tuple[str | None, str]:
+    """Split a zone prefix (``UTCWEEK``) or suffix (``DAY<LT>``) off a name: (zone, rest).
+
+    >>> split_zone("UTCWEEK"), split_zone("DAY<Europe/Oslo>"), split_zone("DAY")
+    (('UTC', 'WEEK'), ('Europe/Oslo', 'DAY'), (None, 'DAY'))
+    """
+    text = text.strip()
+    zone: str | None = None
+    suffix = _SUFFIX.search(text)
+    if suffix is not None:
+        zone = suffix.group(1).strip()
+        text = (text[: suffix.start()] + text[suffix.end() :]).strip()
+    prefix = _PREFIX.match(text)
+    if prefix is not None and zone is None:
+        zone = prefix.group(1).upper()
+        text = text[prefix.end() :]
+    return zone, text
+
+
 _UTC = frozenset({"UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z", "Universal", "Zulu"})
 _ISO_TIME = re.compile(r"^PT(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?$")
 
@@ -63,6 +178,10 @@ class Interval:
     unit: Unit
     count: int = 1
     fixed_ns: int = 0
+    zone: str | None = None
+    """A zone code or IANA name written with the name (``UTCWEEK``); None: the caller's zone."""
+    phase: int = 0
+    """For months: how many months after January a cycle starts (HYDYEAR: 8, September)."""
 
     @property
     def longest_ns(self) -> int:
@@ -90,16 +209,19 @@ def parse_interval(text: str) -> Interval:
     >>> parse_interval("pt15m").fixed_ns == 15 * 60 * 10**9, parse_interval("Month").unit
     (True, 'month')
     """
-    key = text.strip().upper()
+    zone, rest = split_zone(text)
+    key = rest.upper()
+    if zone is not None and zone.upper() not in ZONE_CODES:
+        zone_name(zone)  # an IANA name: checked now, so a wrong one fails on save
     if key in _NAMES:
         unit, size = _NAMES[key]
         if unit == "fixed":
-            return Interval(key, "fixed", 1, size)
-        return Interval(key, unit, size)
+            return Interval(key, "fixed", 1, size, zone)
+        return Interval(key, unit, size, 0, zone, _PHASE.get(key, 0))
     if _ISO_TIME.match(key):
         ns = int(pd.Timedelta(key).value)
         if ns > 0:
-            return Interval(key, "fixed", 1, ns)
+            return Interval(key, "fixed", 1, ns, zone)
     raise ValueError(f"interval {text!r} is not understood; use {ACCEPTED}")
 
 
@@ -119,7 +241,10 @@ def utc_offset_ns(moment: int, timezone: str) -> int:
 
 def boundaries(interval: Interval, start: int, end: int, timezone: str) -> IntArray:
     """UTC boundaries (ns) of the intervals from the one holding ``start`` to one at or after
-    ``end``: ``b[0] <= start`` and ``b[-1] >= end``."""
+    ``end``: ``b[0] <= start`` and ``b[-1] >= end``. An interval written with a zone
+    (``UTCWEEK``) counts in that zone (see :class:`Zones`) rather than ``timezone``."""
+    if interval.zone is not None:
+        timezone = current_zones().resolve(interval.zone)
     if interval.unit == "fixed":
         step = interval.fixed_ns
         offset = utc_offset_ns(start, timezone)
@@ -149,7 +274,8 @@ def _local_bounds(interval: Interval, start: int, end: int) -> IntArray:
         kind = "M" if interval.unit == "month" else "Y"
         lo = np.datetime64(int(day), "D").astype(f"datetime64[{kind}]").astype(np.int64)
         hi = np.datetime64(int(last_day), "D").astype(f"datetime64[{kind}]").astype(np.int64)
-        lo -= lo % interval.count  # quarters start in January, April, July, October
+        # Quarters start in January, April, July, October; hydrological years in September.
+        lo -= (lo - interval.phase) % interval.count
         periods = np.arange(lo, hi + interval.count + 1, interval.count, dtype=np.int64)
         days = periods.astype(f"datetime64[{kind}]").astype("datetime64[D]").astype(np.int64)
     return days * DAY_NS

@@ -27,6 +27,7 @@ __all__ = [
     "Call",
     "Compare",
     "CompareOp",
+    "Effect",
     "If",
     "Logical",
     "Name",
@@ -110,7 +111,8 @@ class Logical(Node):
 
 @dataclass(frozen=True)
 class If(Node):
-    """``IF condition THEN then ELSE otherwise ENDIF`` (``ELSEIF`` nests another ``If``)."""
+    """``IF condition THEN then ELSE otherwise ENDIF`` or ``condition ? then : otherwise``
+    (``ELSEIF`` nests another ``If``); IF statements become these too."""
 
     condition: Node
     then: Node
@@ -141,12 +143,23 @@ class Assign(Node):
 
 
 @dataclass(frozen=True)
+class Effect(Node):
+    """A line that is a call alone (``@PDLOG(...)``), run for what it does; ``guard`` is the
+    condition of the IF statements around it (None: always)."""
+
+    call: Node
+    guard: Node | None = None
+
+
+@dataclass(frozen=True)
 class Script:
-    """A parsed script: its assignments in order and the result expression."""
+    """A parsed script: its assignments in order (a name may be assigned again; the values
+    have the names in them replaced), the result expression, and the call lines."""
 
     text: str
     assignments: tuple[Assign, ...]
     result: Node
+    effects: tuple[Effect, ...] = ()
 
 
 def walk(node: Node) -> list[Node]:
