@@ -36,6 +36,7 @@ __all__ = [
     "attribute_ids_named",
     "attribute_rows",
     "attribute_rows_of_type",
+    "attribute_type_ids",
     "calculation_expressions",
     "calculation_users",
     "child_namespace_id",
@@ -287,6 +288,15 @@ def attribute_rows_of_type(s: Session, type_id: int) -> Sequence[AttributeDefini
     ).all()
 
 
+def attribute_type_ids(s: Session, definition_id: int) -> set[int]:
+    """The ids of the attribute types of a model definition."""
+    return set(
+        s.scalars(
+            select(AttributeTypeRow.id).where(AttributeTypeRow.definition_id == definition_id)
+        )
+    )
+
+
 def attribute_ids_named(s: Session, object_definition_id: int, name: str) -> list[int]:
     """The ids of the attribute definitions called ``name`` of an object definition."""
     return list(
@@ -315,4 +325,3 @@ def objects_owned_through(s: Session, attribute_definition_id: int) -> int:
         select(func.count()).where(ObjectRow.owner_attribute_id == attribute_definition_id)
     )
     return int(count or 0)
-

@@ -66,8 +66,15 @@ class ModelDefinition(Namespace):
         description: str = "",
         default: Any = None,
         allowed: Iterable[Any] | None = None,
+        namespace: Namespace | str | None = None,
+        tags: Iterable[str] = (),
     ) -> AttributeType:
-        """Create a reusable attribute blueprint (name, description, unit, value type)."""
+        """Create a reusable attribute blueprint (name, description, unit, value type).
+
+        It sits in ``namespace`` (a handle or dotted path, created if missing; the name stays
+        unique in the whole model definition), and its ``tags`` (tags of the model definition)
+        are carried by every attribute definition built on it.
+        """
         record = services.create_attribute_type(
             self._ctx,
             self.id,
@@ -77,6 +84,8 @@ class ModelDefinition(Namespace):
             description=description,
             default=default,
             allowed=allowed,
+            namespace=namespace.id if isinstance(namespace, Namespace) else namespace,
+            tags=tags,
         )
         return AttributeType(self._ctx, record.id, record)
 
