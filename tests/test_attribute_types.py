@@ -12,12 +12,18 @@ PostgreSQL; a refused call leaves every table as it was.
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from conftest import refused
 
 import workbench as wb
 from workbench.api.exchange import dump_yaml, export_definition, import_definition, load_yaml
 from workbench.errors import InvalidDefinition, NotFound
+from workbench.metamodel import ValueType
 
 
 @pytest.fixture
@@ -247,3 +253,38 @@ def test_yaml_with_an_unknown_type_tag_is_refused(ws: wb.Workspace) -> None:
         r"attribute_types\[0\].*\['wind'\]",
         lambda: import_definition(ws, data),
     )
+
+
+# -- the README ---------------------------------------------------------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _between(text: str, start: str, end: str) -> str:
+    begin = text.index(start)
+    return text[begin : text.index(end, begin + len(start))]
+
+
+def test_the_readme_example_of_attribute_types_runs() -> None:
+    section = _between(README.read_text(encoding="utf-8"), "\n### Attribute types\n", "\n### ")
+    (code,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_glossary_names_what_exists() -> None:
+    """Every ``wb.Name`` of the glossary is exported, every value type is one, and Mesh's older
+    names (its "Mapping" list) are all there."""
+    glossary = _between(README.read_text(encoding="utf-8"), "\n## Glossary: Mesh's names", "\n## ")
+    for name in re.findall(r"`wb\.(\w+)`", glossary):
+        assert hasattr(wb, name), name
+    value_types = re.findall(r"value types? `(\w+)`(?:, `(\w+)`)?", glossary)
+    for found in value_types:
+        for vt in filter(None, found):
+            ValueType.parse(vt)
+    assert len(value_types) == 7
+    for legacy in ("object model", "meta model", "element type", "object type", "physical model",
+                   "physical object", "property", "`XYZSeries`"):  # fmt: skip
+        assert f"{legacy}" in glossary, legacy
