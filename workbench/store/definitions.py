@@ -37,6 +37,7 @@ __all__ = [
     "attribute_rows",
     "attribute_rows_of_type",
     "attribute_type_ids",
+    "attributes_targeting",
     "calculation_expressions",
     "calculation_users",
     "child_namespace_id",
@@ -49,6 +50,7 @@ __all__ = [
     "element_id_named",
     "element_names",
     "element_rows",
+    "instance_count",
     "model_names_of",
     "namespace_path",
     "namespace_paths",
@@ -316,6 +318,30 @@ def attribute_count(s: Session, object_definition_id: int) -> int:
             AttributeDefinitionRow.object_definition_id == object_definition_id
         )
     )
+    return int(count or 0)
+
+
+def attributes_targeting(s: Session, object_definition_id: int) -> list[tuple[str, str]]:
+    """(object definition, attribute) names of the attribute definitions of other object
+    definitions whose target is ``object_definition_id``."""
+    rows = s.execute(
+        select(ObjectDefinitionRow.name, AttributeDefinitionRow.name)
+        .join(
+            ObjectDefinitionRow,
+            ObjectDefinitionRow.id == AttributeDefinitionRow.object_definition_id,
+        )
+        .where(
+            AttributeDefinitionRow.target_id == object_definition_id,
+            AttributeDefinitionRow.object_definition_id != object_definition_id,
+        )
+        .order_by(AttributeDefinitionRow.id)
+    )
+    return [(od, ad) for od, ad in rows]
+
+
+def instance_count(s: Session, object_definition_id: int) -> int:
+    """How many objects (of any account) an object definition has."""
+    count = s.scalar(select(func.count()).where(ObjectRow.definition_id == object_definition_id))
     return int(count or 0)
 
 

@@ -117,6 +117,11 @@ class ObjectDefinition(WithMetadata[ObjectDefinitionRecord]):
     def rename(self, new_name: str) -> None:
         self._record = services.rename_object_definition(self._ctx, self.id, new_name)
 
+    def delete(self) -> None:
+        """Delete the object definition with its attribute definitions; refused while objects
+        are built on it (``ws.instances(od)`` lists them) or other definitions target it."""
+        services.delete_object_definition(self._ctx, self.id)
+
     def add_attribute(
         self,
         name: str | None = None,

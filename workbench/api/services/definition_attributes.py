@@ -56,6 +56,7 @@ __all__ = [
     "calculation",
     "definitions_of_type",
     "delete_attribute_definition",
+    "delete_object_definition",
     "ensure_unique",
     "rename_attribute_type",
     "rename_object_definition",
@@ -238,6 +239,37 @@ def rename_object_definition(
         row.name = new_name
         ctx.forget_catalogs()
         return OBJECT_DEFINITION.record(s, row)
+
+
+def delete_object_definition(ctx: Context, od_id: int) -> None:
+    """Delete an object definition and its attribute definitions; refused while objects are
+    built on it or attribute definitions of other object definitions target it (Mesh:
+    ``DeleteObjectDefinition`` "will not succeed" while the definition has instances).
+
+    The objects counted are all of them: they belong to the definition's own account (or, for
+    a shared definition, which only admins change, to any), so whoever may delete it may read
+    them.
+    """
+    with ctx.tx() as s:
+        row = writable_row(ctx, s, ObjectDefinitionRow, od_id, OBJECT_DEFINITION.what)
+        count = store.instance_count(s, od_id)
+        if count:
+            raise InvalidDefinition(
+                f"object definition {row.name!r} has {count} instance(s) (objects); delete them "
+                "first (ws.instances(object_definition) lists them)"
+            )
+        targeting = store.attributes_targeting(s, od_id)
+        if targeting:
+            listed = ", ".join(f"{od}.{ad}" for od, ad in targeting)
+            raise InvalidDefinition(
+                f"object definition {row.name!r} is the target of the attribute definitions "
+                f"{listed}; delete them or change their target first"
+            )
+        for ad in store.attribute_rows(s, od_id):
+            s.delete(ad)
+        s.flush()
+        s.delete(row)
+        ctx.forget_catalogs()
 
 
 def set_object_definition_tags(
