@@ -22,7 +22,7 @@ from conftest import refused
 
 import workbench as wb
 from workbench.api.exchange import dump_yaml, export_definition, import_definition, load_yaml
-from workbench.errors import InvalidDefinition, NotFound
+from workbench.errors import InvalidDefinition, NotFound, UnitError
 from workbench.metamodel import ValueType
 
 
@@ -107,6 +107,26 @@ def test_a_rename_that_would_clash_names_both_and_changes_nothing(
     assert [a.name for a in power.definitions()] == ["Power", "Power", "Spill"]
 
 
+def test_a_unit_that_a_template_cannot_give_is_refused(
+    ws: wb.Workspace, md: wb.ModelDefinition
+) -> None:
+    """The templates of the timeseries definitions built on a type are checked against its new
+    unit, one with a unit of its own too (the unit reaches it)."""
+    flow = md.create_attribute_type("Flow", "timeseries", unit="m^3/s")
+    plant = md.create_object_definition("Plant")
+    plant.add_attribute("Inflow", "timeseries", unit="m^3/s")
+    ad = plant.add_attribute(attribute_type=flow, unit="l/s", template="@t('.Inflow') * 0.9")
+    flow.set_unit("m^3/h")  # converts
+    assert ad.refresh().unit == "m^3/h"
+    refused(
+        ws,
+        UnitError,
+        r"template of Plant.Flow \(built on the attribute type 'Flow'\).*'MW'",
+        lambda: flow.set_unit("MW"),
+    )
+    assert (flow.refresh().unit, ad.refresh().unit) == ("m^3/h", "m^3/h")
+
+
 def test_a_type_change_is_one_transaction(ws: wb.Workspace, md: wb.ModelDefinition) -> None:
     """A rename in a batch that fails later is undone with it: the type, every definition and
     the attributes keep their names."""
@@ -146,6 +166,33 @@ def test_definitions_carry_their_types_tags_beside_their_own(
     level.set_tags(["critical", "hydro"])  # a tag added to the type reaches the definition
     assert obj.refresh().attribute("Level").spec.tags == ("critical", "hydro", "audit")
     assert [t for a in plant.attributes() for t in a.tags] == ["critical", "hydro", "audit"]
+
+
+def test_what_carries_a_tag_counts_inherited_ones(ws: wb.Workspace, md: wb.ModelDefinition) -> None:
+    """Mesh's tag usages (``SearchTagUsages``: attribute types and object definitions), and the
+    attribute definitions carrying the tag, their type's included."""
+    level = md.create_attribute_type("Level", "double", tags=["hydro"])
+    md.create_attribute_type("Price", "double")
+    lake = md.create_object_definition("Lake", tags=["hydro"])
+    plant = md.create_object_definition("Plant")
+    lake.add_attribute(attribute_type=level)
+    plant.add_attribute("Head", attribute_type=level)
+    plant.add_attribute("Capacity", "double", tags=["hydro"])
+    plant.add_attribute(attribute_type="Price", tags=["audit"])
+    found = md.tagged("hydro")
+    assert [t.name for t in found.attribute_types] == ["Level"]
+    assert [o.name for o in found.object_definitions] == ["Lake"]
+    assert [(a.object_definition.name, a.name) for a in found.attribute_definitions] == [
+        ("Lake", "Level"),
+        ("Plant", "Head"),
+        ("Plant", "Capacity"),
+    ]
+    level.set_tags([])
+    assert [a.name for a in md.tagged("hydro").attribute_definitions] == ["Capacity"]
+    assert [a.name for a in md.tagged(md.tags()[2]).attribute_definitions] == ["Price"]
+    with pytest.raises(NotFound, match=r"tag not found: 'wind'.*defined: \['audit', 'critical'"):
+        md.tagged("wind")
+    assert md.tagged("critical") == type(found)([], [], [])
 
 
 def test_unknown_tags_are_refused(ws: wb.Workspace, md: wb.ModelDefinition) -> None:

@@ -35,6 +35,7 @@ __all__ = [
     "attribute_count",
     "attribute_ids_named",
     "attribute_rows",
+    "attribute_rows_of_definition",
     "attribute_rows_of_type",
     "attribute_type_ids",
     "attributes_targeting",
@@ -278,6 +279,22 @@ def attribute_rows(s: Session, object_definition_id: int) -> Sequence[AttributeD
         select(AttributeDefinitionRow)
         .where(AttributeDefinitionRow.object_definition_id == object_definition_id)
         .order_by(AttributeDefinitionRow.position, AttributeDefinitionRow.id)
+    ).all()
+
+
+def attribute_rows_of_definition(s: Session, definition_id: int) -> Sequence[AttributeDefinitionRow]:
+    """The attribute definitions of every object definition of a model definition, by object
+    definition (oldest first), then in their order."""
+    return s.scalars(
+        select(AttributeDefinitionRow)
+        .join(
+            ObjectDefinitionRow,
+            ObjectDefinitionRow.id == AttributeDefinitionRow.object_definition_id,
+        )
+        .where(ObjectDefinitionRow.definition_id == definition_id)
+        .order_by(
+            ObjectDefinitionRow.id, AttributeDefinitionRow.position, AttributeDefinitionRow.id
+        )
     ).all()
 
 

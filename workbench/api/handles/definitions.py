@@ -16,10 +16,16 @@ Handles are snapshots (see :mod:`workbench.api.handles.definition_base`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.api.handles.definition_attributes import AttributeType, ObjectDefinition
+from workbench.api.handles.definition_attributes import (
+    AttributeDefinition,
+    AttributeType,
+    ObjectDefinition,
+)
 from workbench.api.handles.definition_base import Namespace, Tag, TemplateCalculation
+from workbench.api.services import definition_attributes as attribute_services
 from workbench.api.services import definitions as services
 from workbench.api.services.definition_records import (
     ATTRIBUTE_TYPE,
@@ -38,11 +44,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ModelDefinition",
+    "Tagged",
     "create_model_definition",
     "definition_name_taken",
     "get_model_definition",
     "list_model_definitions",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Tagged:
+    """What carries a tag of a model definition, each kind oldest first."""
+
+    attribute_types: list[AttributeType]
+    object_definitions: list[ObjectDefinition]
+    attribute_definitions: list[AttributeDefinition]
 
 
 class ModelDefinition(Namespace):
@@ -134,6 +150,17 @@ class ModelDefinition(Namespace):
 
     def tags(self) -> list[Tag]:
         return [Tag(self._ctx, r.id, r) for r in services.children(self._ctx, TAG, self.id)]
+
+    def tagged(self, tag: Tag | str) -> Tagged:
+        """What carries a tag (Mesh's tag usages): attribute types, object definitions and
+        attribute definitions, a definition that inherits it from its type too."""
+        name = tag.name if isinstance(tag, Tag) else tag
+        types, ods, ads = attribute_services.tag_usages(self._ctx, self.id, name)
+        return Tagged(
+            [AttributeType(self._ctx, r.id, r) for r in types],
+            [ObjectDefinition(self._ctx, r.id, r) for r in ods],
+            [AttributeDefinition(self._ctx, r.id, r) for r in ads],
+        )
 
     def create_template_calculation(
         self, name: str, expression: str, description: str = ""

@@ -40,6 +40,7 @@ from workbench.store import definitions as store
 from workbench.store.schema import (
     AttributeDefinitionRow,
     AttributeTypeRow,
+    NamespaceRow,
     ObjectDefinitionRow,
     TemplateCalculationRow,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "set_expressions",
     "set_local",
     "set_object_definition_tags",
+    "tag_usages",
 ]
 
 #: A template calculation by id or by name (in the model definition at hand).
@@ -187,15 +189,42 @@ def rename_attribute_type(ctx: Context, type_id: int, new_name: str) -> Attribut
 
 def set_attribute_type_unit(ctx: Context, type_id: int, unit: str) -> AttributeTypeRecord:
     """Change a type's unit, and so the unit of every definition built on it (one with a unit
-    of its own too)."""
+    of its own too). The template in effect of each timeseries definition among them must
+    still give values in a unit that converts to the new one (UnitError naming it; then
+    nothing changes)."""
     with ctx.tx() as s:
         row = writable_row(ctx, s, AttributeTypeRow, type_id, ATTRIBUTE_TYPE.what)
         AttributeSpec("unit", ValueType.DOUBLE, unit=unit)
         row.unit = unit
-        for ad in store.attribute_rows_of_type(s, type_id):
+        built = store.attribute_rows_of_type(s, type_id)
+        for ad in built:
             _follow(ad, "unit", unit)
+        s.flush()
         ctx.forget_catalogs()
+        _check_templates(ctx, row, built)
         return records.attribute_type_record(s, row)
+
+
+def _check_templates(
+    ctx: Context, row: AttributeTypeRow, built: Sequence[AttributeDefinitionRow]
+) -> None:
+    """Check the templates in effect of the timeseries definitions built on a type, as they
+    stand now in the transaction."""
+    catalog = ctx.catalog(row.definition_id)
+    for ad in built:
+        info = catalog.attribute(ad.id)
+        if info.spec.value_type is not ValueType.TIMESERIES or info.spec.template is None:
+            continue
+        od = catalog.object_definitions[ad.object_definition_id]
+        check_expression(
+            ctx,
+            row.definition_id,
+            od.id,
+            info.spec.template,
+            info.spec.unit,
+            f"template of {od.name}.{info.name} (built on the attribute type {row.name!r})",
+            attribute=info.name,
+        )
 
 
 def set_attribute_type_tags(ctx: Context, type_id: int, tags: Iterable[str]) -> AttributeTypeRecord:
@@ -223,6 +252,32 @@ def definitions_of_type(ctx: Context, type_id: int) -> list[AttributeDefinitionR
         row = readable_row(ctx, s, AttributeTypeRow, type_id, ATTRIBUTE_TYPE.what)
         rows = store.attribute_rows_of_type(s, type_id)
         return records.attribute_definition_records(s, row.definition_id, rows)
+
+
+# -- where a tag is used -------------------------------------------------------------------
+
+
+def tag_usages(
+    ctx: Context, definition_id: int, tag: str
+) -> tuple[list[AttributeTypeRecord], list[ObjectDefinitionRecord], list[AttributeDefinitionRecord]]:
+    """The attribute types, object definitions and attribute definitions of a model definition
+    that carry ``tag`` (an attribute definition its own or its type's), oldest first; NotFound
+    naming the defined tags when there is no such tag."""
+    with ctx.tx(read=True) as s:
+        readable_row(ctx, s, NamespaceRow, definition_id, "model definition")
+        if tag not in store.tag_names(s, definition_id):
+            names = sorted(store.tag_names(s, definition_id))
+            raise NotFound("tag", tag, f"defined: {names}")
+        types = ATTRIBUTE_TYPE.records(s, store.element_rows(s, AttributeTypeRow, definition_id))
+        ods = OBJECT_DEFINITION.records(s, store.element_rows(s, ObjectDefinitionRow, definition_id))
+        ads = records.attribute_definition_records(
+            s, definition_id, store.attribute_rows_of_definition(s, definition_id)
+        )
+        return (
+            [t for t in types if tag in t.tags],
+            [o for o in ods if tag in o.tags],
+            [a for a in ads if tag in a.spec.tags],
+        )
 
 
 # -- object definitions ----------------------------------------------------------------------
