@@ -181,6 +181,12 @@ def test_export_and_import_into_another_store(url: str, tmp_path: Path) -> None:
     assert again.read_text() == model.read_text()
     assert ok("--url", other, "definitions", "export", "HydroPower", "-") == definition.read_text()
     assert ok("--url", other, "definitions", "list") == "HydroPower\n"
+    shown = ok("--url", other, "definitions", "show", "HydroPower").splitlines()
+    assert shown[0] == "Models: Demo"
+    with wb.connect(other) as ws:
+        counts = ws.instance_counts("HydroPower")
+    assert len(counts) == 6 and counts["Plant"] > 1
+    assert [line.split()[:2] for line in shown[1:]] == [[n, str(c)] for n, c in counts.items()]
 
 
 def test_import_from_standard_input_onto_another_definition(url: str, tmp_path: Path) -> None:

@@ -279,12 +279,13 @@ def test_renaming_an_attribute_type_renames_definitions_and_attributes(
     power = md.create_attribute_type("Power", "double", unit="MW")
     follows = plant.add_attribute(attribute_type=power)
     dam = md.create_object_definition("Dam")
-    named = dam.add_attribute("Spill", attribute_type=power)  # a local name stops propagation
+    named = dam.add_attribute("Spill", attribute_type=power)  # a local name, until the next rename
     obj = model_with_plant(ws, md, plant)
     obj["Power"] = 42.0
     power.rename("MaxPower")
     follows.refresh()  # a handle is a snapshot: it shows the propagated name once read again
-    assert (power.name, follows.name, named.name) == ("MaxPower", "MaxPower", "Spill")
+    named.refresh()
+    assert (power.name, follows.name, named.name) == ("MaxPower", "MaxPower", "MaxPower")
     assert obj.values() == {"MaxPower": 42.0}
     assert ws.get(f"{obj.full_name}.MaxPower").value == 42.0
     with pytest.raises(NotFound, match="'Power'"):
@@ -301,7 +302,8 @@ def test_attribute_type_rename_that_would_clash_is_refused(
     refused(
         ws,
         InvalidDefinition,
-        "already has an attribute 'Capacity'",
+        "definition 'Power' of the object definition 'PowerPlant' would clash with the "
+        "attribute definition 'Capacity'",
         lambda: power.rename("Capacity"),
     )
     refused(ws, InvalidDefinition, "'Other' already exists", lambda: power.rename("Other"))
@@ -314,29 +316,38 @@ def test_unit_propagates_but_description_does_not(
     power = md.create_attribute_type("Power", "double", unit="MW", description="old")
     follows = plant.add_attribute(attribute_type=power)
     local = md.create_object_definition("Dam").add_attribute(attribute_type=power, unit="kW")
+    assert (local.unit, local.overrides) == ("kW", ("unit",))
     power.set_unit("GW")
     power.set_description("new")
     follows.refresh()  # a handle is a snapshot: it shows the propagated unit once read again
+    local.refresh()
     assert (power.unit, power.description) == ("GW", "new")
     assert (follows.unit, follows.description) == ("GW", "old")
-    assert (local.unit, local.overrides) == ("kW", ("unit",))
+    assert (local.unit, local.overrides) == ("GW", ())  # a unit of its own follows too (Mesh)
 
 
-def test_local_overrides_stop_propagation(
+def test_local_changes_hold_until_the_type_changes(
     md: wb.ModelDefinition, plant: wb.ObjectDefinition
 ) -> None:
+    """Mesh, docs/mesh/concepts/modelling/general.md (Attribute type): a definition may change
+    its name, description and unit; the type's next name or unit change reaches it anyway, its
+    description change never does."""
     power = md.create_attribute_type("Power", "double", unit="MW", description="d")
     ad = plant.add_attribute(attribute_type=power)
     ad.set_unit("kW")
     ad.set_description("mine")
+    ad.rename("Output")
+    assert ad.overrides == ("name", "description", "unit")
     power.set_unit("GW")
+    ad.refresh()
+    assert (ad.name, ad.unit, ad.description) == ("Output", "GW", "mine")
+    assert ad.overrides == ("name", "description")
     power.rename("Effect")
     ad.refresh()  # a handle is a snapshot: it shows the propagated name once read again
-    assert (ad.name, ad.unit, ad.description) == ("Effect", "kW", "mine")
-    ad.rename("Output")
-    power.rename("Watts")
-    assert ad.name == "Output"
-    assert ad.overrides == ("name", "description", "unit")
+    assert (ad.name, ad.unit, ad.description) == ("Effect", "GW", "mine")
+    assert ad.overrides == ("description",)
+    ad.rename("Effect")  # its type's name is no name of its own
+    assert ad.overrides == ("description",)
 
 
 def test_renaming_an_attribute_definition_renames_its_attributes(

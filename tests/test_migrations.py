@@ -33,9 +33,12 @@ NEW_INDEXES = {
     "ix_sources_user_id",
 }
 #: Columns later revisions add to the tables of revision 0001 (left out when comparing rows).
-LATER_COLUMNS = {"namespaces": {"account_id"}}  # 0003
+LATER_COLUMNS = {
+    "namespaces": {"account_id"},  # 0003
+    "attribute_types": {"namespace_id", "tags"},  # 0007
+}
 #: Tables and indexes that revisions after 0002 add (0003: definition accounts; 0004: virtual-series
-#: names per account; 0005: sign-in throttling; 0006: sources per account).
+#: names per account; 0005: sign-in throttling; 0006: sources per account; 0007 adds columns).
 LATER_TABLES_AND_INDEXES = {
     "store_info",
     "ix_namespaces_account_id",
@@ -122,8 +125,8 @@ def _beliefs(ws: wb.Workspace, sensor_id: int) -> xr.Dataset:
 
 def test_the_revisions_form_one_line_and_head_is_known_without_alembic() -> None:
     revisions = migrate.history()
-    assert [r.id for r in revisions] == ["0001", "0002", "0003", "0004", "0005", "0006"]
-    assert [r.down for r in revisions] == [None, "0001", "0002", "0003", "0004", "0005"]
+    assert [r.id for r in revisions] == ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
+    assert [r.down for r in revisions] == [None, "0001", "0002", "0003", "0004", "0005", "0006"]
     assert migrate.head() == migrate.HEAD == revisions[-1].id
     assert all(r.title and "\n" not in r.title for r in revisions)
 
@@ -254,12 +257,12 @@ def test_an_empty_postgres_store_is_created_and_one_behind_is_refused(pg_url: st
     migrate.downgrade(engine, "0001")
     message = (
         r"the store at postgresql\+psycopg://postgres:\*\*\*@127\.0\.0\.1:5432/test\?.* is at "
-        r"revision 0001, this workbench needs 0006: run `workbench db upgrade`"
+        r"revision 0001, this workbench needs 0007: run `workbench db upgrade`"
     )
     with pytest.raises(wb.StoreError, match=message) as refused:
         wb.connect(text, user=ADMIN, secret=SECRET)
     assert "pg-pass-0f-the-dba" not in str(refused.value)
-    with pytest.raises(wb.StoreError, match="needs 0006"):
+    with pytest.raises(wb.StoreError, match="needs 0007"):
         wb.init_store(text, admin="b@x.example", secret=SECRET)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE alembic_version"))
@@ -278,7 +281,7 @@ def test_a_store_from_a_newer_workbench_is_refused(engine: sa.Engine) -> None:
         ensure_schema(engine)
     with pytest.raises(wb.StoreError, match="a newer workbench upgraded it"):
         migrate.upgrade(engine)
-    known = "unknown to this workbench (it knows 0001, 0002, 0003, 0004, 0005, 0006)"
+    known = "unknown to this workbench (it knows 0001, 0002, 0003, 0004, 0005, 0006, 0007)"
     assert known in migrate.status(engine).describe()
 
 
@@ -296,12 +299,13 @@ def test_a_store_with_only_some_tables_is_refused(engine: sa.Engine) -> None:
 def test_revisions_to_reach_are_checked(engine: sa.Engine) -> None:
     with pytest.raises(
         wb.StoreError,
-        match=r"revision '7' is not known; use one of 0001, 0002, 0003, 0004, 0005, 0006, head",
+        match=r"revision '7' is not known; use one of 0001, 0002, 0003, 0004, 0005, 0006, 0007, "
+        "head",
     ):
         migrate.upgrade(engine, "7")
     migrate.upgrade(engine)
     with pytest.raises(
-        wb.StoreError, match="at revision 0006; reaching 0001 from there is a downgrade"
+        wb.StoreError, match="at revision 0007; reaching 0001 from there is a downgrade"
     ):
         migrate.upgrade(engine, "0001")
     migrate.downgrade(engine, "0001")
@@ -433,21 +437,23 @@ def test_cli_db_upgrade_current_and_history(store_url: str) -> None:
 
     assert ok("current") == f"{shown}: no workbench tables yet; `workbench db upgrade` creates them"
     assert ok("upgrade", "--revision", "0001") == f"Created the store at {shown} at revision 0001."
-    assert ok("current") == f"{shown}: revision 0001; behind 0006: run `workbench db upgrade`"
-    assert ok("upgrade") == f"Upgraded the store at {shown} from revision 0001 to 0006."
-    assert ok("upgrade") == f"The store at {shown} is at revision 0006 already; nothing to do."
+    assert ok("current") == f"{shown}: revision 0001; behind 0007: run `workbench db upgrade`"
+    assert ok("upgrade") == f"Upgraded the store at {shown} from revision 0001 to 0007."
+    assert ok("upgrade") == f"The store at {shown} is at revision 0007 already; nothing to do."
     now = ok("current")
     assert now.startswith(
-        f"{shown}: revision 0006, last upgraded by workbench {wb.__version__} on "
+        f"{shown}: revision 0007, last upgraded by workbench {wb.__version__} on "
     )
     assert now.endswith("; the newest")
     history = ok("history").splitlines()
-    assert [line.split()[0] for line in history] == ["0001", "0002", "0003", "0004", "0005", "0006"]
+    assert [line.split()[0] for line in history] == [
+        "0001", "0002", "0003", "0004", "0005", "0006", "0007"
+    ]  # fmt: skip
     assert history[-1].endswith("(head)") and "store_info" not in history[1]
 
     refused = _db(text, "upgrade", "--revision", "0001")
     assert refused.exit_code == 1 and "Traceback" not in refused.output
-    assert refused.stderr.startswith("error: the store is at revision 0006; reaching 0001")
+    assert refused.stderr.startswith("error: the store is at revision 0007; reaching 0001")
     outputs.append(refused.output)
     assert all("pg-pass-0f-the-dba" not in out for out in outputs)
 

@@ -47,6 +47,7 @@ BASE: dict[str, dict[str, Any]] = {
     "sources": {"type": "meter", "model": "", "version": ""},
     "namespaces": {"description": "", "ext_metadata": "{}"},
     "object_definitions": {"description": "", "tags": "[]", "ext_metadata": "{}"},
+    "attribute_types": {"value_type": "double", "description": "", "unit": "", "tags": "[]"},
     "attribute_definitions": {
         "position": 9,
         "description": "",
@@ -344,6 +345,8 @@ def test_definition_elements_refer_only_into_their_own_definition(t: Tenants) ->
                             "account_id": t.accounts["Acme"]}),
             ("object_definitions", {"name": "X", "definition_id": own,
                                     "namespace_id": _named(t, "namespaces", "BetaSpace")}),
+            ("attribute_types", {"name": "X", "definition_id": own,
+                                 "namespace_id": _named(t, "namespaces", "BetaSpace")}),
             ("attribute_definitions", attribute(
                 attribute_type_id=_named(t, "attribute_types", "BetaType"))),
             ("attribute_definitions", attribute(
@@ -360,6 +363,8 @@ def test_definition_elements_refer_only_into_their_own_definition(t: Tenants) ->
             refused(t, lambda tb=table, r=row: insert(c, tb, **r), "BetaSpace", "BetaThing")
         insert(c, "namespaces", name="In", definition_id=own,
                parent_id=_named(t, "namespaces", "AcmeSpace"))  # fmt: skip
+        insert(c, "attribute_types", name="X", definition_id=own,
+               namespace_id=_named(t, "namespaces", "AcmeSpace"))  # fmt: skip
         insert(c, "attribute_definitions", **attribute(
             attribute_type_id=_named(t, "attribute_types", "AcmeType"),
             namespace_id=_named(t, "namespaces", "AcmeSpace"),

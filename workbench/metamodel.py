@@ -21,6 +21,7 @@ __all__ = [
     "check_metadata",
     "format_time",
     "mesh_literal",
+    "merge_tags",
     "parse_time",
 ]
 
@@ -167,6 +168,15 @@ def format_time(value: datetime) -> str:
     """ISO 8601 text in UTC with a trailing ``Z``, the stored form of ``utc_time`` values."""
     text = value.astimezone(UTC).replace(tzinfo=None).isoformat()
     return f"{text}Z"
+
+
+def merge_tags(inherited: Sequence[str], own: Sequence[str]) -> tuple[str, ...]:
+    """The tags of an attribute definition: its type's, then its own not among them.
+
+    >>> merge_tags(["hydro", "critical"], ["critical", "audit"])
+    ('hydro', 'critical', 'audit')
+    """
+    return tuple(dict.fromkeys([*inherited, *own]))
 
 
 def check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:

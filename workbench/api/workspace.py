@@ -262,9 +262,28 @@ class Workspace:
             )
             return Object(self._ctx, edits.create_model(self._ctx, name, md, root_type, account))
 
-    def models(self) -> list[Object]:
-        """Every model the user may see."""
-        return [Object(self._ctx, info) for info in object_services.models(self._ctx)]
+    def models(self, definition: ModelDefinition | str | int | None = None) -> list[Object]:
+        """Every model the user may see, by name; only those built on ``definition`` (a
+        model definition, its name or id) when given."""
+        with self._ctx.tx(read=True):
+            md_id = None if definition is None else self._definition_id(definition)
+            return [Object(self._ctx, i) for i in object_services.models(self._ctx, md_id)]
+
+    def instances(self, object_definition: ObjectDefinition) -> list[Object]:
+        """The objects of an object definition that the user may see, oldest first."""
+        found = object_services.instances(self._ctx, object_definition.id)
+        return [Object(self._ctx, info) for info in found]
+
+    def instance_counts(self, definition: ModelDefinition | str | int) -> dict[str, int]:
+        """How many objects the user may see of each object definition of a model definition
+        (object definition name -> count, 0 included), as Mesh's ``instance_count``."""
+        with self._ctx.tx(read=True):
+            return object_services.instance_counts(self._ctx, self._definition_id(definition))
+
+    def _definition_id(self, definition: ModelDefinition | str | int) -> int:
+        if isinstance(definition, ModelDefinition):
+            return definition.id
+        return self.model_definition(definition).id
 
     def search(self, start: Any, query: str) -> list[Any]:
         """Objects (or attributes) found by a search-language query from ``start``.

@@ -1,4 +1,4 @@
-"""``workbench definitions``: list, export and import model definitions as YAML."""
+"""``workbench definitions``: list and show model definitions, export and import them as YAML."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from workbench.cli.common import open_workspace, read_text, say, write_text
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Model definitions: list, export and import them as YAML.", no_args_is_help=True
+    help="Model definitions: list and show them, export and import them as YAML.",
+    no_args_is_help=True,
 )
 
 _FILE = typer.Argument(help="A YAML file ('-': standard input or output).")
@@ -24,6 +25,23 @@ def list_definitions(ctx: typer.Context) -> None:
     ws = open_workspace(ctx)
     for md in ws.model_definitions():
         say(md.name)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The model definition's name.")],
+) -> None:
+    """List a definition's models, and its object definitions with how many objects each has
+    (those you may read)."""
+    ws = open_workspace(ctx)
+    md = ws.model_definition(name)
+    models = ", ".join(m.name for m in ws.models(md)) or "none"
+    say(f"Models: {models}")
+    counts = ws.instance_counts(md)
+    width = max((len(n) for n in counts), default=0)
+    for od, count in counts.items():
+        say(f"{od:<{width}}  {count} object{'' if count == 1 else 's'}")
 
 
 @app.command("export")

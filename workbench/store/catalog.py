@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workbench.metamodel import AttributeSpec, ValueType
+from workbench.metamodel import AttributeSpec, ValueType, merge_tags
 from workbench.model import AttributeInfo, Catalog, ObjectDefinitionInfo
 from workbench.store.schema import (
     AttributeDefinitionRow,
@@ -17,7 +18,7 @@ from workbench.store.schema import (
     TemplateCalculationRow,
 )
 
-__all__ = ["load_catalog", "namespace_paths", "spec_of"]
+__all__ = ["load_catalog", "namespace_paths", "spec_of", "type_tags"]
 
 
 def _unwrap(box: dict[str, Any] | None) -> Any:
@@ -48,12 +49,27 @@ def namespace_paths(session: Session, definition_id: int) -> dict[int, str]:
     return paths
 
 
+def type_tags(session: Session, definition_id: int) -> dict[int, list[str]]:
+    """The tags of the attribute types of a model definition that have any, by type id."""
+    rows = session.execute(
+        select(AttributeTypeRow.id, AttributeTypeRow.tags).where(
+            AttributeTypeRow.definition_id == definition_id
+        )
+    )
+    return {i: list(tags) for i, tags in rows if tags}
+
+
 def spec_of(
     row: AttributeDefinitionRow,
     target_names: dict[int, str],
     templates: dict[int, str] | None = None,
+    inherited: Mapping[int, Sequence[str]] | None = None,
 ) -> AttributeSpec:
-    """The effective :class:`AttributeSpec` of a stored attribute definition."""
+    """The effective :class:`AttributeSpec` of a stored attribute definition.
+
+    ``inherited``: the tags of attribute types by id (:func:`type_tags`); the spec's tags are
+    its type's followed by its own.
+    """
     template = row.template
     if template is None and row.template_calculation_id is not None and templates:
         template = templates.get(row.template_calculation_id)
@@ -71,7 +87,9 @@ def spec_of(
         target=None if row.target_id is None else target_names.get(row.target_id),
         description=row.description,
         template=template,
-        tags=tuple(row.tags or ()),
+        tags=merge_tags(
+            (inherited or {}).get(row.attribute_type_id or -1, ()), tuple(row.tags or ())
+        ),
     )
 
 
@@ -94,6 +112,7 @@ def load_catalog(session: Session, definition_id: int) -> Catalog:
         ).all()
     )
     ns = namespace_paths(session, definition_id)
+    inherited = type_tags(session, definition_id)
     names = {od.id: od.name for od in ods}
     grouped: dict[int, list[AttributeInfo]] = {i: [] for i in od_ids}
     for ad in ads:
@@ -101,7 +120,7 @@ def load_catalog(session: Session, definition_id: int) -> Catalog:
             AttributeInfo(
                 id=ad.id,
                 object_definition_id=ad.object_definition_id,
-                spec=spec_of(ad, names, templates),
+                spec=spec_of(ad, names, templates, inherited),
                 target_id=ad.target_id,
                 attribute_type_id=ad.attribute_type_id,
                 namespace=None if ad.namespace_id is None else ns.get(ad.namespace_id),

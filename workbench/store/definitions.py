@@ -35,7 +35,10 @@ __all__ = [
     "attribute_count",
     "attribute_ids_named",
     "attribute_rows",
+    "attribute_rows_of_definition",
     "attribute_rows_of_type",
+    "attribute_type_ids",
+    "attributes_targeting",
     "calculation_expressions",
     "calculation_users",
     "child_namespace_id",
@@ -48,6 +51,7 @@ __all__ = [
     "element_id_named",
     "element_names",
     "element_rows",
+    "instance_count",
     "model_names_of",
     "namespace_path",
     "namespace_paths",
@@ -278,6 +282,22 @@ def attribute_rows(s: Session, object_definition_id: int) -> Sequence[AttributeD
     ).all()
 
 
+def attribute_rows_of_definition(s: Session, definition_id: int) -> Sequence[AttributeDefinitionRow]:
+    """The attribute definitions of every object definition of a model definition, by object
+    definition (oldest first), then in their order."""
+    return s.scalars(
+        select(AttributeDefinitionRow)
+        .join(
+            ObjectDefinitionRow,
+            ObjectDefinitionRow.id == AttributeDefinitionRow.object_definition_id,
+        )
+        .where(ObjectDefinitionRow.definition_id == definition_id)
+        .order_by(
+            ObjectDefinitionRow.id, AttributeDefinitionRow.position, AttributeDefinitionRow.id
+        )
+    ).all()
+
+
 def attribute_rows_of_type(s: Session, type_id: int) -> Sequence[AttributeDefinitionRow]:
     """The attribute definitions built on an attribute type, oldest first."""
     return s.scalars(
@@ -285,6 +305,15 @@ def attribute_rows_of_type(s: Session, type_id: int) -> Sequence[AttributeDefini
         .where(AttributeDefinitionRow.attribute_type_id == type_id)
         .order_by(AttributeDefinitionRow.id)
     ).all()
+
+
+def attribute_type_ids(s: Session, definition_id: int) -> set[int]:
+    """The ids of the attribute types of a model definition."""
+    return set(
+        s.scalars(
+            select(AttributeTypeRow.id).where(AttributeTypeRow.definition_id == definition_id)
+        )
+    )
 
 
 def attribute_ids_named(s: Session, object_definition_id: int, name: str) -> list[int]:
@@ -309,10 +338,33 @@ def attribute_count(s: Session, object_definition_id: int) -> int:
     return int(count or 0)
 
 
+def attributes_targeting(s: Session, object_definition_id: int) -> list[tuple[str, str]]:
+    """(object definition, attribute) names of the attribute definitions of other object
+    definitions whose target is ``object_definition_id``."""
+    rows = s.execute(
+        select(ObjectDefinitionRow.name, AttributeDefinitionRow.name)
+        .join(
+            ObjectDefinitionRow,
+            ObjectDefinitionRow.id == AttributeDefinitionRow.object_definition_id,
+        )
+        .where(
+            AttributeDefinitionRow.target_id == object_definition_id,
+            AttributeDefinitionRow.object_definition_id != object_definition_id,
+        )
+        .order_by(AttributeDefinitionRow.id)
+    )
+    return [(od, ad) for od, ad in rows]
+
+
+def instance_count(s: Session, object_definition_id: int) -> int:
+    """How many objects (of any account) an object definition has."""
+    count = s.scalar(select(func.count()).where(ObjectRow.definition_id == object_definition_id))
+    return int(count or 0)
+
+
 def objects_owned_through(s: Session, attribute_definition_id: int) -> int:
     """How many objects are owned through an (ownership) attribute definition."""
     count = s.scalar(
         select(func.count()).where(ObjectRow.owner_attribute_id == attribute_definition_id)
     )
     return int(count or 0)
-

@@ -35,6 +35,8 @@ __all__ = [
     "delete_objects",
     "existing_ids",
     "insert_objects",
+    "instance_counts",
+    "instance_rows",
     "link_rows",
     "move_subtree",
     "object_accounts",
@@ -53,6 +55,7 @@ __all__ = [
 OBJ = cast(Table, ObjectRow.__table__)
 L = cast(Table, LinkRow.__table__)
 AD = cast(Table, AttributeDefinitionRow.__table__)
+OD = cast(Table, ObjectDefinitionRow.__table__)
 # The accounts a caller may read; None means every account.
 Visible = frozenset[int] | None
 
@@ -342,10 +345,37 @@ def replace_links(
         )
 
 
-def root_rows(session: Session, visible: Visible = None) -> list[Row[Any]]:
-    """Models (objects with no parent) the caller may read, by name."""
+def root_rows(
+    session: Session, visible: Visible = None, definition_id: int | None = None
+) -> list[Row[Any]]:
+    """Models (objects with no parent) the caller may read, by name; only those built on the
+    model definition ``definition_id`` when given."""
     q = select(*_COLUMNS).where(OBJ.c.parent_id.is_(None), visible_clause(OBJ, visible))
+    if definition_id is not None:
+        q = q.join(OD, OD.c.id == OBJ.c.definition_id).where(OD.c.definition_id == definition_id)
     return _rows(session.execute(q.order_by(OBJ.c.name)).all())
+
+
+def instance_rows(
+    session: Session, object_definition_id: int, visible: Visible = None
+) -> list[Row[Any]]:
+    """The objects of an object definition the caller may read, oldest first."""
+    q = select(*_COLUMNS).where(
+        OBJ.c.definition_id == object_definition_id, visible_clause(OBJ, visible)
+    )
+    return _rows(session.execute(q.order_by(OBJ.c.id)).all())
+
+
+def instance_counts(session: Session, definition_id: int, visible: Visible = None) -> dict[int, int]:
+    """How many objects the caller may read each object definition of a model definition has
+    (object definition id -> count; those without any are left out)."""
+    q = (
+        select(OBJ.c.definition_id, func.count())
+        .join(OD, OD.c.id == OBJ.c.definition_id)
+        .where(OD.c.definition_id == definition_id, visible_clause(OBJ, visible))
+        .group_by(OBJ.c.definition_id)
+    )
+    return {i: int(n) for i, n in session.execute(q)}
 
 
 def set_subtree(session: Session, ids: Sequence[int], **values: Any) -> None:

@@ -25,9 +25,9 @@ namespaces
     a model definition (no parent) by its own account: see R, write M; a nested namespace by its
     definition's; refs: a definition has no ``definition_id``, a nested namespace no account and
     a parent in its own definition.
-tags, template_calculations, attribute_types
+tags, template_calculations
     by their definition (``definition_id``, a namespace without a parent): see R, write M.
-object_definitions
+attribute_types, object_definitions
     the same; refs: its namespace is in its definition.
 attribute_definitions
     by their object definition's definition; refs: its attribute type, namespace, target and
@@ -278,7 +278,10 @@ POLICIES: dict[str, TablePolicy] = {
     "namespaces": _namespaces(),
     "tags": _by_definition("definition_id"),
     "template_calculations": _by_definition("definition_id"),
-    "attribute_types": _by_definition("definition_id"),
+    "attribute_types": _by_definition(
+        "definition_id",
+        refs=_in_definition("namespaces", "namespace_id", "{t}.definition_id"),
+    ),
     "object_definitions": _by_definition(
         "definition_id",
         refs=_in_definition("namespaces", "namespace_id", "{t}.definition_id"),

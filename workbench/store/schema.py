@@ -156,11 +156,22 @@ class TemplateCalculationRow(Base):
 
 
 class AttributeTypeRow(Base):
+    """A reusable attribute blueprint of a model definition, in one of its namespaces.
+
+    Its name is unique in the model definition (namespaces group, they do not qualify names).
+    ``namespace_id`` None is the model definition itself (revision 0007 sets it for older
+    types); ``tags`` are inherited by every attribute definition built on the type.
+    """
+
     __tablename__ = "attribute_types"
     __table_args__ = (UniqueConstraint("definition_id", "name"), _NO_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("namespaces.id", ondelete="CASCADE"))
+    namespace_id: Mapped[int | None] = mapped_column(
+        ForeignKey("namespaces.id", ondelete="CASCADE")
+    )
+    tags: Mapped[list[Any]] = mapped_column(default=list)
     name: Mapped[str] = mapped_column(String(200))
     value_type: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -186,7 +197,9 @@ class AttributeDefinitionRow(Base):
     """A member of an object definition.
 
     ``name``, ``description`` and ``unit`` hold the effective values; ``overrides`` lists those set
-    on the definition itself, the others follow its attribute type.
+    on the definition itself and differing from its attribute type's. A type's new name or unit
+    reaches every definition built on it, overridden or not (and clears that override).
+    ``tags`` are the definition's own; its type's tags are added when it is read.
     """
 
     __tablename__ = "attribute_definitions"

@@ -57,10 +57,12 @@ _NAMESPACE_KEYS: dict[str, Accepts] = {
 _TYPE_KEYS: dict[str, Accepts] = {
     "name": TEXT,
     "value_type": TEXT,
+    "namespace": TEXT,
     "unit": TEXT,
     "description": TEXT,
     "default": None,
     "allowed": LIST,
+    "tags": LIST,
 }
 _CALC_KEYS: dict[str, Accepts] = {"name": TEXT, "expression": TEXT, "description": TEXT}
 _OBJECT_DEFINITION_KEYS: dict[str, Accepts] = {
@@ -151,10 +153,12 @@ def _export_namespace(ns: Namespace) -> Data:
 def _export_type(at: AttributeType) -> Data:
     vt = at.value_type
     d: Data = {"name": at.name, "value_type": vt.value}
+    put(d, "namespace", at.namespace, "")
     put(d, "unit", at.unit, "")
     put(d, "description", at.description, "")
     put(d, "default", typed(vt, at.default))
     put(d, "allowed", None if at.allowed is None else typed(vt, list(at.allowed)))
+    put(d, "tags", list(at.tags), [])
     return d
 
 
@@ -189,7 +193,7 @@ def _export_attribute(ad: AttributeDefinition) -> Data:
     if calc is not None:
         d["template_calculation"] = calc.name
     put(d, "namespace", ad.namespace)
-    put(d, "tags", list(spec.tags), [])
+    put(d, "tags", list(ad.own_tags), [])  # its type's tags come with the type
     put(d, "metadata", json_data(ad.metadata), {})
     return d
 
@@ -281,6 +285,8 @@ def _import_types(md: ModelDefinition, items: Any) -> _TypeRegistry:
                 description=t.get("description", ""),
                 default=t.get("default"),
                 allowed=t.get("allowed"),
+                namespace=t.get("namespace"),
+                tags=t.get("tags", ()),
             )
         types.final[t["name"]] = types.current[t["name"]] = t.get("description", "")
     return types

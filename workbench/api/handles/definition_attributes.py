@@ -36,9 +36,25 @@ def _ref(given: DefinitionHandle[Any] | str | None) -> int | str | None:
 
 
 class AttributeType(DefinitionHandle[AttributeTypeRecord]):
-    """A reusable attribute blueprint; its name and unit follow into definitions built on it."""
+    """A reusable attribute blueprint; its name, unit and tags follow into every definition
+    built on it."""
 
     _element = ATTRIBUTE_TYPE
+
+    @property
+    def namespace(self) -> str:
+        """The dotted path of the type's namespace ('' for the model definition itself)."""
+        return self.record.namespace
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The tags every definition built on the type carries."""
+        return self.record.tags
+
+    def set_tags(self, tags: Iterable[str]) -> None:
+        """Replace the type's tags (tags of the model definition); the definitions built on it
+        carry the new ones, beside their own."""
+        self._record = services.set_attribute_type_tags(self._ctx, self.id, tags)
 
     @property
     def value_type(self) -> ValueType:
@@ -59,11 +75,14 @@ class AttributeType(DefinitionHandle[AttributeTypeRecord]):
         return self.record.allowed
 
     def rename(self, new_name: str) -> None:
-        """Rename the type and every attribute definition (and attribute) that follows it."""
+        """Rename the type and every attribute definition (and attribute) built on it, one
+        renamed locally too. Refused, changing nothing, where an object definition would get
+        two attributes of one name."""
         self._record = services.rename_attribute_type(self._ctx, self.id, new_name)
 
     def set_unit(self, unit: str) -> None:
-        """Change the unit here and in every definition that does not override it."""
+        """Change the unit here and in every definition built on it, one with a unit of its
+        own too."""
         self._record = services.set_attribute_type_unit(self._ctx, self.id, unit)
 
     def set_description(self, description: str) -> None:
@@ -97,6 +116,11 @@ class ObjectDefinition(WithMetadata[ObjectDefinitionRecord]):
 
     def rename(self, new_name: str) -> None:
         self._record = services.rename_object_definition(self._ctx, self.id, new_name)
+
+    def delete(self) -> None:
+        """Delete the object definition with its attribute definitions; refused while objects
+        are built on it (``ws.instances(od)`` lists them) or other definitions target it."""
+        services.delete_object_definition(self._ctx, self.id)
 
     def add_attribute(
         self,
@@ -177,8 +201,23 @@ class AttributeDefinition(WithMetadata[AttributeDefinitionRecord]):
 
     @property
     def overrides(self) -> tuple[str, ...]:
-        """The fields set on this definition rather than inherited from its attribute type."""
+        """The fields set on this definition rather than inherited from its attribute type (a
+        name or unit until the type's own next changes)."""
         return self.record.overrides
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The tags in effect: its attribute type's, then its own."""
+        return self.record.spec.tags
+
+    @property
+    def own_tags(self) -> tuple[str, ...]:
+        """The tags set on this definition itself."""
+        return self.record.own_tags
+
+    def set_tags(self, tags: Iterable[str]) -> None:
+        """Replace the definition's own tags; its attribute type's stay in effect."""
+        self._record = services.set_attribute_definition_tags(self._ctx, self.id, tags)
 
     @property
     def attribute_type(self) -> AttributeType | None:

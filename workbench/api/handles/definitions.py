@@ -16,10 +16,16 @@ Handles are snapshots (see :mod:`workbench.api.handles.definition_base`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.api.handles.definition_attributes import AttributeType, ObjectDefinition
+from workbench.api.handles.definition_attributes import (
+    AttributeDefinition,
+    AttributeType,
+    ObjectDefinition,
+)
 from workbench.api.handles.definition_base import Namespace, Tag, TemplateCalculation
+from workbench.api.services import definition_attributes as attribute_services
 from workbench.api.services import definitions as services
 from workbench.api.services.definition_records import (
     ATTRIBUTE_TYPE,
@@ -38,11 +44,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ModelDefinition",
+    "Tagged",
     "create_model_definition",
     "definition_name_taken",
     "get_model_definition",
     "list_model_definitions",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Tagged:
+    """What carries a tag of a model definition, each kind oldest first."""
+
+    attribute_types: list[AttributeType]
+    object_definitions: list[ObjectDefinition]
+    attribute_definitions: list[AttributeDefinition]
 
 
 class ModelDefinition(Namespace):
@@ -66,8 +82,15 @@ class ModelDefinition(Namespace):
         description: str = "",
         default: Any = None,
         allowed: Iterable[Any] | None = None,
+        namespace: Namespace | str | None = None,
+        tags: Iterable[str] = (),
     ) -> AttributeType:
-        """Create a reusable attribute blueprint (name, description, unit, value type)."""
+        """Create a reusable attribute blueprint (name, description, unit, value type).
+
+        It sits in ``namespace`` (a handle or dotted path, created if missing; the name stays
+        unique in the whole model definition), and its ``tags`` (tags of the model definition)
+        are carried by every attribute definition built on it.
+        """
         record = services.create_attribute_type(
             self._ctx,
             self.id,
@@ -77,6 +100,8 @@ class ModelDefinition(Namespace):
             description=description,
             default=default,
             allowed=allowed,
+            namespace=namespace.id if isinstance(namespace, Namespace) else namespace,
+            tags=tags,
         )
         return AttributeType(self._ctx, record.id, record)
 
@@ -125,6 +150,17 @@ class ModelDefinition(Namespace):
 
     def tags(self) -> list[Tag]:
         return [Tag(self._ctx, r.id, r) for r in services.children(self._ctx, TAG, self.id)]
+
+    def tagged(self, tag: Tag | str) -> Tagged:
+        """What carries a tag (Mesh's tag usages): attribute types, object definitions and
+        attribute definitions, a definition that inherits it from its type too."""
+        name = tag.name if isinstance(tag, Tag) else tag
+        types, ods, ads = attribute_services.tag_usages(self._ctx, self.id, name)
+        return Tagged(
+            [AttributeType(self._ctx, r.id, r) for r in types],
+            [ObjectDefinition(self._ctx, r.id, r) for r in ods],
+            [AttributeDefinition(self._ctx, r.id, r) for r in ads],
+        )
 
     def create_template_calculation(
         self, name: str, expression: str, description: str = ""

@@ -1,14 +1,17 @@
 """Object definitions, attribute types and attribute definitions as services: list, find,
-rename, change units, descriptions, tags and templates, delete; names and units propagate.
+rename, change units, descriptions, tags and templates, delete; names, units and tags propagate.
 
-An attribute type's name and unit follow into the attribute definitions built on it, unless
-a definition sets them itself (its ``overrides``); its description does not propagate. New
-attribute definitions are made in :mod:`workbench.api.services.definition_new_attribute`.
+As in Mesh, a definition built on an attribute type takes its name, description and unit, and
+may change them itself (its ``overrides``); a change of the type's name or unit then reaches
+*every* definition built on it, one changed locally too (and clears that override), while a
+change of the type's description reaches none. A type's tags are read into each definition's
+(beside its own), so they follow at once. New attribute definitions are made in
+:mod:`workbench.api.services.definition_new_attribute`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from workbench.api.services import definition_records as records
@@ -37,6 +40,7 @@ from workbench.store import definitions as store
 from workbench.store.schema import (
     AttributeDefinitionRow,
     AttributeTypeRow,
+    NamespaceRow,
     ObjectDefinitionRow,
     TemplateCalculationRow,
 )
@@ -53,15 +57,19 @@ __all__ = [
     "calculation",
     "definitions_of_type",
     "delete_attribute_definition",
+    "delete_object_definition",
     "ensure_unique",
     "rename_attribute_type",
     "rename_object_definition",
+    "set_attribute_definition_tags",
     "set_attribute_type_description",
+    "set_attribute_type_tags",
     "set_attribute_type_unit",
     "set_calculation_expression",
     "set_expressions",
     "set_local",
     "set_object_definition_tags",
+    "tag_usages",
 ]
 
 #: A template calculation by id or by name (in the model definition at hand).
@@ -129,38 +137,103 @@ def set_calculation_expression(
 # -- attribute types -------------------------------------------------------------------------
 
 
-def _followers(s: Session, type_id: int, field: str) -> list[AttributeDefinitionRow]:
-    """The attribute definitions of a type that follow it in ``field``."""
-    return [
-        r for r in store.attribute_rows_of_type(s, type_id) if field not in (r.overrides or [])
-    ]
+def _follow(ad: AttributeDefinitionRow, field: str, value: str) -> None:
+    """Give a definition its type's new ``field``; it no longer holds a value of its own."""
+    setattr(ad, field, value)
+    if field in (ad.overrides or []):
+        ad.overrides = [f for f in ad.overrides if f != field]
+
+
+def _refuse_rename_clash(
+    s: Session, row: AttributeTypeRow, new_name: str, built: Sequence[AttributeDefinitionRow]
+) -> None:
+    """Refuse (InvalidDefinition, before anything changes) a rename that would give an object
+    definition two attributes of one name, naming the definitions on both sides."""
+    by_owner: dict[int, list[AttributeDefinitionRow]] = {}
+    for ad in built:
+        by_owner.setdefault(ad.object_definition_id, []).append(ad)
+    mine = {ad.id for ad in built}
+    for od_id, ads in by_owner.items():
+        od = s.get(ObjectDefinitionRow, od_id)
+        where = f"the object definition {od.name if od else od_id!r}"
+        start = f"cannot rename the attribute type {row.name!r} to {new_name!r}"
+        if len(ads) > 1:
+            names = " and ".join(repr(ad.name) for ad in ads)
+            raise InvalidDefinition(
+                f"{start}: its attribute definitions {names} of {where} would both be called "
+                f"{new_name!r}"
+            )
+        if [i for i in store.attribute_ids_named(s, od_id, new_name) if i not in mine]:
+            raise InvalidDefinition(
+                f"{start}: its attribute definition {ads[0].name!r} of {where} would clash "
+                f"with the attribute definition {new_name!r} there; rename one of them first"
+            )
 
 
 def rename_attribute_type(ctx: Context, type_id: int, new_name: str) -> AttributeTypeRecord:
-    """Rename a type and every attribute definition (and attribute) that follows it."""
+    """Rename a type and every attribute definition (and so attribute) built on it, one
+    renamed locally too; refused, changing nothing, when a name would clash."""
     with ctx.tx() as s:
         row = writable_row(ctx, s, AttributeTypeRow, type_id, ATTRIBUTE_TYPE.what)
         new_name = checked_name(new_name, "attribute type name")
         if store.element_id_named(s, AttributeTypeRow, row.definition_id, new_name, row.id):
             raise InvalidDefinition(f"attribute type {new_name!r} already exists")
+        built = store.attribute_rows_of_type(s, type_id)
+        _refuse_rename_clash(s, row, new_name, built)
         row.name = new_name
-        for ad in _followers(s, type_id, "name"):
-            ensure_unique(s, ad.object_definition_id, new_name, ad.id)
-            ad.name = new_name
+        for ad in built:
+            _follow(ad, "name", new_name)
         ctx.forget_catalogs()
-        return records.attribute_type_record(row)
+        return records.attribute_type_record(s, row)
 
 
 def set_attribute_type_unit(ctx: Context, type_id: int, unit: str) -> AttributeTypeRecord:
-    """Change a type's unit, and so the unit of every definition that does not override it."""
+    """Change a type's unit, and so the unit of every definition built on it (one with a unit
+    of its own too). The template in effect of each timeseries definition among them must
+    still give values in a unit that converts to the new one (UnitError naming it; then
+    nothing changes)."""
     with ctx.tx() as s:
         row = writable_row(ctx, s, AttributeTypeRow, type_id, ATTRIBUTE_TYPE.what)
         AttributeSpec("unit", ValueType.DOUBLE, unit=unit)
         row.unit = unit
-        for ad in _followers(s, type_id, "unit"):
-            ad.unit = unit
+        built = store.attribute_rows_of_type(s, type_id)
+        for ad in built:
+            _follow(ad, "unit", unit)
+        s.flush()
         ctx.forget_catalogs()
-        return records.attribute_type_record(row)
+        _check_templates(ctx, row, built)
+        return records.attribute_type_record(s, row)
+
+
+def _check_templates(
+    ctx: Context, row: AttributeTypeRow, built: Sequence[AttributeDefinitionRow]
+) -> None:
+    """Check the templates in effect of the timeseries definitions built on a type, as they
+    stand now in the transaction."""
+    catalog = ctx.catalog(row.definition_id)
+    for ad in built:
+        info = catalog.attribute(ad.id)
+        if info.spec.value_type is not ValueType.TIMESERIES or info.spec.template is None:
+            continue
+        od = catalog.object_definitions[ad.object_definition_id]
+        check_expression(
+            ctx,
+            row.definition_id,
+            od.id,
+            info.spec.template,
+            info.spec.unit,
+            f"template of {od.name}.{info.name} (built on the attribute type {row.name!r})",
+            attribute=info.name,
+        )
+
+
+def set_attribute_type_tags(ctx: Context, type_id: int, tags: Iterable[str]) -> AttributeTypeRecord:
+    """Replace a type's tags; every definition built on it carries them (beside its own)."""
+    with ctx.tx() as s:
+        row = writable_row(ctx, s, AttributeTypeRow, type_id, ATTRIBUTE_TYPE.what)
+        row.tags = checked_tags(s, row.definition_id, tags)
+        ctx.forget_catalogs()
+        return records.attribute_type_record(s, row)
 
 
 def set_attribute_type_description(
@@ -170,7 +243,7 @@ def set_attribute_type_description(
     with ctx.tx() as s:
         row = writable_row(ctx, s, AttributeTypeRow, type_id, ATTRIBUTE_TYPE.what)
         row.description = description
-        return records.attribute_type_record(row)
+        return records.attribute_type_record(s, row)
 
 
 def definitions_of_type(ctx: Context, type_id: int) -> list[AttributeDefinitionRecord]:
@@ -179,6 +252,32 @@ def definitions_of_type(ctx: Context, type_id: int) -> list[AttributeDefinitionR
         row = readable_row(ctx, s, AttributeTypeRow, type_id, ATTRIBUTE_TYPE.what)
         rows = store.attribute_rows_of_type(s, type_id)
         return records.attribute_definition_records(s, row.definition_id, rows)
+
+
+# -- where a tag is used -------------------------------------------------------------------
+
+
+def tag_usages(
+    ctx: Context, definition_id: int, tag: str
+) -> tuple[list[AttributeTypeRecord], list[ObjectDefinitionRecord], list[AttributeDefinitionRecord]]:
+    """The attribute types, object definitions and attribute definitions of a model definition
+    that carry ``tag`` (an attribute definition its own or its type's), oldest first; NotFound
+    naming the defined tags when there is no such tag."""
+    with ctx.tx(read=True) as s:
+        readable_row(ctx, s, NamespaceRow, definition_id, "model definition")
+        if tag not in store.tag_names(s, definition_id):
+            names = sorted(store.tag_names(s, definition_id))
+            raise NotFound("tag", tag, f"defined: {names}")
+        types = ATTRIBUTE_TYPE.records(s, store.element_rows(s, AttributeTypeRow, definition_id))
+        ods = OBJECT_DEFINITION.records(s, store.element_rows(s, ObjectDefinitionRow, definition_id))
+        ads = records.attribute_definition_records(
+            s, definition_id, store.attribute_rows_of_definition(s, definition_id)
+        )
+        return (
+            [t for t in types if tag in t.tags],
+            [o for o in ods if tag in o.tags],
+            [a for a in ads if tag in a.spec.tags],
+        )
 
 
 # -- object definitions ----------------------------------------------------------------------
@@ -195,6 +294,37 @@ def rename_object_definition(
         row.name = new_name
         ctx.forget_catalogs()
         return OBJECT_DEFINITION.record(s, row)
+
+
+def delete_object_definition(ctx: Context, od_id: int) -> None:
+    """Delete an object definition and its attribute definitions; refused while objects are
+    built on it or attribute definitions of other object definitions target it (Mesh:
+    ``DeleteObjectDefinition`` "will not succeed" while the definition has instances).
+
+    The objects counted are all of them: they belong to the definition's own account (or, for
+    a shared definition, which only admins change, to any), so whoever may delete it may read
+    them.
+    """
+    with ctx.tx() as s:
+        row = writable_row(ctx, s, ObjectDefinitionRow, od_id, OBJECT_DEFINITION.what)
+        count = store.instance_count(s, od_id)
+        if count:
+            raise InvalidDefinition(
+                f"object definition {row.name!r} has {count} instance(s) (objects); delete them "
+                "first (ws.instances(object_definition) lists them)"
+            )
+        targeting = store.attributes_targeting(s, od_id)
+        if targeting:
+            listed = ", ".join(f"{od}.{ad}" for od, ad in targeting)
+            raise InvalidDefinition(
+                f"object definition {row.name!r} is the target of the attribute definitions "
+                f"{listed}; delete them or change their target first"
+            )
+        for ad in store.attribute_rows(s, od_id):
+            s.delete(ad)
+        s.flush()
+        s.delete(row)
+        ctx.forget_catalogs()
 
 
 def set_object_definition_tags(
@@ -241,8 +371,9 @@ def attribute_named(
 def set_local(
     ctx: Context, attribute_id: int, field: str, value: str
 ) -> AttributeDefinitionRecord:
-    """Set the name, description or unit on the definition itself (it stops following its
-    attribute type in that field)."""
+    """Set the name, description or unit on the definition itself: it holds a value of its
+    own (an override) until its attribute type's name or unit next changes; a value equal to
+    the type's is no override."""
     with ctx.tx() as s:
         row = writable_row(ctx, s, AttributeDefinitionRow, attribute_id, ATTRIBUTE_DEFINITION.what)
         if field == "name":
@@ -251,7 +382,24 @@ def set_local(
         elif field == "unit":
             AttributeSpec("unit", ValueType.DOUBLE, unit=value)
         setattr(row, field, value)
-        row.overrides = sorted({*(row.overrides or []), field})
+        at = (
+            None
+            if row.attribute_type_id is None
+            else s.get(AttributeTypeRow, row.attribute_type_id)
+        )
+        same = at is not None and field in ("name", "unit") and getattr(at, field) == value
+        row.overrides = sorted({*(row.overrides or []), field} - ({field} if same else set()))
+        ctx.forget_catalogs()
+        return ATTRIBUTE_DEFINITION.record(s, row)
+
+
+def set_attribute_definition_tags(
+    ctx: Context, attribute_id: int, tags: Iterable[str]
+) -> AttributeDefinitionRecord:
+    """Replace a definition's own tags (those of its attribute type stay in effect)."""
+    with ctx.tx() as s:
+        row = writable_row(ctx, s, AttributeDefinitionRow, attribute_id, ATTRIBUTE_DEFINITION.what)
+        row.tags = checked_tags(s, store.definition_of(s, row), tags)
         ctx.forget_catalogs()
         return ATTRIBUTE_DEFINITION.record(s, row)
 

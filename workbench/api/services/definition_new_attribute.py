@@ -142,6 +142,14 @@ def _target(
 # -- the three steps ---------------------------------------------------------------------------
 
 
+def _differs(at: AttributeTypeRow, field: str, asked: str | None) -> bool:
+    """Whether a field asked for is the definition's own: given, and (for the name and unit,
+    which the type passes on) not the type's."""
+    if asked is None:
+        return False
+    return field == "description" or asked != getattr(at, field)
+
+
 def _inherited(request: AttributeRequest, at: AttributeTypeRow | None) -> dict[str, Any]:
     """The value type, name, default, allowed values and overridden fields: as asked for,
     else as the attribute type gives them."""
@@ -162,7 +170,7 @@ def _inherited(request: AttributeRequest, at: AttributeTypeRow | None) -> dict[s
         allowed = at.allowed
     return {
         "value_type": vt,
-        "overrides": tuple(f for f, v in asked if v is not None or at is None),
+        "overrides": tuple(f for f, v in asked if at is None or _differs(at, f, v)),
         "name": checked_name(name, "attribute name"),
         "default": default,
         "allowed": allowed,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from workbench.metamodel import AttributeSpec, ValueType
 from workbench.model import AttributeInfo
 from workbench.store import definitions as store
-from workbench.store.catalog import spec_of
+from workbench.store.catalog import spec_of, type_tags
 from workbench.store.schema import (
     AttributeDefinitionRow,
     AttributeTypeRow,
@@ -112,7 +112,11 @@ class TemplateCalculationRecord:
 
 @dataclass(frozen=True, slots=True)
 class AttributeTypeRecord:
-    """An attribute type: the blueprint definitions built on it follow."""
+    """An attribute type: the blueprint definitions built on it follow.
+
+    ``namespace`` is its dotted path below the model definition ('' for the definition
+    itself); ``tags`` are inherited by every definition built on it.
+    """
 
     id: int
     definition_id: int
@@ -122,6 +126,8 @@ class AttributeTypeRecord:
     unit: str
     default: Any = None
     allowed: tuple[Any, ...] | None = None
+    namespace: str = ""
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +148,8 @@ class AttributeDefinitionRecord:
     """An attribute definition: as the model uses it (``info``) and as it was written.
 
     ``template`` is the text written on the definition itself; ``info.spec.template`` the one
-    in effect (that text, or else the expression of the template calculation).
+    in effect (that text, or else the expression of the template calculation). ``own_tags``
+    are the tags set on the definition; ``info.spec.tags`` adds its attribute type's.
     """
 
     info: AttributeInfo
@@ -151,6 +158,7 @@ class AttributeDefinitionRecord:
     template_calculation_id: int | None
     overrides: tuple[str, ...]
     metadata: Mapping[str, Any] = field(compare=False)
+    own_tags: tuple[str, ...] = ()
 
     @property
     def id(self) -> int:
@@ -218,7 +226,16 @@ def calculation_record(row: TemplateCalculationRow) -> TemplateCalculationRecord
     )
 
 
-def attribute_type_record(row: AttributeTypeRow) -> AttributeTypeRecord:
+def attribute_type_record(
+    s: Session, row: AttributeTypeRow, paths: Mapping[int, str] | None = None
+) -> AttributeTypeRecord:
+    """``paths``: the namespace paths of the model definition, when known."""
+    namespace = ""
+    if row.namespace_id is not None:
+        if paths is not None and row.namespace_id in paths:
+            namespace = paths[row.namespace_id]
+        else:
+            namespace = store.namespace_path(s, row.namespace_id)
     return AttributeTypeRecord(
         row.id,
         row.definition_id,
@@ -228,7 +245,17 @@ def attribute_type_record(row: AttributeTypeRow) -> AttributeTypeRecord:
         row.unit,
         unbox(row.default),
         None if row.allowed is None else tuple(row.allowed),
+        namespace,
+        tuple(row.tags or ()),
     )
+
+
+def _attribute_types(s: Session, rows: Sequence[AttributeTypeRow]) -> list[AttributeTypeRecord]:
+    paths: dict[int, dict[int, str]] = {}
+    for row in rows:
+        if row.definition_id not in paths:
+            paths[row.definition_id] = store.namespace_paths(s, row.definition_id)
+    return [attribute_type_record(s, row, paths[row.definition_id]) for row in rows]
 
 
 def object_definition_record(
@@ -249,10 +276,12 @@ def object_definition_record(
 def attribute_definition_record(
     s: Session, row: AttributeDefinitionRow, definition_id: int
 ) -> AttributeDefinitionRecord:
-    """One attribute definition; its target, calculation and namespace read by their ids."""
+    """One attribute definition; its target, calculation, namespace and type's tags read by
+    their ids."""
     targets: dict[int, str] = {}
     calculations: dict[int, str] = {}
     paths: dict[int, str] = {}
+    inherited: dict[int, list[str]] = {}
     if row.target_id is not None:
         target = s.get(ObjectDefinitionRow, row.target_id)
         targets = {} if target is None else {target.id: target.name}
@@ -261,7 +290,10 @@ def attribute_definition_record(
         calculations = {} if calc is None else {calc.id: calc.expression}
     if row.namespace_id is not None:
         paths = {row.namespace_id: store.namespace_path(s, row.namespace_id)}
-    return _attribute_record(row, definition_id, targets, calculations, paths)
+    if row.attribute_type_id is not None:
+        at = s.get(AttributeTypeRow, row.attribute_type_id)
+        inherited = {} if at is None else {at.id: list(at.tags or ())}
+    return _attribute_record(row, definition_id, targets, calculations, paths, inherited)
 
 
 def attribute_definition_records(
@@ -273,10 +305,13 @@ def attribute_definition_records(
     targets = store.object_definition_names(s, definition_id)
     calculations = store.calculation_expressions(s, definition_id)
     paths = store.namespace_paths(s, definition_id)
+    inherited = type_tags(s, definition_id)
+    types = store.attribute_type_ids(s, definition_id)
     return [
-        _attribute_record(row, definition_id, targets, calculations, paths)
+        _attribute_record(row, definition_id, targets, calculations, paths, inherited)
         if row.target_id in (None, *targets)
         and row.template_calculation_id in (None, *calculations)
+        and row.attribute_type_id in (None, *types)
         else attribute_definition_record(s, row, definition_id)  # refers to another definition
         for row in rows
     ]
@@ -288,12 +323,13 @@ def _attribute_record(
     targets: Mapping[int, str],
     calculations: Mapping[int, str],
     paths: Mapping[int, str],
+    inherited: Mapping[int, Sequence[str]],
 ) -> AttributeDefinitionRecord:
     return AttributeDefinitionRecord(
         AttributeInfo(
             id=row.id,
             object_definition_id=row.object_definition_id,
-            spec=spec_of(row, dict(targets), dict(calculations)),
+            spec=spec_of(row, dict(targets), dict(calculations), inherited),
             target_id=row.target_id,
             attribute_type_id=row.attribute_type_id,
             namespace=None if row.namespace_id is None else paths.get(row.namespace_id),
@@ -304,6 +340,7 @@ def _attribute_record(
         row.template_calculation_id,
         tuple(f for f in LOCAL_FIELDS if f in (row.overrides or [])),
         _metadata(row.ext_metadata),
+        tuple(row.tags or ()),
     )
 
 
@@ -350,7 +387,9 @@ TAG = Element(TagRow, "tag", lambda s, row: tag_record(row))
 TEMPLATE_CALCULATION = Element(
     TemplateCalculationRow, "template calculation", lambda s, row: calculation_record(row)
 )
-ATTRIBUTE_TYPE = Element(AttributeTypeRow, "attribute type", lambda s, row: attribute_type_record(row))
+ATTRIBUTE_TYPE = Element(
+    AttributeTypeRow, "attribute type", attribute_type_record, _attribute_types
+)
 OBJECT_DEFINITION = Element(
     ObjectDefinitionRow, "object definition", _object_definition, _object_definitions
 )

@@ -345,6 +345,18 @@ def namespace_id(s: Session, definition_id: int, namespace: int | str | None) ->
     return current
 
 
+def _namespace_of(s: Session, definition_id: int, namespace: int | str | None) -> int:
+    """:func:`namespace_id`, refusing a namespace id of another model definition."""
+    found = namespace_id(s, definition_id, namespace)
+    row = s.get(NamespaceRow, found)
+    if row is None or (row.definition_id or row.id) != definition_id:
+        raise InvalidDefinition(
+            f"namespace {namespace!r} is not a namespace of "
+            f"{store.definition_name(s, definition_id)!r}"
+        )
+    return found
+
+
 # -- tags and template calculations ----------------------------------------------------------
 
 
@@ -410,8 +422,12 @@ def create_attribute_type(
     description: str = "",
     default: Any = None,
     allowed: Iterable[Any] | None = None,
+    namespace: int | str | None = None,
+    tags: Iterable[str] = (),
 ) -> records.AttributeTypeRecord:
-    """Create a reusable attribute blueprint (name, description, unit, value type)."""
+    """Create a reusable attribute blueprint (name, description, unit, value type) in a
+    namespace (created if missing; its name is unique in the whole model definition), with
+    tags that the definitions built on it inherit."""
     with ctx.tx() as s:
         _writable_definition(ctx, s, definition_id)
         vt = ValueType.parse(value_type)
@@ -430,6 +446,8 @@ def create_attribute_type(
             raise InvalidDefinition(f"attribute type {name!r} already exists")
         row = AttributeTypeRow(
             definition_id=definition_id,
+            namespace_id=_namespace_of(s, definition_id, namespace),
+            tags=checked_tags(s, definition_id, tags),
             name=name,
             value_type=vt.value,
             unit=unit,
@@ -439,7 +457,7 @@ def create_attribute_type(
         )
         s.add(row)
         s.flush()
-        return records.attribute_type_record(row)
+        return records.attribute_type_record(s, row)
 
 
 def create_object_definition(
@@ -470,4 +488,3 @@ def create_object_definition(
         s.flush()
         ctx.forget_catalogs()
         return records.OBJECT_DEFINITION.record(s, row)
-

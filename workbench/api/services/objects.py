@@ -23,11 +23,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from workbench.api.services.definition_access import readable_row
+from workbench.api.services.definition_records import MODEL_DEFINITION, OBJECT_DEFINITION
 from workbench.errors import AmbiguousPath, InvalidValue, NotFound
 from workbench.metamodel import ValueType
 from workbench.model import AttributeInfo, ObjectDefinitionInfo, ObjectInfo
 from workbench.paths import ObjectPath, Segment, check_name, parse_path
 from workbench.store import objects as q
+from workbench.store.definitions import object_definition_names
+from workbench.store.schema import NamespaceRow, ObjectDefinitionRow
 
 if TYPE_CHECKING:
     from sqlalchemy import Row
@@ -41,6 +45,8 @@ __all__ = [
     "children",
     "definition_info",
     "full_names",
+    "instance_counts",
+    "instances",
     "lookup",
     "models",
     "object_by_key",
@@ -207,8 +213,30 @@ def children(ctx: Context, parent: ObjectInfo, attribute: str | None) -> list[Ob
         return [record(f, f"{base}.{f[8]}/{f[1]}") for f in fields]
 
 
-def models(ctx: Context) -> list[ObjectInfo]:
-    """Every model the user may read, by name."""
+def models(ctx: Context, definition_id: int | None = None) -> list[ObjectInfo]:
+    """Every model the user may read, by name; only those built on the model definition
+    ``definition_id`` when given (NotFound when the user may not read it)."""
     with ctx.tx(read=True) as s:
-        rows = q.root_rows(s, ctx.principal.readable_accounts())
+        if definition_id is not None:
+            readable_row(ctx, s, NamespaceRow, definition_id, MODEL_DEFINITION.what)
+        rows = q.root_rows(s, ctx.principal.readable_accounts(), definition_id)
         return [record(r, f"Model/{r.name}") for r in rows]
+
+
+def instances(ctx: Context, object_definition_id: int) -> list[ObjectInfo]:
+    """The objects of an object definition that the user may read, oldest first (NotFound when
+    the user may not read the object definition)."""
+    with ctx.tx(read=True) as s:
+        readable_row(ctx, s, ObjectDefinitionRow, object_definition_id, OBJECT_DEFINITION.what)
+        rows = q.instance_rows(s, object_definition_id, ctx.principal.readable_accounts())
+        return [record(r, full_names(ctx, r.id)[0]) for r in rows]
+
+
+def instance_counts(ctx: Context, definition_id: int) -> dict[str, int]:
+    """Object definition name -> how many of its objects the user may read, for every object
+    definition of a model definition (0 for those without any), in creation order."""
+    with ctx.tx(read=True) as s:
+        readable_row(ctx, s, NamespaceRow, definition_id, MODEL_DEFINITION.what)
+        counts = q.instance_counts(s, definition_id, ctx.principal.readable_accounts())
+        names = object_definition_names(s, definition_id)
+        return {names[i]: counts.get(i, 0) for i in sorted(names)}
