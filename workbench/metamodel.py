@@ -20,8 +20,8 @@ __all__ = [
     "ValueType",
     "check_metadata",
     "format_time",
-    "mesh_literal",
     "merge_tags",
+    "mesh_literal",
     "parse_time",
 ]
 
