@@ -34,8 +34,7 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -49,7 +48,7 @@ from workbench.interop.formats import FileFormat, file_format, open_table, write
 from workbench.paths import escape_controls
 from workbench.xr.frames import QUANTILE_MARK, to_frame
 
-__all__ = ["export_beliefs", "import_beliefs", "read_wide_column"]
+__all__ = ["beliefs_table", "export_beliefs", "import_beliefs", "read_wide_column"]
 
 #: Columns that only a long-form file has.
 _LONG = ("value", "event_value", "belief_time", "belief_horizon", "source", "flags", "sensor")
@@ -85,18 +84,54 @@ def export_beliefs(
     path, format
         The file (``-``: standard output, CSV only) and ``"csv"``, ``"parquet"`` or ``"xlsx"``
         (default: from the suffix).
+    wide, start, end, as_of, timezone, sources, most_recent
+        See :func:`beliefs_table`.
+    """
+    kind = file_format(path, format)
+    table = beliefs_table(
+        ws,
+        sensors,
+        wide=wide,
+        start=start,
+        end=end,
+        as_of=as_of,
+        timezone=timezone,
+        sources=sources,
+        most_recent=most_recent,
+    )
+    return write_table(table, path, kind)
+
+
+def beliefs_table(
+    ws: Workspace,
+    sensors: Sequence[Sensor | int | str],
+    *,
+    wide: bool = False,
+    start: Any = None,
+    end: Any = None,
+    as_of: Any = None,
+    timezone: str | None = None,
+    sources: Any = None,
+    most_recent: bool = False,
+) -> pd.DataFrame:
+    """Sensors' beliefs as one table, read in one transaction.
+
+    Parameters
+    ----------
+    sensors
+        Sensor handles, ids or ``OBJECT_PATH:NAME`` keys; one the user cannot read is NotFound,
+        as if it did not exist.
     wide
         One row per event, one column per sensor (and quantile): the most recent beliefs as of
         ``as_of``; each sensor's beliefs must come from one source (choose with ``sources``).
-        Otherwise long form: every belief, with a ``sensor`` column.
+        Otherwise long form: every belief, with a ``sensor`` column first.
     start, end, as_of, sources
         The filters of :meth:`workbench.Sensor.beliefs`.
     timezone
-        The zone the times are written in, with their offsets (default: UTC).
+        The zone of the times, which keep their offsets (default: UTC).
     most_recent
         Long form: only the most recent belief per event, source and probability.
     """
-    kind = file_format(path, format)
     with ws.transaction():  # one snapshot of every sensor
         handles = [s if isinstance(s, Sensor) else ws.sensor(s) for s in sensors]
         frames = []
@@ -108,7 +143,7 @@ def export_beliefs(
             if not wide:
                 frame.insert(0, "sensor", sensor.full_name)
             frames.append(frame)
-    return write_table(_combine(frames, wide), path, kind)
+    return _combine(frames, wide)
 
 
 def _combine(frames: list[pd.DataFrame], wide: bool) -> pd.DataFrame:
@@ -137,6 +172,7 @@ class _Options:
     resolution: Duration | None = None
     nan: NanPolicy = "drop"
     skip_unchanged: bool = False
+    progress: bool = False
 
     def ingest(self, sensor: Sensor, frame: pd.DataFrame, resolution: Any) -> int:
         return sensor.ingest(
@@ -149,6 +185,7 @@ class _Options:
             resolution=resolution,
             nan=self.nan,
             skip_unchanged=self.skip_unchanged,
+            progress=self.progress,
         )
 
 
@@ -243,24 +280,29 @@ def import_beliefs(
     """
     kind = file_format(path, format)
     reader = open_table(path, kind, sheet=sheet, batch_rows=batch_rows)
+    streamed = kind == "parquet" and (reader.rows or 0) > batch_rows
     options = _Options(
-        source, source_type, unit, belief_time, timezone, resolution, nan, skip_unchanged
-    )
+        source, source_type, unit, belief_time, timezone, resolution, nan, skip_unchanged,
+        progress=progress and not streamed,  # one batch: the store's bar, as Sensor.ingest's
+    )  # fmt: skip
     if belief_time is None and not {"belief_time", "belief_horizon"} & set(reader.columns):
         options = replace(options, belief_time=pd.Timestamp.now("UTC"))
     wide = _is_wide(reader.columns, os.fspath(path))
-    streamed = kind == "parquet" and (reader.rows or 0) > batch_rows
+    # Sensors are looked up before the transaction: a column name that is no sensor is
+    # tried again as a quantile, and a failed call would doom the transaction.
+    fixed = sensor if sensor is None or isinstance(sensor, Sensor) else ws.sensor(sensor)
+    routes = _Routes(ws, options, streamed, fixed)
+    if wide:
+        routes.wide_columns(reader.columns)
     with ws.transaction():
-        fixed = sensor if sensor is None or isinstance(sensor, Sensor) else ws.sensor(sensor)
-        routes = _Routes(ws, options, streamed, fixed)
-        if wide:
-            routes.wide_columns(reader.columns)
-        with _bar(progress, reader.rows, os.fspath(path)) as bar:
+        bar = _Bar(progress and streamed, reader.rows, os.fspath(path))
+        try:
             for batch in reader.batches:
                 routes.add(batch, wide)
-                if bar is not None:
-                    bar(len(batch))
-        return routes.finish()
+                bar.update(len(batch))
+            return routes.finish()
+        finally:
+            bar.close()
 
 
 def _is_wide(columns: Sequence[str], path: str) -> bool:
@@ -372,12 +414,25 @@ class _Routes:
         return {feed.sensor.full_name: feed.stored for feed in self.feeds.values()}
 
 
-@contextmanager
-def _bar(enabled: bool, total: int | None, label: str) -> Iterator[Any]:
-    if not enabled:
-        yield None
-        return
-    from tqdm import tqdm
+class _Bar:
+    """A progress bar of the rows read, shown once the first batch is stored (so that an
+    error in it, such as a refused write, comes alone)."""
 
-    with tqdm(total=total, unit="rows", unit_scale=True, desc=escape_controls(label)) as bar:
-        yield bar.update
+    def __init__(self, enabled: bool, total: int | None, label: str) -> None:
+        self.enabled, self.total, self.label = enabled, total, label
+        self.bar: Any = None
+
+    def update(self, rows: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=self.total, unit="rows", unit_scale=True, desc=escape_controls(self.label)
+            )
+        self.bar.update(rows)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -175,7 +175,12 @@ def _xlsx(path: str, sheet: str | None) -> pd.DataFrame:
         if header is None:
             raise InvalidValue(f"the sheet {rows.title!r} of {path!r} is empty; it needs a header")
         names = [str(name) for name in header if name is not None]
-        data = [row[: len(names)] for row in cells if any(v is not None for v in row)]
+        width = len(names)
+        data = [
+            (*row[:width], *(None,) * (width - len(row)))
+            for row in cells
+            if any(v is not None for v in row)
+        ]
     finally:
         book.close()
     frame = pd.DataFrame(data, columns=names)
