@@ -361,3 +361,54 @@ def test_a_large_parquet_import_streams_in_bounded_memory(
     assert peak < in_memory / 2, (peak, in_memory)
     last = sensor.beliefs(most_recent=True)["value"].values.ravel()
     assert len(last) == rows and last[-1] == rows - 1
+
+
+def test_a_streamed_import_is_one_transaction(
+    ws: wb.Workspace, plant: wb.Object, tmp_path: Path
+) -> None:
+    sensor = _power(plant)
+    starts = pd.date_range(T0, periods=10, freq="1h")
+    probability = [0.5] * 9 + [2.0]  # the last batch breaks a rule
+    frame = pd.DataFrame(
+        {"event_start": starts, "value": np.arange(10.0), "cumulative_probability": probability}
+    )
+    path = tmp_path / "bad.parquet"
+    frame.to_parquet(path)
+    before = store_state(ws)
+    with pytest.raises(InvalidValue, match=r"cumulative_probability must lie in \[0, 1\]"):
+        import_beliefs(ws, path, sensor, source="meter", batch_rows=3)
+    assert store_state(ws) == before
+    assert sensor.beliefs()["value"].size == 0
+
+
+def test_a_streamed_import_joins_finer_events_whole(
+    ws: wb.Workspace, plant: wb.Object, tmp_path: Path
+) -> None:
+    # quarter-hours of energy into an hourly power sensor: batches of 3 rows split every hour
+    sensor = _power(plant)
+    starts = pd.date_range(T0, periods=12, freq="15min")
+    frame = pd.DataFrame({"event_start": starts, "value": np.arange(12.0)})
+    path = tmp_path / "quarters.parquet"
+    frame.to_parquet(path)
+    stored = import_beliefs(ws, path, sensor, unit="MWh", source="meter", batch_rows=3)
+    assert stored == {POWER: 3}
+    # 1 MWh in 15 minutes is 4 MW: each hour's mean power is the sum of its quarters' energy
+    assert _long(sensor)["value"].tolist() == [6.0, 22.0, 38.0]
+    same = tmp_path / "hours.parquet"
+    hourly = pd.DataFrame({"event_start": starts[::4], "value": [1.0, 2.0, 3.0]})
+    hourly.to_parquet(same)
+    assert import_beliefs(ws, same, sensor, source="other", batch_rows=2) == {POWER: 3}
+
+
+def test_an_excel_sheet_has_a_row_limit(
+    ws: wb.Workspace, plant: wb.Object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.interop import formats
+
+    sensor = _power(plant)
+    _fill_power(sensor)
+    monkeypatch.setattr(formats, "EXCEL_ROWS", 12)
+    with pytest.raises(InvalidValue, match=r"12 rows do not fit in an Excel sheet \(11 at most"):
+        export_beliefs(ws, [sensor], tmp_path / "big.xlsx")
+    assert not (tmp_path / "big.xlsx").exists()
+    assert export_beliefs(ws, [sensor], tmp_path / "big.xlsx", most_recent=True) == 6

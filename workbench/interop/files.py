@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -200,10 +200,8 @@ class _Feed:
     decided: bool = False
     held: list[pd.DataFrame] | None = None
     stored: int = 0
-    rows: int = field(default=0)
 
     def add(self, frame: pd.DataFrame) -> None:
-        self.rows += len(frame)
         if not self.streamed:
             self.stored += self.options.ingest(self.sensor, frame, self.options.resolution)
             return

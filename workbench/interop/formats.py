@@ -93,8 +93,18 @@ def _write_parquet(frame: pd.DataFrame, path: str) -> None:
     pq.write_table(table, path, row_group_size=500_000)
 
 
+#: The most rows an Excel sheet holds (the header is one).
+EXCEL_ROWS = 1_048_576
+
+
 def _write_xlsx(frame: pd.DataFrame, path: str) -> None:
     from openpyxl import Workbook
+
+    if len(frame) >= EXCEL_ROWS:
+        raise InvalidValue(
+            f"{len(frame):,} rows do not fit in an Excel sheet ({EXCEL_ROWS - 1:,} at most "
+            "below the header); write Parquet or CSV, or export a shorter period"
+        )
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("beliefs")
