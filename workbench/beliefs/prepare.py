@@ -41,13 +41,13 @@ from workbench.beliefs.timing import (
 from workbench.errors import InvalidValue
 from workbench.units import convert, is_extensive
 
-__all__ = ["NanPolicy", "PreparedBeliefs", "prepare_beliefs"]
+__all__ = ["ROW_GROUPS", "NanPolicy", "PreparedBeliefs", "prepare_beliefs"]
 
 NanPolicy: TypeAlias = Literal["drop", "missing"]
 _MAX_FLAGS = 2**32 - 1
 # The columns whose equal values make one series in a file: a wall time that clocks repeat
 # in autumn appears twice in each (see ``to_utc_naive``).
-_ROW_GROUPS = ("source", "cumulative_probability", "belief_time", "belief_horizon")
+ROW_GROUPS = ("source", "cumulative_probability", "belief_time", "belief_horizon")
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,7 +173,7 @@ def prepare_beliefs(
         "event_start",
         timezone,
         naive_is_utc=raw.naive_is_utc,
-        keys=[raw.columns[name] for name in _ROW_GROUPS if name in raw.columns],
+        keys=[raw.columns[name] for name in ROW_GROUPS if name in raw.columns],
     )
     if raw.naive_is_utc and timezone is None and raw.timezone:
         zone = raw.timezone  # UTC times, but calendar days count on the sensor's clock

@@ -42,6 +42,7 @@ import pandas as pd
 
 from workbench.api import Sensor, Workspace
 from workbench.beliefs import NanPolicy, parse_resolution
+from workbench.beliefs.prepare import ROW_GROUPS
 from workbench.beliefs.timing import Duration, infer_resolution, to_utc_naive
 from workbench.errors import InvalidValue, NotFound
 from workbench.interop.formats import FileFormat, file_format, open_table, write_table
@@ -53,8 +54,6 @@ __all__ = ["beliefs_table", "export_beliefs", "import_beliefs", "read_wide_colum
 #: Columns that only a long-form file has.
 _LONG = ("value", "event_value", "belief_time", "belief_horizon", "source", "flags", "sensor")
 _LONG_ALSO = ("cumulative_probability",)
-#: Columns whose equal values make one series, for telling a repeated autumn hour apart.
-_GROUPS = ("source", "cumulative_probability", "belief_time", "belief_horizon")
 
 
 # -- export ---------------------------------------------------------------------------------
@@ -221,7 +220,7 @@ class _Feed:
         elif target == pd.Timedelta(0):
             given = target
         else:
-            keys = [frame[name] for name in _GROUPS if name in frame.columns]
+            keys = [frame[name] for name in ROW_GROUPS if name in frame.columns]
             starts, zone = to_utc_naive(
                 frame["event_start"], "event_start", self.options.timezone, keys=keys
             )
