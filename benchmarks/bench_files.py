@@ -6,7 +6,7 @@ transaction). Prints rows/s, the peak of Python's allocations during the import 
 ``--trace``; it slows the import down) and the growth of the process's peak RSS, beside the
 size of the whole file as a pandas frame::
 
-    python benchmarks/bench_files.py [--rows 10000000] [--batch 500000] [--postgres URL]
+    python benchmarks/bench_files.py [--rows 10000000] [--batch 100000] [--postgres URL]
         [--no-sqlite] [--trace]
 """
 
@@ -84,7 +84,7 @@ def run(ws: wb.Workspace, label: str, rows: int, batch: int, trace: bool) -> Non
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--batch", type=int, default=500_000)
+    parser.add_argument("--batch", type=int, default=100_000)
     parser.add_argument("--postgres", default=None, help="also on PostgreSQL at this URL")
     parser.add_argument("--no-sqlite", action="store_true", help="only on PostgreSQL")
     parser.add_argument("--trace", action="store_true", help="measure with tracemalloc")

@@ -251,7 +251,7 @@ def import_beliefs(
     resolution: Duration | None = None,
     nan: NanPolicy = "drop",
     skip_unchanged: bool = False,
-    batch_rows: int = 500_000,
+    batch_rows: int = 100_000,
     progress: bool = False,
 ) -> dict[str, int]:
     """Store the beliefs of a file, all or (on any error) none; returns the number stored per

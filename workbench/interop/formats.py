@@ -144,7 +144,7 @@ def open_table(
     format: FileFormat,
     *,
     sheet: str | None = None,
-    batch_rows: int = 500_000,
+    batch_rows: int = 100_000,
 ) -> TableReader:
     """Open a file to read: CSV and Excel whole, Parquet in batches of ``batch_rows``.
 
