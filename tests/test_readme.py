@@ -28,9 +28,12 @@ def test_readme_example_runs(heading: str) -> None:
         "\nassert float(then['value'].sel(source='forecaster').values.ravel()[0]) == 1.0"
         "\nassert set(errors.data_vars) >= {'MAE', 'MAPE', 'WAPE', 'RMSE'}"
         "\nassert ws.sensors('Meters') == [power]"
+        "\nassert stored == {'Model/Hydro:power': 144} and len(frame) == 144"
     )
     done = subprocess.run(
         [sys.executable, "-c", section_code(heading) + check],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]

@@ -41,10 +41,13 @@ from workbench.beliefs.timing import (
 from workbench.errors import InvalidValue
 from workbench.units import convert, is_extensive
 
-__all__ = ["NanPolicy", "PreparedBeliefs", "prepare_beliefs"]
+__all__ = ["ROW_GROUPS", "NanPolicy", "PreparedBeliefs", "prepare_beliefs"]
 
 NanPolicy: TypeAlias = Literal["drop", "missing"]
 _MAX_FLAGS = 2**32 - 1
+# The columns whose equal values make one series in a file: a wall time that clocks repeat
+# in autumn appears twice in each (see ``to_utc_naive``).
+ROW_GROUPS = ("source", "cumulative_probability", "belief_time", "belief_horizon")
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,7 +169,11 @@ def prepare_beliefs(
     target = parse_resolution(sensor_resolution)
     raw = read_beliefs(data)
     starts, zone = to_utc_naive(
-        raw.columns["event_start"], "event_start", timezone, naive_is_utc=raw.naive_is_utc
+        raw.columns["event_start"],
+        "event_start",
+        timezone,
+        naive_is_utc=raw.naive_is_utc,
+        keys=[raw.columns[name] for name in ROW_GROUPS if name in raw.columns],
     )
     if raw.naive_is_utc and timezone is None and raw.timezone:
         zone = raw.timezone  # UTC times, but calendar days count on the sensor's clock

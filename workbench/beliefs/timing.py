@@ -7,6 +7,7 @@ one day lasts 23 or 25 hours on the days clocks change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -179,12 +180,21 @@ def infer_resolution(starts: ArrayLike, zone: Zone | None) -> pd.Timedelta | Non
 
 
 def to_utc_naive(
-    values: Any, what: str, timezone: Zone | None = None, *, naive_is_utc: bool = False
+    values: Any,
+    what: str,
+    timezone: Zone | None = None,
+    *,
+    naive_is_utc: bool = False,
+    keys: Sequence[ArrayLike] = (),
 ) -> tuple[DatetimeArray, Zone]:
     """Return times as naive UTC ``datetime64[ns]`` and the zone they were written in.
 
     Timezone-aware times are converted; naive ones are read in ``timezone`` when given, as UTC
     when ``naive_is_utc`` (xarray objects, whose times are UTC by convention), else refused.
+    A wall-clock time that the autumn clock change repeats is told apart by row order among the
+    rows that agree on ``keys`` (such as the source column): its first occurrence is summer
+    time, its second winter time; once, or more than twice, it is refused, as is a time that
+    the spring change skips.
     """
     index = _datetime_index(values, what)
     if index.tz is not None:
@@ -199,7 +209,7 @@ def to_utc_naive(
             "timezone-aware timestamps (e.g. '2025-01-01T00:00+01:00' or "
             "series.tz_localize('Europe/Amsterdam')), or pass timezone='Europe/Amsterdam'"
         )
-    return _localize(index, timezone, what), timezone
+    return _localize(index, timezone, what, keys), timezone
 
 
 def _datetime_index(values: Any, what: str) -> pd.DatetimeIndex:
@@ -220,20 +230,56 @@ def _datetime_index(values: Any, what: str) -> pd.DatetimeIndex:
         ) from None
 
 
-def _localize(index: pd.DatetimeIndex, zone: Zone, what: str) -> DatetimeArray:
+def _localize(
+    index: pd.DatetimeIndex, zone: Zone, what: str, keys: Sequence[ArrayLike] = ()
+) -> DatetimeArray:
     if isinstance(zone, str):
         check_timezone(zone)
     try:
         aware = index.tz_localize(zone, ambiguous="raise", nonexistent="raise")
     except ValueError:
-        try:
-            aware = index.tz_localize(zone, ambiguous="infer", nonexistent="raise")
-        except ValueError as exc:
-            raise InvalidValue(
-                f"{what} holds wall-clock times that do not exist or are ambiguous in "
-                f"{zone} ({exc}); give timezone-aware timestamps for the hours when clocks change"
-            ) from None
+        summer = _summer_by_row_order(index, zone, what, keys)
+        aware = index.tz_localize(zone, ambiguous=summer, nonexistent="raise")
     return as_ns(aware.tz_convert("UTC").tz_localize(None).as_unit("ns").to_numpy())
+
+
+def _clock_change_error(what: str, zone: Zone, stamp: object, why: str) -> InvalidValue:
+    return InvalidValue(
+        f"{what} holds wall-clock times that do not exist or are ambiguous in {zone}: "
+        f"'{stamp}' {why}; give timezone-aware timestamps (with offsets) for the hours when "
+        "clocks change"
+    )
+
+
+def _summer_by_row_order(
+    index: pd.DatetimeIndex, zone: Zone, what: str, keys: Sequence[ArrayLike]
+) -> NDArray[np.bool_]:
+    """Per row, whether an ambiguous wall time is summer time: its first occurrence (in row
+    order, among rows with equal ``keys``) is, its second is not."""
+    n = len(index)
+    try:
+        first = index.tz_localize(zone, ambiguous=np.ones(n, dtype=bool), nonexistent="raise")
+    except ValueError:
+        moved = index.tz_localize(zone, ambiguous=np.ones(n, dtype=bool), nonexistent="NaT")
+        stamp = index[np.flatnonzero(np.asarray(moved.isna()) & ~np.asarray(index.isna()))[0]]
+        raise _clock_change_error(what, zone, stamp, "does not exist (clocks go forward)") from None
+    second = index.tz_localize(zone, ambiguous=np.zeros(n, dtype=bool), nonexistent="raise")
+    repeated = np.flatnonzero(first.asi8 != second.asi8)
+    summer = np.ones(n, dtype=bool)
+    columns = {"t": index.asi8[repeated]}
+    columns.update({f"k{i}": np.asarray(key)[repeated] for i, key in enumerate(keys)})
+    groups = pd.DataFrame(columns).groupby(list(columns), sort=False, dropna=False)
+    sizes = groups["t"].transform("size").to_numpy()
+    if np.any(sizes != 2):
+        row = int(np.flatnonzero(sizes != 2)[0])
+        count = "once" if sizes[row] == 1 else f"{sizes[row]} times"
+        why = (
+            f"is repeated when clocks go back and appears {count}; row order tells the two "
+            "apart only when it appears exactly twice (first summer time, then winter time)"
+        )
+        raise _clock_change_error(what, zone, index[repeated[row]], why)
+    summer[repeated] = groups.cumcount().to_numpy() == 0
+    return summer
 
 
 def aware_instant(value: object, what: str) -> pd.Timestamp:

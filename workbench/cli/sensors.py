@@ -32,7 +32,7 @@ sensors_app = typer.Typer(
     help="Sensors (physical time series): add and list them.", no_args_is_help=True
 )
 beliefs_app = typer.Typer(
-    help="Beliefs of sensors: import a CSV file, show them.", no_args_is_help=True
+    help="Beliefs of sensors: import and export files, show them.", no_args_is_help=True
 )
 
 _SENSOR = typer.Argument(
@@ -147,17 +147,35 @@ def _print(table: Table) -> None:
     Console(width=width, highlight=False).print(table)
 
 
+class FileFormat(StrEnum):
+    """The file formats of ``beliefs export`` and ``beliefs import``."""
+
+    csv = "csv"
+    parquet = "parquet"
+    xlsx = "xlsx"
+
+
 @beliefs_app.command("import")
 def import_(
     ctx: typer.Context,
-    sensor: Annotated[str, _SENSOR],
-    file: Annotated[
-        Path,
+    targets: Annotated[
+        list[str],
         typer.Argument(
-            help="A CSV file with event_start and value columns, and optionally belief_time, "
-            "belief_horizon, source, cumulative_probability, flags."
+            metavar="[SENSOR] FILE",
+            help="The sensor (OBJECT_PATH:NAME or id) and the file: CSV, Parquet or Excel, in "
+            "long form (event_start, value and optionally sensor, belief_time, belief_horizon, "
+            "source, cumulative_probability, flags) or wide form (event_start and one column "
+            "per sensor full name, '@0.1' for a quantile). A file with a 'sensor' column or "
+            "in wide form needs no SENSOR.",
+            show_default=False,
         ),
     ],
+    format: Annotated[
+        FileFormat | None, typer.Option(help="The file's format (default: from its suffix).")
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="The Excel sheet to read (default: the first).")
+    ] = None,
     source: Annotated[
         str | None, typer.Option(help="The source, when the file has no source column.")
     ] = None,
@@ -172,7 +190,11 @@ def import_(
         typer.Option(help="When the beliefs were formed, if the file does not say (default: now)."),
     ] = None,
     timezone: Annotated[
-        str | None, typer.Option(help="The zone of timestamps without an offset.")
+        str | None,
+        typer.Option(
+            help="The zone of timestamps without an offset; the hour repeated when clocks go "
+            "back is told apart by row order (first summer time, then winter time)."
+        ),
     ] = None,
     missing: Annotated[
         bool, typer.Option("--missing", help="Store empty values flagged missing (default: drop).")
@@ -181,13 +203,23 @@ def import_(
         bool, typer.Option(help="Leave out beliefs that repeat the latest known value.")
     ] = False,
 ) -> None:
-    """Import beliefs from a CSV file into a sensor: all of them or, on any error, none."""
+    """Import beliefs from a file: all of them or, on any error, none.
+
+    Parquet files are read in batches, in bounded memory, with a progress bar.
+    """
+    from workbench.interop.files import import_beliefs
+
+    if len(targets) not in (1, 2):
+        fail(f"give [SENSOR] FILE, got {len(targets)} arguments: {targets}")
+    file = Path(targets[-1])
     ws = open_workspace(ctx)
-    target = _sensor(ws, sensor)
-    if not file.is_file():
-        fail(f"cannot read {str(file)!r}: there is no such file")
-    stored = target.ingest(
+    target = _sensor(ws, targets[0]) if len(targets) == 2 else None
+    stored = import_beliefs(
+        ws,
         file,
+        target,
+        format=None if format is None else format.value,  # type: ignore[arg-type]
+        sheet=sheet,
         source=source,
         source_type=source_type,
         unit=unit,
@@ -197,7 +229,70 @@ def import_(
         skip_unchanged=skip_unchanged,
         progress=True,
     )
-    say(f"Stored {stored} beliefs from {file} in {target.full_name}.")
+    for name, count in stored.items():
+        say(f"Stored {count} beliefs from {file} in {name}.")
+
+
+@beliefs_app.command("export")
+def export(
+    ctx: typer.Context,
+    sensors: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="SENSOR...",
+            help="The sensors: OBJECT_PATH:NAME (Model/Demo/PlantA:power) or ids.",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The file to write ('-': standard output).")
+    ] = Path("-"),
+    format: Annotated[
+        FileFormat | None,
+        typer.Option(help="csv, parquet or xlsx (default: from the file's suffix, else csv)."),
+    ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide/--long",
+            help="One row per event and a column per sensor (and quantile), most recent "
+            "beliefs; or one row per belief with every belief dimension.",
+        ),
+    ] = False,
+    start: Annotated[
+        str | None, typer.Option(help="Events from this time (with an offset).")
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="Events before this time.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Only beliefs formed at or before this time.")
+    ] = None,
+    timezone: Annotated[
+        str, typer.Option(help="The zone times are written in, with their offsets.")
+    ] = "UTC",
+    source: Annotated[
+        list[str] | None, typer.Option(help="Only beliefs of this source (repeat for more).")
+    ] = None,
+) -> None:
+    """Export sensors' beliefs to a CSV, Parquet or Excel file."""
+    from workbench.interop.files import beliefs_table
+    from workbench.interop.formats import file_format, write_table
+
+    ws = open_workspace(ctx)
+    targets = [_sensor(ws, text) for text in sensors]
+    kind = file_format(output, None if format is None else format.value)
+    table = beliefs_table(
+        ws, targets, wide=wide, start=start, end=end, as_of=as_of, timezone=timezone,
+        sources=source or None,
+    )  # fmt: skip
+    if str(output) == "-":
+        if is_terminal(sys.stdout):  # no store text may drive the terminal
+            for name in ("sensor", "source"):
+                if name in table.columns:
+                    table[name] = table[name].map(terminal_safe)
+        write_table(table, output, kind)
+        return
+    rows = write_table(table, output, kind)
+    say(f"Wrote {rows} rows of {len(targets)} sensors to {output}.")
 
 
 @beliefs_app.command("show")

@@ -19,6 +19,7 @@ from workbench.xr.build import (
     source_codes,
 )
 from workbench.xr.convert import long_beliefs, to_pandas, to_series
+from workbench.xr.frames import quantile_column, to_frame, to_parquet, wide_frame
 from workbench.xr.resample import resample_series
 from workbench.xr.viewpoints import belief_history, fixed_viewpoint, most_recent, rolling_viewpoint
 
@@ -34,10 +35,14 @@ __all__ = [
     "lineage",
     "long_beliefs",
     "most_recent",
+    "quantile_column",
     "resample_series",
     "rolling_viewpoint",
     "series_dataset",
     "source_codes",
+    "to_frame",
     "to_pandas",
+    "to_parquet",
     "to_series",
+    "wide_frame",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,7 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench.beliefs.timing import Duration
-from workbench.xr import analysis, convert, resample, viewpoints
+from workbench.xr import analysis, convert, frames, resample, viewpoints
 
 __all__ = ["BeliefsAccessor"]
 
@@ -65,6 +66,17 @@ class BeliefsAccessor:
     def to_pandas(self) -> pd.DataFrame:
         """A frame indexed by (event_start, belief_time, source, cumulative_probability)."""
         return convert.to_pandas(self._dataset)
+
+    def to_frame(self, *, wide: bool = False, timezone: str | None = None) -> pd.DataFrame:
+        """A flat table: one row per belief (long form), or per event with one column per
+        sensor and quantile (``wide=True``); times timezone-aware in ``timezone`` (UTC)."""
+        return frames.to_frame(self._dataset, wide=wide, timezone=timezone)
+
+    def to_parquet(
+        self, path: str | os.PathLike[str], *, wide: bool = False, timezone: str | None = None
+    ) -> int:
+        """Write :meth:`to_frame` to a Parquet file (needs pyarrow); returns the rows written."""
+        return frames.to_parquet(self._dataset, path, wide=wide, timezone=timezone)
 
     def to_series(self, source: str | None = None) -> xr.DataArray:
         """The 1-D series over event_start for the calculation language."""
