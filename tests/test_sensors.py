@@ -8,7 +8,7 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import Attr
+from conftest import Attr, count_statements
 
 import workbench as wb
 from workbench.api.handles.sensors import (
@@ -140,6 +140,38 @@ def test_get_sensor_by_id_and_by_path(plant: wb.Object) -> None:
         get_sensor(ws, 999)
     with pytest.raises(wb.InvalidValue, match="'power'"):
         get_sensor(ws, "power")
+
+
+def test_a_read_names_its_sensor_and_its_sources_in_as_few_statements_as_it_can(
+    plant: wb.Object,
+) -> None:
+    ws = plant.ws
+    s = add_sensor(plant, "power", unit="MW")
+    s.ingest(pd.Series([1.0, 2.0, 3.0, 4.0], index=HOURS), source="meter", source_type="meter")
+    with count_statements(ws.engine) as first:
+        assert set(s.beliefs(HOURS[0], HOURS[-1])["source"].values) == {"meter"}
+    with count_statements(ws.engine) as again:
+        ds = s.beliefs(HOURS[0], HOURS[-1])
+    assert ds.attrs["sensor"] == "Model/Sys.To_Plants/PlantA:power"
+    # the sensor, its account and its object's full name: one statement
+    assert len([t for t in first if "sensors" in t]) == 1, first
+    # a source's identity never changes: the workspace reads it once
+    assert any("FROM sources" in t for t in first), first
+    assert not any("FROM sources" in t for t in again), again
+    plant.rename("PlantB")
+    assert s.beliefs(HOURS[0], HOURS[-1]).attrs["sensor"] == "Model/Sys.To_Plants/PlantB:power"
+
+
+def test_sources_read_in_a_rolled_back_transaction_are_not_remembered(plant: wb.Object) -> None:
+    ws = plant.ws
+    s = add_sensor(plant, "power", unit="MW")
+    with pytest.raises(RuntimeError, match="changed my mind"), ws.transaction():
+        s.ingest(pd.Series([1.0], index=HOURS[:1]), source="draft", source_type="forecaster")
+        assert set(s.beliefs(HOURS[0], HOURS[-1])["source"].values) == {"draft"}
+        raise RuntimeError("changed my mind")
+    # SQLite may give the rolled-back source's id to the next one: its name is read anew
+    s.ingest(pd.Series([2.0], index=HOURS[:1]), source="final", source_type="forecaster")
+    assert set(s.beliefs(HOURS[0], HOURS[-1])["source"].values) == {"final"}
 
 
 def test_sensors_of_an_object_and_the_catalog(plant: wb.Object) -> None:

@@ -10,6 +10,7 @@ module and never the other way round.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -88,6 +89,7 @@ class Context:
         self.provenance_file: str | None = None
         self.workspace: Workspace | None = None
         self._query_seconds: float | None = None
+        self._memos: dict[str, dict[Any, Any]] = {}
 
     # -- what the context is ---------------------------------------------------------------
 
@@ -187,6 +189,7 @@ class Context:
                         f"({type(failed).__name__}: {failed}); nothing of it was stored"
                     ) from failed
                 session.commit()
+                self._keep(session.info.pop("memos", {}))
             except BaseException:
                 session.rollback()
                 raise
@@ -266,6 +269,28 @@ class Context:
             if timeout is not None:
                 raise timeout from exc
             raise
+
+    # -- caches --------------------------------------------------------------------------
+
+    def memo(self, name: str) -> Mapping[Any, Any]:
+        """What the calls of this context remembered under ``name``: facts the store never
+        changes once they are committed (a source's identity by its id), so that later calls
+        need not read them again. Facts remembered in the open transaction count too."""
+        kept = self._memos.get(name, {})
+        pending = self.session.info.get("memos", {}).get(name) if self.session else None
+        return ChainMap(pending, kept) if pending else kept
+
+    def remember(self, name: str, facts: Mapping[Any, Any]) -> None:
+        """Remember ``facts`` under ``name`` (see :meth:`memo`) once the open transaction
+        commits: what a rolled-back transaction read may never have been committed (and
+        SQLite may give its ids to other rows)."""
+        if self.session is None:
+            raise StoreError("facts are remembered inside a transaction")  # pragma: no cover
+        self.session.info.setdefault("memos", {}).setdefault(name, {}).update(facts)
+
+    def _keep(self, memos: Mapping[str, Mapping[Any, Any]]) -> None:
+        for name, facts in memos.items():
+            self._memos.setdefault(name, {}).update(facts)
 
     # -- per-transaction caches and checks -------------------------------------------------
 

@@ -6,13 +6,14 @@ sensors the caller may read (None: all of them); a sensor's account is its objec
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, Table, bindparam, literal, select, true
 from sqlalchemy.orm import Session
 
 from workbench.store.beliefs import delete_sensor_beliefs
-from workbench.store.schema import ObjectRow
+from workbench.store.schema import AttributeDefinitionRow, ObjectRow
 from workbench.store.timeseries import SensorRow
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ __all__ = [
     "insert_sensor",
     "object_sensor_rows",
     "sensor_id_named",
-    "sensor_row",
+    "sensor_with_ancestors",
     "visible_sensor_rows",
 ]
 
@@ -40,13 +41,55 @@ def _visible(visible: Visible) -> ColumnElement[bool] | None:
     return ObjectRow.account_id.is_(None) | ObjectRow.account_id.in_(sorted(visible))
 
 
-def sensor_row(s: Session, sensor_id: int) -> tuple[SensorRow, int | None] | None:
-    """A sensor and its object's account, or None when there is no such sensor."""
-    found = s.execute(_with_account().where(SensorRow.id == sensor_id)).first()
-    if found is None:
+def sensor_with_ancestors(
+    s: Session, sensor_id: int
+) -> tuple[SensorRow, int | None, list[tuple[str, str | None]]] | None:
+    """A sensor, its object's account, and its object's ancestry in one statement.
+
+    The ancestry runs root first: each object's name and the name of the ownership attribute
+    it is owned through (None for the root), what a full name is made of. None when there is
+    no such sensor.
+    """
+    rows = s.execute(_with_ancestors(), {"sensor_id": sensor_id}).all()
+    if not rows:
         return None
-    row, account_id = found
-    return row, account_id
+    sensor, account_id = rows[0][0], rows[0][1]
+    return sensor, account_id, [(r[2], r[3]) for r in rows]
+
+
+@lru_cache(maxsize=1)
+def _with_ancestors() -> Select[Any]:
+    objects = cast(Table, ObjectRow.__table__)
+    definitions = cast(Table, AttributeDefinitionRow.__table__)
+    of_sensor = select(SensorRow.object_id).where(SensorRow.id == bindparam("sensor_id"))
+    anc = (
+        select(
+            objects.c.id,
+            objects.c.parent_id,
+            objects.c.name,
+            objects.c.owner_attribute_id,
+            literal(0).label("depth"),
+        )
+        .where(objects.c.id == of_sensor.scalar_subquery())
+        .cte("anc", recursive=True)
+    )
+    anc = anc.union_all(
+        select(
+            objects.c.id,
+            objects.c.parent_id,
+            objects.c.name,
+            objects.c.owner_attribute_id,
+            anc.c.depth + 1,
+        ).where(objects.c.id == anc.c.parent_id)
+    )
+    return (
+        select(SensorRow, ObjectRow.account_id, anc.c.name, definitions.c.name.label("via"))
+        .join(ObjectRow, ObjectRow.id == SensorRow.object_id)
+        .join(anc, true())
+        .outerjoin(definitions, definitions.c.id == anc.c.owner_attribute_id)
+        .where(SensorRow.id == bindparam("sensor_id"))
+        .order_by(anc.c.depth.desc())
+    )
 
 
 def sensor_id_named(s: Session, object_id: int, name: str) -> int | None:

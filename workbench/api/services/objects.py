@@ -124,9 +124,14 @@ def full_names(ctx: Context, object_id: int) -> tuple[str, tuple[Segment, ...]]:
     """An object's full name (``Model/M.To_A/A``) and its segments, naming every ancestor."""
     with ctx.tx(read=True) as s:
         chain = q.ancestor_chain(s, object_id)
-    segments = [Segment(r.name) for r in chain]
+    return named([(r.name, r.via) for r in chain])
+
+
+def named(chain: Sequence[tuple[str, str | None]]) -> tuple[str, tuple[Segment, ...]]:
+    """The full name and segments of an ancestry: (name, owner attribute) pairs, root first."""
+    segments = [Segment(name) for name, _ in chain]
     for i in range(len(chain) - 1):
-        segments[i] = Segment(chain[i].name, chain[i + 1].via)
+        segments[i] = Segment(chain[i][0], chain[i + 1][1])
     return str(ObjectPath(tuple(segments))), tuple(segments)
 
 
@@ -136,7 +141,14 @@ def record(row: Row[Any] | tuple[Any, ...], full_name: str) -> ObjectInfo:
     fields: tuple[Any, ...] = tuple(row)
     oid, name, definition_id, parent_id, owner_id, account_id, model_id, version = fields[:8]
     return ObjectInfo(
-        oid, name, definition_id, parent_id, owner_id, account_id, model_id or oid, version,
+        oid,
+        name,
+        definition_id,
+        parent_id,
+        owner_id,
+        account_id,
+        model_id or oid,
+        version,
         full_name,
     )
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from workbench.access import Action
-from workbench.api.services.objects import full_names, object_by_key
+from workbench.api.services.objects import full_names, named, object_by_key
 from workbench.beliefs import (
     ExPost,
     KnowledgeTimeRule,
@@ -101,10 +101,11 @@ def load_sensor(ctx: Context, sensor_id: int, action: Action | None = None) -> S
     that does not exist. With one, the user must be allowed to do it (AccessDenied otherwise).
     """
     with ctx.tx(read=action is None or action is Action.READ) as s:
-        found = store.sensor_row(s, sensor_id)
+        found = store.sensor_with_ancestors(s, sensor_id)  # one statement: the call's first
         if found is None or (action is None and not _visible(ctx, found[1])):
             raise NotFound("sensor", sensor_id)
-        (info,) = _infos(ctx, [found])
+        row, account_id, ancestry = found
+        info = _info(row, account_id, named(ancestry)[0])
         if action is not None:
             what = "sensor" if action is not Action.CREATE else "data to sensor"
             ctx.check(action, info.account_id, f"{what} {info.full_name}")

@@ -211,7 +211,14 @@ def source_labels(ctx: Context, ids: NDArray[np.int64]) -> dict[int, str]:
     if not unique:
         return {}
     with ctx.tx(read=True) as s:
-        sources = [_source(r) for r in store.source_rows_by_id(s, unique)]
+        # a source's identity (name, type, model, version: all a label uses) never changes
+        known = ctx.memo("sources")
+        missing = [i for i in unique if i not in known]
+        if missing:
+            read = {r.id: _source(r) for r in store.source_rows_by_id(s, missing)}
+            ctx.remember("sources", read)
+            known = ctx.memo("sources")
+        sources = [known[i] for i in unique if i in known]
     names = Counter(src.name for src in sources)
     full = Counter(str(src) for src in sources)
     labels = {}
