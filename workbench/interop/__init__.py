@@ -1,0 +1,1 @@
+"""Other systems' data in and out: FlexMeasures databases, timely-beliefs frames, files."""
