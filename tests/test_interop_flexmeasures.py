@@ -339,3 +339,16 @@ def test_fm_rules_compute_knowledge_times_as_timely_beliefs() -> None:
     )
     with pytest.raises(InvalidValue, match="not one of FlexMeasures' functions"):
         fm_rule("eval", {}, timedelta(0))
+
+
+def test_the_command_line_imports_and_prints_a_summary(sqlite_url: str, fm_url: str) -> None:
+    from tests.test_cli import run
+
+    result = run("--url", sqlite_url, "import", "flexmeasures", fm_url, "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert "FlexMeasures import" in result.output and "17 beliefs read" in result.output
+    assert "renamed asset 'toy/battery' to 'toy_battery'" in result.output
+    again = run("--url", sqlite_url, "import", "flexmeasures", fm_url, "--no-progress")
+    assert again.exit_code == 0 and "│ beliefs     │     0 │" in again.output
+    refused = run("--url", sqlite_url, "import", "flexmeasures", "sqlite:///x.db")
+    assert refused.exit_code != 0 and "PostgreSQL" in refused.output
