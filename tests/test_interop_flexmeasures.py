@@ -352,3 +352,18 @@ def test_the_command_line_imports_and_prints_a_summary(sqlite_url: str, fm_url: 
     assert again.exit_code == 0 and "│ beliefs     │     0 │" in again.output
     refused = run("--url", sqlite_url, "import", "flexmeasures", "sqlite:///x.db")
     assert refused.exit_code != 0 and "PostgreSQL" in refused.output
+
+
+def test_to_timely_beliefs_says_what_it_needs_without_timely_beliefs(
+    sqlite_ws: wb.Workspace,
+) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("timely_beliefs") is not None:
+        pytest.skip("timely-beliefs is installed here: tests/interop/ covers the conversion")
+    md = sqlite_ws.create_model_definition("Site")
+    site = sqlite_ws.create_model("S", md, md.create_object_definition("Site"))
+    power = site.add_sensor("power", unit="MW", resolution="PT1H")
+    power.ingest(pd.Series([1.0], index=pd.DatetimeIndex(["2025-01-01"], tz="UTC")), source="m")
+    with pytest.raises(InvalidValue, match=r"needs timely-beliefs \(pip install"):
+        power.beliefs().beliefs.to_timely_beliefs()

@@ -39,7 +39,6 @@ class Found:
     attributes: tuple[tuple[ObjectInfo, AttributeInfo], ...] | None = None
 
 
-
 __all__ = ["StoreNavigator", "SubtreeStoreNavigator", "search"]
 
 
