@@ -367,3 +367,33 @@ def test_to_timely_beliefs_says_what_it_needs_without_timely_beliefs(
     power.ingest(pd.Series([1.0], index=pd.DatetimeIndex(["2025-01-01"], tz="UTC")), source="m")
     with pytest.raises(InvalidValue, match=r"needs timely-beliefs \(pip install"):
         power.beliefs().beliefs.to_timely_beliefs()
+
+
+def readme_block(heading: str) -> str:
+    """The python examples of a README subsection (``### heading``)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"\n### {heading}\n")
+    end = min(i for i in (text.find("\n### ", start + 1), text.find("\n## ", start + 1)) if i > 0)
+    return "\n".join(re.findall(r"```python\n(.*?)```", text[start:end], re.S))
+
+
+def test_readme_flexmeasures_example_runs(fm_url: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    check = (
+        "\nassert summary.added['beliefs'] == 17 and again.added == {}"
+        "\nassert by_fm_id[2].name == 'day-ahead prices'"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", readme_block("From a FlexMeasures database") + check],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "FLEXMEASURES_URL": fm_url},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

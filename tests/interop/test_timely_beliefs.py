@@ -100,3 +100,22 @@ def test_the_unit_and_resolution_of_a_frame_convert(ws: wb.Workspace, tb: Any) -
     ours.ingest(bdf)
     # kW to MW, then four quarter-hours of power to one hour: their mean
     assert ours.beliefs()["value"].values.tolist() == [2.5]
+
+
+def test_readme_timely_beliefs_example_runs(tb: Any) -> None:
+    import subprocess
+    import sys
+
+    from tests.test_interop_flexmeasures import readme_block
+
+    check = (
+        "\nassert power.beliefs()['value'].values.tolist() == [1.0, 1.5, 1.2, 0.9]"
+        "\nassert back.sensor.unit == 'MW' and len(back) == 4"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", readme_block("To and from timely-beliefs") + check],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -64,6 +64,8 @@ class ImportSummary:
     seconds: float = 0.0
 
     def count(self, kind: str, new: bool, n: int = 1) -> None:
+        if n == 0:
+            return
         counts = self.added if new else self.existing
         counts[kind] = counts.get(kind, 0) + n
 

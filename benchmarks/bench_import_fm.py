@@ -1,0 +1,194 @@
+"""Importing a FlexMeasures database: beliefs per second from a FlexMeasures-shaped PostgreSQL
+schema into a workbench PostgreSQL store, beside FlexMeasures' own ``TimedBelief.search`` over
+the same beliefs (run in ``.venv-interop`` when it exists).
+
+    python benchmarks/bench_import_fm.py [--beliefs 1000000] [--postgres URL]
+
+The FlexMeasures side is built with FlexMeasures 1.0's table shapes (as the tests do) and
+filled by ``generate_series``: two hourly sensors (one ``ex_post``, one
+``x_days_ago_at_y_oclock``), 10 horizons per event, one source.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stores import postgres_store, schema_url
+
+import workbench as wb
+from workbench.store import flexmeasures_source as fm
+
+ROOT = Path(__file__).resolve().parent.parent
+INTEROP_PYTHON = ROOT / ".venv-interop" / "bin" / "python"
+AMS = "Europe/Amsterdam"
+
+_SEARCH = """
+import json, sys, time
+from flexmeasures.app import create
+from flexmeasures.data.models.time_series import Sensor, TimedBelief
+app = create(env="development")
+out = {}
+with app.app_context():
+    started = time.perf_counter(); n = 0
+    for sensor in Sensor.query.all():
+        bdf = TimedBelief.search(sensor, most_recent_beliefs_only=False)
+        bdf = bdf.convert_index_from_belief_horizon_to_time()
+        n += len(bdf)
+    out = {"beliefs": n, "seconds": time.perf_counter() - started}
+print(json.dumps(out))
+"""
+
+
+def build(url: str, n: int) -> None:
+    engine = sa.create_engine(url)
+    fm.FM_METADATA.create_all(engine)
+    t = fm.FM_METADATA.tables
+    per_sensor = n // 2
+    events = per_sensor // 10
+    with engine.begin() as conn:
+        conn.execute(t["alembic_version"].insert(), [{"version_num": "3bc1e29ca1f4"}])
+        conn.execute(t["account"].insert(), [{"id": 1, "name": "Bench", "attributes": {}}])
+        conn.execute(t["generic_asset_type"].insert(), [{"id": 1, "name": "site"}])
+        conn.execute(
+            t["generic_asset"].insert(),
+            [
+                {
+                    "id": 1,
+                    "name": "site",
+                    "account_id": 1,
+                    "generic_asset_type_id": 1,
+                    "attributes": {},
+                    "flex_context": {},
+                    "flex_model": {},
+                },
+            ],
+        )
+        conn.execute(
+            t["sensor"].insert(),
+            [
+                {
+                    "id": 1,
+                    "name": "power",
+                    "unit": "MW",
+                    "timezone": AMS,
+                    "event_resolution": timedelta(hours=1),
+                    "knowledge_horizon_fnc": "ex_post",
+                    "knowledge_horizon_par": {"ex_post_horizon": "P0D"},
+                    "attributes": {},
+                    "generic_asset_id": 1,
+                },
+                {
+                    "id": 2,
+                    "name": "prices",
+                    "unit": "EUR/MWh",
+                    "timezone": AMS,
+                    "event_resolution": timedelta(hours=1),
+                    "knowledge_horizon_fnc": "x_days_ago_at_y_oclock",
+                    "knowledge_horizon_par": {"x": 1, "y": 12, "z": AMS},
+                    "attributes": {},
+                    "generic_asset_id": 1,
+                },
+            ],
+        )
+        conn.execute(
+            t["data_source"].insert(),
+            [{"id": 1, "name": "bench", "type": "forecaster", "attributes": {}}],
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO timed_belief (event_start, belief_horizon, cumulative_probability,"
+                " event_value, sensor_id, source_id)"
+                " SELECT timestamptz '2024-01-01 00:00+00' + e * interval '1 hour', h * interval '1 hour',"
+                " 0.5, random() * 100, s, 1"
+                " FROM generate_series(0, :events - 1) e, generate_series(0, 9) h, generate_series(1, 2) s"
+            ),
+            {"events": events},
+        )
+        conn.execute(sa.text("ANALYZE timed_belief"))
+    engine.dispose()
+
+
+def flexmeasures_search(url: str) -> dict[str, float] | None:
+    if not INTEROP_PYTHON.exists():
+        return None
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as home:
+        plain = url.replace("postgresql+psycopg://", "postgresql://")
+        Path(home, ".flexmeasures.cfg").write_text(
+            f'SQLALCHEMY_DATABASE_URI = "{plain}"\nSECRET_KEY = "bench"\n'
+            'SECURITY_TWO_FACTOR_LOGIN_VALIDITY = "7 days"\n'
+        )
+        env = {
+            **os.environ,
+            "HOME": home,
+            "FLEXMEASURES_ENV": "development",
+            "LOGGING_LEVEL": "WARNING",
+        }
+        done = subprocess.run(
+            [str(INTEROP_PYTHON), "-c", _SEARCH],
+            env=env,
+            cwd=home,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
+    if done.returncode != 0:
+        print("FlexMeasures search failed:", done.stderr[-1500:])
+        return None
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--beliefs", type=int, default=1_000_000)
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args()
+    with schema_url(args.postgres) as fm_url:
+        started = time.perf_counter()
+        build(fm_url, args.beliefs)
+        print(
+            f"FlexMeasures-shaped database: {args.beliefs:,} beliefs built in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        plain = fm_url.replace("postgresql+psycopg://", "postgresql://")
+        with postgres_store(args.postgres) as ws:
+            summary = wb.import_flexmeasures(ws, plain)
+            n = summary.added["beliefs"]
+            print(
+                f"import into a workbench PostgreSQL store: {n:,} beliefs in "
+                f"{summary.seconds:.2f} s = {n / summary.seconds:,.0f} beliefs/s (target 200,000)"
+            )
+            again = wb.import_flexmeasures(ws, plain)
+            print(
+                f"import again (nothing new): {again.seconds:.2f} s = "
+                f"{again.existing['beliefs'] / again.seconds:,.0f} beliefs/s checked"
+            )
+        search = flexmeasures_search(fm_url)
+        if search is None:
+            print(
+                "FlexMeasures' TimedBelief.search: skipped (no .venv-interop; run "
+                "scripts/interop_env.sh first)"
+            )
+        else:
+            rate = search["beliefs"] / search["seconds"]
+            print(
+                f"FlexMeasures 1.0.1 TimedBelief.search (every belief, belief times): "
+                f"{search['beliefs']:,.0f} beliefs in {search['seconds']:.2f} s = {rate:,.0f}/s; "
+                f"the import is {n / summary.seconds / rate:.1f}x its rate"
+            )
+
+
+if __name__ == "__main__":
+    main()
