@@ -241,6 +241,7 @@ def test_import_maps_accounts_assets_sensors_and_belief_times(
     building = ws.object("Model/Toy_Account/toy-building")
     assert building["flex_context"] == '{"site-power-capacity": "500 kVA"}'
     assert building.type_name == "building"
+    assert building.definition.description == "a building" and building.definition.namespace == ""
 
     prices = ws.sensor("Model/Public assets/NL transmission zone:day-ahead prices")
     assert prices.attributes["flexmeasures_id"] == 2 and prices.unit == "EUR/MWh"

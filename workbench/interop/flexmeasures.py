@@ -138,7 +138,9 @@ class _Importer:
         md = self.ws.create_model_definition(
             DEFINITION, "Asset types of FlexMeasures databases, as imported"
         )
-        root = md.create_object_definition(ROOT_TYPE, "A FlexMeasures account and its assets")
+        root = md.create_object_definition(
+            ROOT_TYPE, description="A FlexMeasures account and its assets"
+        )
         root.add_attribute("flexmeasures_id", "int64")
         return md
 
@@ -214,7 +216,9 @@ class _Importer:
                 self.summary.count("asset types", False)
             else:
                 name = self.name("asset type", row["name"], row["id"], taken)
-                od = self.md.create_object_definition(name, str(row["description"] or ""))
+                od = self.md.create_object_definition(
+                    name, description=str(row["description"] or "")
+                )
                 od.set_metadata("flexmeasures", {"id": row["id"]})
                 for attr, kind in (
                     ("flexmeasures_id", "int64"),
