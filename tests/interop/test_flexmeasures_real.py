@@ -16,6 +16,7 @@ KEYS = ["event_start", "belief_time", "source", "cumulative_probability"]
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
     for column in ("event_start", "belief_time"):
         frame[column] = pd.DatetimeIndex(frame[column]).tz_convert("UTC").as_unit("ns")
     return frame.sort_values(KEYS).reset_index(drop=True)
