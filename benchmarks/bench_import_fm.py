@@ -21,11 +21,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stores import postgres_store, schema_url
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+from stores import postgres_store, schema_url  # noqa: E402
 
-import workbench as wb
-from workbench.store import flexmeasures_source as fm
+import workbench as wb  # noqa: E402
+from workbench.store import flexmeasures_source as fm  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEROP_PYTHON = ROOT / ".venv-interop" / "bin" / "python"

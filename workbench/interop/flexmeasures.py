@@ -485,7 +485,7 @@ def _import_beliefs(
             rule = fm_rule(
                 row["knowledge_horizon_fnc"], row["knowledge_horizon_par"], row["event_resolution"]
             )
-            for batch in fm.belief_batches(conn, row["id"], batch_size):
+            for batch in fm.belief_batches(conn, row["id"], int(row["beliefs"]), batch_size):
                 lookup = np.zeros(int(batch["source_id"].max()) + 1, dtype=np.int64)
                 for fm_id in np.unique(batch["source_id"]):
                     lookup[fm_id] = sources[str(int(fm_id))]

@@ -7,7 +7,9 @@ rows numpy decodes without a Python object per belief.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -208,32 +210,29 @@ def read_metadata(conn: sa.Connection) -> dict[str, list[dict[str, Any]]]:
 
 # -- beliefs ---------------------------------------------------------------------------------
 
-# One row of the binary COPY below: field count, then (length, value) per column, big-endian.
+# A belief as the query below packs it: PostgreSQL's binary send formats, big-endian.
 _ROW = np.dtype(
     [
-        ("n", ">i2"),
-        ("l1", ">i4"),
         ("event_start", ">i8"),  # µs since 2000-01-01 UTC
-        ("l2", ">i4"),
         ("horizon_us", ">i8"),
         ("horizon_days", ">i4"),
         ("horizon_months", ">i4"),
-        ("l3", ">i4"),
         ("cumulative_probability", ">f8"),
-        ("l4", ">i4"),
         ("source_id", ">i4"),
-        ("l5", ">i4"),
         ("value", ">f8"),
     ]
 )
 _PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in µs since 1970-01-01
 _DAY_US = 86_400_000_000
-_COPY = (
-    "COPY (SELECT event_start, belief_horizon, cumulative_probability::float8, source_id,"
-    " event_value::float8 FROM timed_belief WHERE sensor_id = {sensor}"
+# One bytea per window of events: a row per belief would cost a Python round per belief.
+_PACKED = (
+    "SELECT string_agg(timestamptz_send(event_start) || interval_send(belief_horizon)"
+    " || float8send(cumulative_probability::float8) || int4send(source_id)"
+    " || float8send(event_value::float8), ''::bytea"
     " ORDER BY event_start, source_id, cumulative_probability, belief_horizon)"
-    " TO STDOUT (FORMAT BINARY)"
+    " FROM timed_belief WHERE sensor_id = %s AND event_start >= %s AND event_start < %s"
 )
+_BOUNDS = "SELECT min(event_start), max(event_start) FROM timed_belief WHERE sensor_id = %s"
 
 
 def _decode(rows: NDArray[Any]) -> dict[str, NDArray[Any]]:
@@ -250,27 +249,21 @@ def _decode(rows: NDArray[Any]) -> dict[str, NDArray[Any]]:
 
 
 def belief_batches(
-    conn: sa.Connection, sensor_id: int, batch_size: int
+    conn: sa.Connection, sensor_id: int, count: int, batch_size: int
 ) -> Iterator[dict[str, NDArray[Any]]]:
-    """A sensor's beliefs in batches of at most ``batch_size``, ordered by event, source,
-    probability and horizon: ``event_start`` (µs since 1970, UTC), ``belief_horizon`` (µs),
-    ``cumulative_probability``, ``source_id`` (FlexMeasures') and ``value``."""
+    """A sensor's ``count`` beliefs in batches of about ``batch_size`` (windows of equal length
+    in event time), ordered by event, source, probability and horizon: ``event_start`` (µs
+    since 1970, UTC), ``belief_horizon`` (µs), ``cumulative_probability``, ``source_id``
+    (FlexMeasures') and ``value``."""
     raw: Any = conn.connection.driver_connection
-    size = _ROW.itemsize
-    buffer = bytearray()
-    header_done = False
-    with raw.cursor() as cur, cur.copy(_COPY.format(sensor=int(sensor_id))) as copy:
-        for block in copy:
-            buffer += block
-            if not header_done and len(buffer) >= 19:
-                extension = int.from_bytes(buffer[15:19], "big")
-                del buffer[: 19 + extension]
-                header_done = True
-            if header_done and len(buffer) >= batch_size * size:
-                whole = batch_size * size
-                yield _decode(np.frombuffer(bytes(buffer[:whole]), dtype=_ROW))
-                del buffer[:whole]
-    if header_done:
-        whole = (len(buffer) // size) * size  # the 2-byte trailer is left over
-        if whole:
-            yield _decode(np.frombuffer(bytes(buffer[:whole]), dtype=_ROW))
+    with raw.cursor() as cur:
+        first, last = cur.execute(_BOUNDS, (int(sensor_id),)).fetchone()
+        if first is None:
+            return
+        windows = max(1, -(-int(count) // int(batch_size)))
+        step = (last - first) / windows
+        edges = [first + step * i for i in range(windows)] + [last + timedelta(microseconds=1)]
+        for lo, hi in itertools.pairwise(edges):
+            (packed,) = cur.execute(_PACKED, (int(sensor_id), lo, hi), binary=True).fetchone()
+            if packed:
+                yield _decode(np.frombuffer(packed, dtype=_ROW))
