@@ -16,6 +16,9 @@ import json
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,7 +26,7 @@ import sqlalchemy as sa
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
-from stores import postgres_store, schema_url  # noqa: E402
+from stores import postgres_store  # noqa: E402
 
 import workbench as wb  # noqa: E402
 from workbench.store import flexmeasures_source as fm  # noqa: E402
@@ -47,6 +50,22 @@ with app.app_context():
     out = {"beliefs": n, "seconds": time.perf_counter() - started}
 print(json.dumps(out))
 """
+
+
+@contextmanager
+def database(url: str) -> Iterator[str]:
+    """A fresh database on the server of ``url`` (FlexMeasures' app takes a database, not a
+    schema), dropped afterwards."""
+    name = f"bench_fm_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield sa.make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
 
 
 def build(url: str, n: int) -> None:
@@ -114,6 +133,34 @@ def build(url: str, n: int) -> None:
             ),
             {"events": events},
         )
+        for table in ("account", "generic_asset_type", "generic_asset", "sensor", "data_source"):
+            # FlexMeasures' app adds rows of its own when it starts: ids go on after ours
+            conn.execute(
+                sa.text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                )
+            )
+        conn.execute(sa.text("ANALYZE timed_belief"))
+    engine.dispose()
+
+
+def fill(url: str, n: int) -> None:
+    """Add ``n`` beliefs to a database FlexMeasures built (``INTEROP_KEEP_DATABASE=1
+    scripts/interop_env.sh`` keeps one): to its sensors "discharging" and "day-ahead prices"."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO timed_belief (event_start, belief_horizon, cumulative_probability,"
+                " event_value, sensor_id, source_id)"
+                " SELECT timestamptz '2020-01-01 00:00+00' + e * interval '1 hour',"
+                " h * interval '1 hour', 0.5, random() * 100, s.id, (SELECT min(id) FROM data_source)"
+                " FROM generate_series(0, :events - 1) e, generate_series(0, 9) h,"
+                " (SELECT min(id) AS id FROM sensor WHERE name IN ('discharging', 'day-ahead prices')"
+                "  GROUP BY name) s"
+            ),
+            {"events": n // 20},
+        )
         conn.execute(sa.text("ANALYZE timed_belief"))
     engine.dispose()
 
@@ -155,10 +202,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--beliefs", type=int, default=1_000_000)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--flexmeasures-url", help="a database FlexMeasures built, to add to")
     args = parser.parse_args()
-    with schema_url(args.postgres) as fm_url:
+    with database(args.postgres) as scratch:
+        fm_url = args.flexmeasures_url or scratch
+        fm_url = fm_url.replace("postgresql://", "postgresql+psycopg://", 1)
         started = time.perf_counter()
-        build(fm_url, args.beliefs)
+        (fill if args.flexmeasures_url else build)(fm_url, args.beliefs)
         print(
             f"FlexMeasures-shaped database: {args.beliefs:,} beliefs built in "
             f"{time.perf_counter() - started:.1f} s"
@@ -176,7 +226,7 @@ def main() -> None:
                 f"import again (nothing new): {again.seconds:.2f} s = "
                 f"{again.existing['beliefs'] / again.seconds:,.0f} beliefs/s checked"
             )
-        search = flexmeasures_search(fm_url)
+        search = flexmeasures_search(fm_url) if args.flexmeasures_url else None
         if search is None:
             print(
                 "FlexMeasures' TimedBelief.search: skipped (no .venv-interop; run "
