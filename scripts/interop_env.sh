@@ -118,6 +118,7 @@ if [[ -n "$db" ]]; then
     fi
 fi
 
-echo "== pytest tests/interop (pandas 2, timely-beliefs 4.4.1, FlexMeasures 1.0.1)"
+echo "== pytest tests/interop and the time-handling tests (pandas 2, timely-beliefs 4.4.1, FlexMeasures 1.0.1)"
 cd "$root"
-WORKBENCH_TEST_FLEXMEASURES="$url" "$venv/bin/python" -m pytest tests/interop -p no:cacheprovider "$@"
+WORKBENCH_TEST_FLEXMEASURES="$url" "$venv/bin/python" -m pytest tests/interop \
+    tests/test_beliefs.py tests/test_dst.py -p no:cacheprovider "$@"

@@ -220,15 +220,28 @@ def _datetime_index(values: Any, what: str) -> pd.DatetimeIndex:
         ) from None
 
 
+def _clock_errors() -> tuple[type[Exception], ...]:
+    """What localizing a wall time that does not exist or is ambiguous raises: ValueError on
+    pandas 3, pytz's InvalidTimeError (not a ValueError) on pandas 2."""
+    try:
+        from pytz.exceptions import InvalidTimeError  # type: ignore[import-untyped]
+    except ImportError:  # pandas 3 needs no pytz
+        return (ValueError,)
+    return (ValueError, InvalidTimeError)
+
+
+_CLOCK_ERRORS = _clock_errors()
+
+
 def _localize(index: pd.DatetimeIndex, zone: Zone, what: str) -> DatetimeArray:
     if isinstance(zone, str):
         check_timezone(zone)
     try:
         aware = index.tz_localize(zone, ambiguous="raise", nonexistent="raise")
-    except ValueError:
+    except _CLOCK_ERRORS:
         try:
             aware = index.tz_localize(zone, ambiguous="infer", nonexistent="raise")
-        except ValueError as exc:
+        except _CLOCK_ERRORS as exc:
             raise InvalidValue(
                 f"{what} holds wall-clock times that do not exist or are ambiguous in "
                 f"{zone} ({exc}); give timezone-aware timestamps for the hours when clocks change"
