@@ -31,8 +31,6 @@ def test_readme_example_runs(heading: str) -> None:
     )
     done = subprocess.run(
         [sys.executable, "-c", section_code(heading) + check],
-        capture_output=True,
-        text=True,
-        timeout=300,
+        capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]

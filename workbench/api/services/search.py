@@ -39,6 +39,7 @@ class Found:
     attributes: tuple[tuple[ObjectInfo, AttributeInfo], ...] | None = None
 
 
+
 __all__ = ["StoreNavigator", "SubtreeStoreNavigator", "search"]
 
 
