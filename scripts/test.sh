@@ -40,6 +40,10 @@ if [ "$ran" -eq 0 ]; then
   echo "no test was selected" >&2
   exit 5
 fi
+if [ "$#" -eq 0 ]; then  # a run narrowed by pytest arguments leaves the interop tests out
+  echo "== interop (pandas 2, timely-beliefs 4.4.1, FlexMeasures 1.0.1: scripts/interop_env.sh)"
+  bash scripts/interop_env.sh -q  # builds or reuses .venv-interop; see the script
+fi
 if [ "$#" -eq 0 ]; then  # a run narrowed by pytest arguments leaves the notebooks out
   echo "== notebooks (nbval; the kernel is this venv's python3)"
   .venv/bin/python -m pytest notebooks --nbval-lax --nbval-kernel-name python3 -n 2 --dist loadfile

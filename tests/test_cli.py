@@ -61,6 +61,7 @@ def test_help_lists_every_command_and_group() -> None:
         "sensors",
         "beliefs",
         "db",
+        "import",
     ]
     assert [c.__name__ for c in COMMANDS] == ["init", "tree", "demo", "serve", "report"]
     assert "export" in ok("definitions", "--help") and "import" in ok("models", "--help")

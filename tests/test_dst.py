@@ -25,7 +25,8 @@ def utc(*texts: str) -> np.ndarray:
 def hours(first_local_day: str, days: int) -> pd.DatetimeIndex:
     """Every hour of ``days`` local days, as timezone-aware times."""
     start = pd.Timestamp(first_local_day, tz=AMS)
-    end = start + pd.offsets.Day(days)
+    # The next local midnight, on pandas 2 (where Day is 24 hours) and 3 (a calendar day) alike
+    end = (start.tz_localize(None) + pd.Timedelta(days=days)).tz_localize(AMS)
     return pd.date_range(start, end, freq="h", inclusive="left")
 
 

@@ -43,6 +43,7 @@ from workbench.errors import (
     UnitError,
     WorkbenchError,
 )
+from workbench.interop.flexmeasures import import_flexmeasures
 from workbench.metamodel import ValueType
 from workbench.paths import ObjectPath, parse_path
 
@@ -89,6 +90,7 @@ __all__ = [
     "export_definition",
     "export_model",
     "import_definition",
+    "import_flexmeasures",
     "import_model",
     "init_store",
     "load_yaml",

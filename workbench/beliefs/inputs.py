@@ -59,6 +59,8 @@ def read_beliefs(data: object) -> RawBeliefs:
     """Return the columns of a pandas Series/DataFrame or an xarray DataArray/Dataset."""
     if isinstance(data, pd.Series):
         return _from_series(data)
+    if isinstance(data, pd.DataFrame) and _is_beliefs_frame(data):
+        return _from_beliefs_frame(data)
     if isinstance(data, pd.DataFrame):
         return RawBeliefs(_frame_columns(data, strict=True))
     if isinstance(data, xr.DataArray | xr.Dataset):
@@ -66,6 +68,31 @@ def read_beliefs(data: object) -> RawBeliefs:
     raise InvalidValue(
         f"cannot ingest a {type(data).__name__}; give a pandas Series (index = event starts), "
         f"a DataFrame with columns {list(COLUMNS)}, or an xarray DataArray/Dataset"
+    )
+
+
+def _is_beliefs_frame(frame: pd.DataFrame) -> bool:
+    """A timely-beliefs BeliefsDataFrame (told by its shape: timely-beliefs is optional)."""
+    return hasattr(frame, "convert_index_from_belief_horizon_to_time") and hasattr(frame, "sensor")
+
+
+def _from_beliefs_frame(frame: Any) -> RawBeliefs:
+    """A BeliefsDataFrame as it is: horizons become belief times by its own sensor's rule;
+    its sensor's unit and its event resolution say what the values are."""
+    if "belief_horizon" in frame.index.names:
+        frame = frame.convert_index_from_belief_horizon_to_time()
+    if "event_end" in frame.index.names:
+        frame = frame.convert_index_from_event_end_to_start()
+    sensor = frame.sensor
+    plain = pd.DataFrame(frame).reset_index()
+    if "source" in plain.columns:
+        plain["source"] = [str(getattr(s, "name", s)) for s in plain["source"]]
+    columns = _frame_columns(plain, strict=True)
+    return RawBeliefs(
+        columns,
+        unit=getattr(sensor, "unit", None) or None,
+        resolution=getattr(frame, "event_resolution", None),
+        timezone=getattr(sensor, "timezone", None),
     )
 
 

@@ -230,6 +230,19 @@ def _datetime_index(values: Any, what: str) -> pd.DatetimeIndex:
         ) from None
 
 
+def _clock_errors() -> tuple[type[Exception], ...]:
+    """What localizing a wall time that does not exist or is ambiguous raises: ValueError on
+    pandas 3, pytz's InvalidTimeError (not a ValueError) on pandas 2."""
+    try:
+        from pytz.exceptions import InvalidTimeError  # type: ignore[import-untyped]
+    except ImportError:  # pandas 3 needs no pytz
+        return (ValueError,)
+    return (ValueError, InvalidTimeError)
+
+
+_CLOCK_ERRORS = _clock_errors()
+
+
 def _localize(
     index: pd.DatetimeIndex, zone: Zone, what: str, keys: Sequence[ArrayLike] = ()
 ) -> DatetimeArray:
@@ -237,7 +250,7 @@ def _localize(
         check_timezone(zone)
     try:
         aware = index.tz_localize(zone, ambiguous="raise", nonexistent="raise")
-    except ValueError:
+    except _CLOCK_ERRORS:
         summer = _summer_by_row_order(index, zone, what, keys)
         aware = index.tz_localize(zone, ambiguous=summer, nonexistent="raise")
     return as_ns(aware.tz_convert("UTC").tz_localize(None).as_unit("ns").to_numpy())
@@ -259,7 +272,7 @@ def _summer_by_row_order(
     n = len(index)
     try:
         first = index.tz_localize(zone, ambiguous=np.ones(n, dtype=bool), nonexistent="raise")
-    except ValueError:
+    except _CLOCK_ERRORS:
         moved = index.tz_localize(zone, ambiguous=np.ones(n, dtype=bool), nonexistent="NaT")
         stamp = index[np.flatnonzero(np.asarray(moved.isna()) & ~np.asarray(index.isna()))[0]]
         raise _clock_change_error(what, zone, stamp, "does not exist (clocks go forward)") from None

@@ -8,7 +8,17 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from workbench.cli import accounts, db, definitions, models, report, sensors, serve, store
+from workbench.cli import (
+    accounts,
+    db,
+    definitions,
+    interop,
+    models,
+    report,
+    sensors,
+    serve,
+    store,
+)
 from workbench.cli.common import Settings, fail
 from workbench.cli.terminal import error_lines
 from workbench.errors import WorkbenchError
@@ -44,6 +54,7 @@ GROUPS: list[tuple[str, typer.Typer]] = [
     ("sensors", sensors.sensors_app),
     ("beliefs", sensors.beliefs_app),
     ("db", db.app),
+    ("import", interop.import_app),
 ]
 #: Top-level commands: ``workbench COMMAND ...``.
 COMMANDS: list[Callable[..., None]] = [

@@ -1,4 +1,5 @@
-"""Other systems' data in and out of the workbench: files (CSV, Parquet, Excel) and more.
+"""Other systems' data in and out: FlexMeasures databases, timely-beliefs frames, files.
 
-Each kind has a module of its own (``workbench.interop.files`` for files).
+Each kind has a module of its own: ``workbench.interop.files`` (CSV, Parquet, Excel) and
+``workbench.interop.flexmeasures`` (a FlexMeasures database).
 """

@@ -10,7 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from workbench.beliefs.timing import Duration
-from workbench.xr import analysis, convert, frames, resample, viewpoints
+from workbench.xr import analysis, convert, frames, resample, timely, viewpoints
 
 __all__ = ["BeliefsAccessor"]
 
@@ -81,3 +81,8 @@ class BeliefsAccessor:
     def to_series(self, source: str | None = None) -> xr.DataArray:
         """The 1-D series over event_start for the calculation language."""
         return convert.to_series(self._dataset, source)
+
+    def to_timely_beliefs(self) -> Any:
+        """A timely-beliefs ``BeliefsDataFrame`` of every belief, its sensor carrying the
+        Dataset's unit, timezone, resolution and knowledge-time rule (needs timely-beliefs)."""
+        return timely.to_timely_beliefs(self._dataset)
