@@ -470,4 +470,3 @@ def create_object_definition(
         s.flush()
         ctx.forget_catalogs()
         return records.OBJECT_DEFINITION.record(s, row)
-
