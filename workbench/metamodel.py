@@ -115,16 +115,8 @@ def parse_time(value: object) -> datetime:
             y, mo, d, h, mi, s, frac = m.groups()
             micro = int((frac or "0").ljust(6, "0"))
             try:
-                return datetime(
-                    int(y),
-                    int(mo),
-                    int(d),
-                    int(h or 0),
-                    int(mi or 0),
-                    int(s or 0),
-                    micro,
-                    tzinfo=UTC,
-                )
+                return datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0),
+                                micro, tzinfo=UTC)
             except ValueError as exc:
                 raise InvalidValue(f"time literal {value!r} is not a valid time: {exc}") from None
         try:

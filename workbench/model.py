@@ -51,7 +51,9 @@ class ObjectDefinitionInfo:
             return self.by_name[name]
         except KeyError:
             known = ", ".join(a.name for a in self.attributes) or "none"
-            raise NotFound("attribute", name, f"{self.name} has the attributes: {known}") from None
+            raise NotFound(
+                "attribute", name, f"{self.name} has the attributes: {known}"
+            ) from None
 
     def initial_values(self) -> dict[str, Any]:
         """Stored values of a new object: one entry per simple or stored-value attribute."""

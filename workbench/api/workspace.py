@@ -218,7 +218,9 @@ class Workspace:
         Without ``account``: shared by the whole store when an admin creates it, else the
         user's own account's. See :func:`workbench.api.handles.definitions.create_model_definition`.
         """
-        return definitions.create_model_definition(self._ctx, name, description, metadata, account)
+        return definitions.create_model_definition(
+            self._ctx, name, description, metadata, account
+        )
 
     def model_definitions(self) -> list[ModelDefinition]:
         """The model definitions the user may read."""

@@ -169,12 +169,7 @@ def delete_definition_elements(s: Session, definition_id: int) -> None:
     ):
         s.delete(ad)
     s.flush()
-    tables: tuple[Any, ...] = (
-        ObjectDefinitionRow,
-        AttributeTypeRow,
-        TemplateCalculationRow,
-        TagRow,
-    )
+    tables: tuple[Any, ...] = (ObjectDefinitionRow, AttributeTypeRow, TemplateCalculationRow, TagRow)
     for table in tables:
         for row in s.scalars(select(table).where(table.definition_id == definition_id)):
             s.delete(row)
@@ -187,9 +182,7 @@ def delete_definition_elements(s: Session, definition_id: int) -> None:
 def child_namespace_id(s: Session, parent_id: int, name: str) -> int | None:
     """The id of the namespace ``name`` directly in ``parent_id``, or None."""
     return s.scalars(
-        select(NamespaceRow.id).where(
-            NamespaceRow.parent_id == parent_id, NamespaceRow.name == name
-        )
+        select(NamespaceRow.id).where(NamespaceRow.parent_id == parent_id, NamespaceRow.name == name)
     ).first()
 
 
@@ -322,3 +315,4 @@ def objects_owned_through(s: Session, attribute_definition_id: int) -> int:
         select(func.count()).where(ObjectRow.owner_attribute_id == attribute_definition_id)
     )
     return int(count or 0)
+

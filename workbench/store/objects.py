@@ -357,12 +357,13 @@ def move_subtree(
 ) -> None:
     """Put a moved subtree in its new model and account; its version goes up, so that handles
     read before the move are refused."""
-    set_subtree(session, ids, model_id=model_id, account_id=account_id, version=OBJ.c.version + 1)
+    set_subtree(
+        session, ids, model_id=model_id, account_id=account_id, version=OBJ.c.version + 1
+    )
 
 
-def set_values(
-    session: Session, object_id: int, expected_version: int, changes: dict[str, Any]
-) -> int:
+def set_values(session: Session, object_id: int, expected_version: int,
+               changes: dict[str, Any]) -> int:
     """Merge ``changes`` into an object's stored values; refuse a stale edit."""
     current = session.execute(
         select(OBJ.c["values"], OBJ.c.version).where(OBJ.c.id == object_id)

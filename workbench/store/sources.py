@@ -90,7 +90,9 @@ def find_or_insert_source(
     return s.scalars(query).one()
 
 
-def source_rows(s: Session, key: int | str, type: str | None, visible: Visible) -> list[SourceRow]:
+def source_rows(
+    s: Session, key: int | str, type: str | None, visible: Visible
+) -> list[SourceRow]:
     """The sources the caller may see with this id (int) or name (str), of ``type`` if given,
     by id."""
     query = select(SourceRow)

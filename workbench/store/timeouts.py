@@ -56,9 +56,7 @@ def limit_statements(session: Session, seconds: float | None) -> Iterator[float]
             raise timeout from exc
 
 
-def set_statement_limit(
-    connection: Connection, seconds: float, *, autocommit: bool = False
-) -> None:
+def set_statement_limit(connection: Connection, seconds: float, *, autocommit: bool = False) -> None:
     """Give a PostgreSQL connection the limit ``seconds``, unless it has it already.
 
     In a transaction the limit is ``SET LOCAL`` (it ends with the transaction); on a

@@ -69,7 +69,8 @@ def virtual_rows_in_folders(
     query = select(VirtualSeriesRow).where(VirtualSeriesRow.catalog_path.in_(list(folders)))
     if visible is not None:
         query = query.where(
-            VirtualSeriesRow.account_id.is_(None) | VirtualSeriesRow.account_id.in_(sorted(visible))
+            VirtualSeriesRow.account_id.is_(None)
+            | VirtualSeriesRow.account_id.in_(sorted(visible))
         )
     return list(s.scalars(query))
 

@@ -157,4 +157,6 @@ class TemplateCalculation(DefinitionHandle[TemplateCalculationRecord]):
     def set_expression(self, expression: str) -> None:
         """Change the shared expression; it is checked against every attribute definition
         that uses it (without a template of its own), as a template of each."""
-        self._record = attribute_services.set_calculation_expression(self._ctx, self.id, expression)
+        self._record = attribute_services.set_calculation_expression(
+            self._ctx, self.id, expression
+        )

@@ -193,9 +193,8 @@ class Object:
     # -- links -------------------------------------------------------------------------------
     def set_links(self, attribute: str, targets: Object | Iterable[Object] | None) -> None:
         """Point a link attribute at one target (link_one) or several (link_many)."""
-        items = (
-            [] if targets is None else [targets] if isinstance(targets, Object) else list(targets)
-        )
+        items = [] if targets is None else [targets] if isinstance(targets, Object) \
+            else list(targets)
         given = [_record(t) for t in items]
         self._info = link_services.set_links(self._ctx, self._info, attribute, given)
 
@@ -260,9 +259,7 @@ class Attribute:
         obj, vt = self.object, self.info.value_type
         if vt.is_ownership:
             children = obj.children(self.name)
-            return (
-                children if vt is ValueType.OWNERSHIP_MANY else (children[0] if children else None)
-            )
+            return children if vt is ValueType.OWNERSHIP_MANY else (children[0] if children else None)
         if vt.is_link:
             targets = obj.links(self.name)
             return targets if vt is ValueType.LINK_MANY else (targets[0] if targets else None)

@@ -131,7 +131,9 @@ def set_calculation_expression(
 
 def _followers(s: Session, type_id: int, field: str) -> list[AttributeDefinitionRow]:
     """The attribute definitions of a type that follow it in ``field``."""
-    return [r for r in store.attribute_rows_of_type(s, type_id) if field not in (r.overrides or [])]
+    return [
+        r for r in store.attribute_rows_of_type(s, type_id) if field not in (r.overrides or [])
+    ]
 
 
 def rename_attribute_type(ctx: Context, type_id: int, new_name: str) -> AttributeTypeRecord:
@@ -182,7 +184,9 @@ def definitions_of_type(ctx: Context, type_id: int) -> list[AttributeDefinitionR
 # -- object definitions ----------------------------------------------------------------------
 
 
-def rename_object_definition(ctx: Context, od_id: int, new_name: str) -> ObjectDefinitionRecord:
+def rename_object_definition(
+    ctx: Context, od_id: int, new_name: str
+) -> ObjectDefinitionRecord:
     with ctx.tx() as s:
         row = writable_row(ctx, s, ObjectDefinitionRow, od_id, OBJECT_DEFINITION.what)
         new_name = checked_name(new_name, "object definition name")
@@ -234,7 +238,9 @@ def attribute_named(
 # -- attribute definitions -------------------------------------------------------------------
 
 
-def set_local(ctx: Context, attribute_id: int, field: str, value: str) -> AttributeDefinitionRecord:
+def set_local(
+    ctx: Context, attribute_id: int, field: str, value: str
+) -> AttributeDefinitionRecord:
     """Set the name, description or unit on the definition itself (it stops following its
     attribute type in that field)."""
     with ctx.tx() as s:

@@ -116,7 +116,9 @@ def _attribute_type(
     return s.get(AttributeTypeRow, found)
 
 
-def _target(s: Session, definition_id: int, ref: int | str | None) -> tuple[int | None, str | None]:
+def _target(
+    s: Session, definition_id: int, ref: int | str | None
+) -> tuple[int | None, str | None]:
     """The id and name of the target object definition, which must be of the same model
     definition."""
     if ref is None:
@@ -144,9 +146,7 @@ def _inherited(request: AttributeRequest, at: AttributeTypeRow | None) -> dict[s
     """The value type, name, default, allowed values and overridden fields: as asked for,
     else as the attribute type gives them."""
     vt = ValueType.parse(
-        request.value_type
-        if request.value_type is not None
-        else (at.value_type if at else "double")
+        request.value_type if request.value_type is not None else (at.value_type if at else "double")
     )
     if at is not None and at.value_type != vt:
         raise InvalidDefinition(

@@ -350,9 +350,7 @@ TAG = Element(TagRow, "tag", lambda s, row: tag_record(row))
 TEMPLATE_CALCULATION = Element(
     TemplateCalculationRow, "template calculation", lambda s, row: calculation_record(row)
 )
-ATTRIBUTE_TYPE = Element(
-    AttributeTypeRow, "attribute type", lambda s, row: attribute_type_record(row)
-)
+ATTRIBUTE_TYPE = Element(AttributeTypeRow, "attribute type", lambda s, row: attribute_type_record(row))
 OBJECT_DEFINITION = Element(
     ObjectDefinitionRow, "object definition", _object_definition, _object_definitions
 )

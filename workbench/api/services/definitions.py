@@ -470,3 +470,4 @@ def create_object_definition(
         s.flush()
         ctx.forget_catalogs()
         return records.OBJECT_DEFINITION.record(s, row)
+

@@ -47,10 +47,8 @@ def set_links(
         info = relation_spec(ctx, obj, attribute, *_LINKS)
         items = list(targets)
         if info.value_type is ValueType.LINK_ONE and len(items) > 1:
-            raise InvalidValue(
-                f"{obj.full_name}.{attribute} is one-to-one (one target or "
-                f"None); got {len(items)} targets"
-            )
+            raise InvalidValue(f"{obj.full_name}.{attribute} is one-to-one (one target or "
+                               f"None); got {len(items)} targets")
         ctx.check(Action.UPDATE, obj.account_id, obj.full_name)
         for t in items:
             if not isinstance(t, ObjectInfo):
@@ -122,9 +120,8 @@ def _versions(
     info = relation_spec(ctx, obj, attribute, *_VERSIONED)
     with ctx.tx(read=True) as s:
         rows = q.link_rows(s, [obj.id], info.id)
-    return info, sorted(
-        ((r.valid_from, r.target_id) for r in rows), key=lambda e: (e[0], e[1] is None, e[1] or 0)
-    )
+    return info, sorted(((r.valid_from, r.target_id) for r in rows),
+                        key=lambda e: (e[0], e[1] is None, e[1] or 0))
 
 
 def link_history(

@@ -49,45 +49,23 @@ def create_model(
     """
     name = check_name(name, "model name")
     account_id = None if account is None else readable_account_id(ctx, account)
-    ctx.check(
-        Action.CREATE,
-        account_id,
-        f"models in account {account_id}",
-        Target.ACCOUNT if account_id is not None else Target.OBJECT,
-    )
+    ctx.check(Action.CREATE, account_id, f"models in account {account_id}",
+              Target.ACCOUNT if account_id is not None else Target.OBJECT)
     with ctx.tx() as s:
         catalog = ctx.catalog(definition.id)
-        od = (
-            catalog.by_name(root_type)
-            if isinstance(root_type, str)
-            else catalog.object_definitions.get(root_type.id)
-        )
+        od = catalog.by_name(root_type) if isinstance(root_type, str) else \
+            catalog.object_definitions.get(root_type.id)
         if od is None:
             raise InvalidValue(f"root type {root_type!r} is not defined in {definition.name!r}")
         check_model_definition_fits(ctx, definition.id, account_id)
         # unique in the account and among public models: a clash reveals no other tenant's
-        clash = [
-            r
-            for r in q.resolve_path(s, parse_path(f"Model/{name}"))
-            if account_id is None or r.account_id in (None, account_id)
-        ]
+        clash = [r for r in q.resolve_path(s, parse_path(f"Model/{name}"))
+                 if account_id is None or r.account_id in (None, account_id)]
         if clash:
             raise InvalidValue(f"a model named {name!r} already exists")
-        (oid,) = q.insert_objects(
-            s,
-            [
-                dict(
-                    name=name,
-                    definition_id=od.id,
-                    parent_id=None,
-                    owner_attribute_id=None,
-                    account_id=account_id,
-                    model_id=None,
-                    version=1,
-                    values=od.initial_values(),
-                )
-            ],
-        )
+        (oid,) = q.insert_objects(s, [dict(
+            name=name, definition_id=od.id, parent_id=None, owner_attribute_id=None,
+            account_id=account_id, model_id=None, version=1, values=od.initial_values())])
         q.update_object(s, oid, None, model_id=oid)
         return object_info(ctx, oid)
 
@@ -113,34 +91,16 @@ def add_children(
         if taken:
             raise InvalidValue(f"{parent.full_name}.{attribute} already owns objects named {taken}")
         values = od.initial_values()
-        ids = q.insert_objects(
-            s,
-            [
-                dict(
-                    name=n,
-                    definition_id=od.id,
-                    parent_id=parent.id,
-                    owner_attribute_id=owner.id,
-                    account_id=parent.account_id,
-                    model_id=parent.model_id,
-                    version=1,
-                    values=values,
-                )
-                for n in names
-            ],
-        )
+        ids = q.insert_objects(s, [dict(
+            name=n, definition_id=od.id, parent_id=parent.id, owner_attribute_id=owner.id,
+            account_id=parent.account_id, model_id=parent.model_id, version=1,
+            values=values) for n in names])
         base = f"{parent.full_name}.{attribute}/"
         return [
             ObjectInfo(
-                id=i,
-                name=n,
-                definition_id=od.id,
-                parent_id=parent.id,
-                owner_attribute_id=owner.id,
-                account_id=parent.account_id,
-                model_id=parent.model_id,
-                version=1,
-                full_name=base + n,
+                id=i, name=n, definition_id=od.id, parent_id=parent.id,
+                owner_attribute_id=owner.id, account_id=parent.account_id,
+                model_id=parent.model_id, version=1, full_name=base + n,
             )
             for i, n in zip(ids, names, strict=True)
         ]
@@ -186,7 +146,8 @@ def _check_room(s: Session, parent: ObjectInfo, owner: AttributeInfo, count: int
     if existing or count > 1:
         held = f"already owns {existing[0].name!r}" if existing else f"got {count} objects"
         raise InvalidValue(
-            f"{parent.full_name}.{owner.name} is one-to-one (it owns at most one object) and {held}"
+            f"{parent.full_name}.{owner.name} is one-to-one (it owns at most one object) "
+            f"and {held}"
         )
 
 
@@ -197,10 +158,8 @@ def rename_object(ctx: Context, obj: ObjectInfo, new_name: str) -> ObjectInfo:
         ctx.check(Action.UPDATE, obj.account_id, obj.full_name)
         if obj.parent_id is None:
             acct = obj.account_id  # as in create_model: the account's and public names
-            if any(
-                r.id != obj.id and (acct is None or r.account_id in (None, acct))
-                for r in q.resolve_path(s, parse_path(f"Model/{new_name}"))
-            ):
+            if any(r.id != obj.id and (acct is None or r.account_id in (None, acct))
+                   for r in q.resolve_path(s, parse_path(f"Model/{new_name}"))):
                 raise InvalidValue(f"a model named {new_name!r} already exists")
         elif new_name != obj.name and q.taken_names(
             s, obj.parent_id, cast(int, obj.owner_attribute_id), [new_name]
@@ -241,9 +200,8 @@ def move_object(
             raise InvalidValue(
                 f"{new_parent.full_name}.{attribute} already owns an object named {obj.name!r}"
             )
-        q.update_object(
-            s, obj.id, obj.version, parent_id=new_parent.id, owner_attribute_id=owner.id
-        )
+        q.update_object(s, obj.id, obj.version, parent_id=new_parent.id,
+                        owner_attribute_id=owner.id)
         # the subtree's versions go up: handles read before the move are refused
         q.move_subtree(s, subtree, new_parent.model_id, new_parent.account_id)
         return object_info(ctx, obj.id)

@@ -130,14 +130,7 @@ def record(row: Row[Any] | tuple[Any, ...], full_name: str) -> ObjectInfo:
     fields: tuple[Any, ...] = tuple(row)
     oid, name, definition_id, parent_id, owner_id, account_id, model_id, version = fields[:8]
     return ObjectInfo(
-        oid,
-        name,
-        definition_id,
-        parent_id,
-        owner_id,
-        account_id,
-        model_id or oid,
-        version,
+        oid, name, definition_id, parent_id, owner_id, account_id, model_id or oid, version,
         full_name,
     )
 

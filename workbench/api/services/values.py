@@ -177,13 +177,8 @@ def write_value(ctx: Context, obj: ObjectInfo, info: AttributeInfo, value: Any) 
                 stored_values(ctx, obj), od, info, sensor="sensor" in stored
             )
             check_expression(
-                ctx,
-                od.definition_id,
-                od.id,
-                stored["expression"],
-                info.spec.unit,
-                f"expression of {obj.full_name}.{info.name}",
-                attribute=info.name,
+                ctx, od.definition_id, od.id, stored["expression"], info.spec.unit,
+                f"expression of {obj.full_name}.{info.name}", attribute=info.name,
                 on_object=on_object,
             )
         q.set_values(s, obj.id, obj.version, {str(info.id): stored})

@@ -50,7 +50,6 @@ __all__ = [
 CALCULATION_SOURCE = "calculation"
 """The ``source`` label of calculated values in a beliefs Dataset."""
 
-
 def naive_utc(value: TimeLike, what: str) -> pd.Timestamp:
     """A timezone-aware time as a naive UTC timestamp in µs (naive times are refused)."""
     return pd.Timestamp(int(aware_instant(value, what).value) // 1000, unit="us")
@@ -172,9 +171,8 @@ def attribute_beliefs(
                 "(start and end, timezone-aware)"
             )
         origin = "local" if stored.get("expression") is not None else "template"
-        return _calculated(
-            ctx, object_id, full_name, info.name, origin, expression, period(start, end), as_of
-        )
+        return _calculated(ctx, object_id, full_name, info.name, origin, expression,
+                           period(start, end), as_of)
 
 
 def _calculated(

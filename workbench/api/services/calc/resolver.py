@@ -368,3 +368,4 @@ class StoreResolver:
     def count(self, method: str | None = None) -> int:
         """How many calls were made (to ``method``, or in all)."""
         return sum(1 for name, _ in self.calls if method is None or name == method)
+
