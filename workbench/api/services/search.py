@@ -136,9 +136,9 @@ class StoreNavigator:
                 out[row.parent_id].append(node)
         linking = [i for i in relation if i not in owning]
         links = {relation[i].id for i in linking}
-        for source, node in self._links(lq.link_rows_from(self.s, linking, links, self.visible)
-                                        if linking else [], "source_id"):  # fmt: skip
-            if relation[source].id in links:
+        rows = lq.link_rows_from(self.s, linking, links, self.visible) if linking else []
+        for source, attribute_id, node in self._links(rows, "source_id"):
+            if relation[source].id == attribute_id:  # this object's relation of that name
                 out[source].append(node)
         return {i: _unique(nodes) for i, nodes in out.items()}
 
@@ -149,12 +149,13 @@ class StoreNavigator:
             found = self._links(lq.link_rows_to(self.s, wanted, self.visible), "target_id")
         else:
             found = self._links(lq.link_rows_from(self.s, wanted, None, self.visible), "source_id")
-        for key, node in found:
+        for key, _attribute, node in found:
             out[key].append(node)
         return {i: _unique(nodes) for i, nodes in out.items()}
 
-    def _links(self, rows: list[Row[Any]], key: str) -> list[tuple[int, Node]]:
-        """(the key column, the node at the other end) of the link entries in effect now."""
+    def _links(self, rows: list[Row[Any]], key: str) -> list[tuple[int, int, Node]]:
+        """(the key column, the link attribute, the node at the other end) of the link entries
+        in effect now."""
         versioned = self._versioned(rows)
         pairs = {(r.source_id if key == "source_id" else r.id, r.attribute_id)
                  for r in rows if r.attribute_id in versioned}  # fmt: skip
@@ -164,7 +165,8 @@ class StoreNavigator:
             pair = (r.source_id if key == "source_id" else r.id, r.attribute_id)
             if r.attribute_id not in versioned or lq.in_effect(r.valid_from, current[pair]):
                 kept.append(r)
-        return [(getattr(r, key), n) for r, n in zip(kept, self._nodes(kept), strict=True)]
+        nodes = self._nodes(kept)
+        return [(getattr(r, key), r.attribute_id, n) for r, n in zip(kept, nodes, strict=True)]
 
     def _versioned(self, rows: list[Row[Any]]) -> set[int]:
         """The versioned link attributes among those of these link entries."""
