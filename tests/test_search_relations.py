@@ -184,3 +184,40 @@ def test_the_subtree_query_and_the_level_walk_agree(
         fast = search(ws, made["Sys"], query)
         walk = search(ws, made["Sys"], query, subtrees=False)
         assert [o.name for o in fast] == [o.name for o in walk], query  # type: ignore[union-attr]
+
+
+def test_a_versioned_link_ended_by_an_empty_entry_leads_nowhere(
+    ws: wb.Workspace, made: dict[str, wb.Object]
+) -> None:
+    south = made["South"]
+    south.add_link_version("Markets", made["NO1"], "2020-01-01T00:00Z")
+    assert names(ws, south, "Markets") == ["NO1"]
+    south.add_link_version("Markets", None, "2021-01-01T00:00Z")  # from 2021: no target
+    assert names(ws, south, "Markets") == []
+    assert names(ws, south, "~") == ["NO2"]
+    assert names(ws, made["NO1"], "~~") == ["North", "SouthEast"]
+
+
+def test_a_relation_name_is_each_definition_own(ws: wb.Workspace, make_model: MakeModel) -> None:
+    """Two object definitions with a relation of the same name: each object follows its own."""
+    types = {
+        "Zone": {},
+        "Unit": {
+            "Peer": attr("link_one", target="Zone"),
+            "Backup": attr("link_one", target="Zone"),
+        },
+        "Hub": {"Peer": attr("link_many", target="Zone"), "Backup": owns("Zone")},
+        "Site": {"To_Units": owns("Unit"), "To_Hubs": owns("Hub"), "To_Zones": owns("Zone")},
+    }
+    built = make_model(ws, "Site1", definition="Same", types=types,
+                       children={"To_Units": ["U"], "To_Hubs": ["H"], "To_Zones": ["Z1", "Z2"]})  # fmt: skip
+    o = built.objects
+    o["U"].set_links("Peer", o["Z1"])
+    o["U"].set_links("Backup", o["Z2"])
+    o["H"].set_links("Peer", [o["Z2"], o["Z1"]])
+    o["H"].add_child("Backup", "Spare", built.types["Zone"])
+    site = built.model
+    assert names(ws, site, "To_Units/Peer") == ["Z1"]
+    assert names(ws, site, "To_Hubs/Peer") == ["Z2", "Z1"]
+    assert names(ws, site, "(To_Units|To_Hubs)/Backup") == ["Z2", "Spare"]
+    assert names(ws, site, "{*}[.Backup.Name=Spare]") == ["H"]
