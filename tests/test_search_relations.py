@@ -151,6 +151,10 @@ def test_links_to_and_from_unreadable_objects_stay_hidden(
     """A member of Tenant A reads everything but NO1 and SouthEast (Tenant B's): links to them
     are not shown or followed, links from them are not shown, and neither errors nor counts
     tell them apart from nothing."""
+    made["SouthEast"].set_links("To_PriceArea", made["NO2"])  # a hidden source, a shown target
+    assert names(ws, made["NO2"], "~~") == ["North", "South", "SouthEast"]
+    with pytest.raises(wb.SearchError, match="NO1"):  # text compared with '>': refused
+        ws.search(made["Sys"], "{*}[.To_PriceArea.Code>5]")
     ws.create_account("Tenant A")
     ws.create_account("Tenant B")
     ws.add_user("a@tenant.example", "Tenant A", "a fairly long secret")
@@ -164,7 +168,9 @@ def test_links_to_and_from_unreadable_objects_stay_hidden(
     assert names(member, sys_, "{*}[.To_PriceArea.Name=NO1]") == []
     assert names(member, sys_, "{*}[.To_PriceArea.Name]") == ["South"]  # North's is hidden
     assert names(member, sys_, "{*}[.Type=Area && !.To_PriceArea.Name=NO2]") == ["North"]
-    assert names(member, made["NO2"].id, "~~") == ["North", "South"]
+    assert names(member, made["NO2"].id, "~~") == ["North", "South"]  # not SouthEast
+    assert names(member, made["NO2"].id, "~~/..") == ["Sys"]
+    assert names(member, sys_, "{*}[.To_PriceArea.Code>5]") == []  # NO1's value: no error
     assert names(member, sys_, "To_Areas/To_Areas") == []
     assert names(member, sys_, "To_PriceAreas") == ["NO2"]
     with pytest.raises(wb.NotFound) as hidden:
