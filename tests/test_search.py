@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from search_support import MemoryNavigator, hydro
 
-from workbench.errors import ExpressionError, NotFound
+from workbench.errors import ExpressionError, NotFound, SearchError
 from workbench.search import (
     AttributeMatch,
     ChildStep,
@@ -326,10 +326,10 @@ def caret_at(exc: ExpressionError) -> int:
         ("{*}[.Type=]", "unexpected ']'; expected a quoted text, a value", 11),
         ("{*}[.Type=Reservoir", "unexpected end of search; expected", 20),
         ("*[.Name=X]]", "unexpected ']'", 11),
-        ("*[Name=X]", "unexpected 'Name'; expected '!', '(', an attribute such as .Name", 3),
-        ("{*}[.Type=A] $", "unexpected '$'; expected '&', '+', '/'", 14),
+        ("*[Name=X]", "unexpected 'Name'; expected '!', '(', '..', an attribute such as .Name", 3),
+        ("{*}[.Type=A] $", "unexpected '$'; expected '&', '*', '+', '/'", 14),
         ('{*}[.Name="abc]', "unexpected character '\"'", 11),
-        ("**", "unexpected '*'", 2),
+        ("***", "unexpected '*'", 3),
         ("{*}[.Type=A &| .X]", "unexpected '&'; expected '&&', ']', '||'", 13),
         ("[.Name<abc]", "operator '<' compares numbers and times, not 'Name'", 7),
         ("[.Capacity>=x]", "operator '>=' compares numbers and times", 11),
@@ -557,3 +557,70 @@ def test_syntax_nodes_hold_plain_strings() -> None:
     query = parse_search("[.A=1 && .B=2]/..|@")
     assert repr(query).count("Token") == 0
     assert "Combine(operator='|'" in repr(query)
+
+
+# --- relation steps, link walks, paths in criteria, zero-or-more repeats --------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "start", "expected"),
+    [
+        ("To_Areas", "Sys", ["North", "South"]),
+        ("To_Areas/North/Glomma/PlantA", "Sys", ["PlantA"]),
+        ("To_Areas/Glomma", "Sys", []),
+        ("To_Areas/To_Areas/PlantC", "Sys", []),  # PlantC is no area
+        ("To_Areas/To_Areas/SouthEast/PlantC", "Sys", ["PlantC"]),
+        ("To_PriceArea", "North", ["NO1"]),
+        ("To_PriceArea", "Glomma", []),  # no such relation: the children called so (none)
+        ("~~[.Code=S1]", "NO1", ["South"]),
+        ("~/~~", "North", ["North", "South"]),
+        ("(~~/To_Areas)*", "NO1", ["SouthEast"]),
+        ("[.Type=PowerPlant]*", "Glomma", ["PlantA", "PlantB"]),
+        ("[.Type=PowerPlant]*", "Lake1", ["Lake1"]),
+        ("[.Type=Area]{*}", "Lake1", ["Lake1"]),
+        ("Model:To_Areas/South/SmallPlant", "PlantA", ["SmallPlant"]),
+        ("Model:", "Sys", ["Sys"]),
+        ("{*}[.To_PriceArea.Name=NO1 && .Code=N1]", "Sys", ["North"]),
+        ("{*}[.To_Areas.To_PriceArea]", "Sys", []),  # a link relation is no attribute value
+        ("{*}[.To_Areas.To_PriceArea.Name]", "Sys", ["Sys"]),
+        ("{*}[...Level]", "Sys", []),
+        ("{*}[.....Code=S1]", "Sys", ["PlantC"]),
+    ],
+)
+def test_relations_links_and_paths(query: str, start: str, expected: list[str]) -> None:
+    assert names(query, start) == expected
+
+
+def test_relation_steps_ask_once_per_step_for_the_whole_frontier() -> None:
+    """The new steps cost one batch per step (and per round of a repeater), not one per object."""
+    counts = {}
+    for size in (2, 40):
+        nav = hydro()
+        north = nav.id_of("North")
+        for i in range(size):
+            area = nav.add(nav.id_of("Sys"), f"A{i}", "Area", "To_Areas", Code=f"X{i}")
+            nav.link(area, "To_PriceArea", nav.id_of("NO1"))
+            nav.add(area, f"Plant{i}", "PowerPlant", Capacity=i)
+        nav.calls.clear()
+        for query in ("To_Areas/To_PriceArea", "To_Areas/~/~~", "To_Areas/[.Name]*",
+                      "To_Areas[.To_PriceArea.Name=NO1]", "{*}[...Code~X]", "Model:~"):  # fmt: skip
+            run_search(query, nav, north if query.startswith("Model") else nav.id_of("Sys"))
+        counts[size] = dict(nav.calls)
+    assert counts[2] == counts[40]
+
+
+def test_a_navigator_without_relations_refuses_link_walks_but_finds_names() -> None:
+    nav = hydro()
+    plain = MemoryNavigator(nav.nodes_by_id, nav.parent_of, nav.children_of, nav.attributes)
+    narrow = type("Plain", (), {k: getattr(plain, k) for k in
+                  ("nodes", "children", "parents", "attribute_values")})()  # fmt: skip
+    assert [n.name for n in run_search("North/Glomma", narrow, 1).objects] == ["Glomma"]
+    with pytest.raises(SearchError, match="link walk"):
+        run_search("~", narrow, 1)
+
+
+def test_new_syntax_prints_back_and_reparses() -> None:
+    for text in ("To_Areas/North", "[.Type=A]*", "[.Type=A]{*}", "~[.Name=X]", "~~",
+                 "{*}[.To_PriceArea.Name=NO1]", "{*}[...Age>3]", "Model:{*}"):  # fmt: skip
+        query = parse_search(text)
+        assert parse_search(str(query)) == query, text

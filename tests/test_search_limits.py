@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from conftest import MakeModel, owns
+from search_support import hydro
 
 import workbench as wb
 from workbench.errors import ExpressionError, SearchError
@@ -200,3 +201,16 @@ def test_a_search_longer_than_the_limit_is_refused() -> None:
     text = "[" + " || ".join([".Name=P"] * (MAX_SEARCH_LENGTH // 10)) + "]"
     with pytest.raises(SearchError, match=r"characters long; a search may have at most 200,000"):
         parse_search(text)
+
+
+def test_long_relation_paths_run_without_deep_recursion() -> None:
+    """A path of thousands of relation steps, inside criteria too, is a flat loop."""
+    nav = hydro()
+    sys_ = nav.id_of("Sys")
+    steps = "/".join(["To_Areas"] * 5_000)
+    assert run_search(steps, nav, sys_).objects == ()
+    inside = "{*}[" + ".To_Areas" * 5_000 + ".Name=X]"
+    assert run_search(inside, nav, sys_).objects == ()
+    up = "{*}[" + ".." * 5_000 + ".Code=N1]"
+    assert run_search(up, nav, sys_).objects == ()
+    assert [n.name for n in run_search("(~|~~){*}", nav, sys_).objects] == ["Sys"]

@@ -5,8 +5,9 @@ syntax nodes and evaluated over a :class:`Navigator`, which the API layer implem
 store. The evaluator asks the navigator in batches: one call per tree level for a whole frontier
 of objects (plus one per attribute a criterion reads), never one call per object. A navigator
 that also offers :meth:`SubtreeNavigator.descendants` answers a walk down every level (``{*}``,
-``{+}``) in one call. The language itself is described in the README (section "Searching a
-model").
+``{+}``) in one call; one that is a :class:`RelationNavigator` follows relations by name and
+links (relation steps, ``~``, ``~~`` and paths inside criteria), one call per step. The
+language itself is described in the README (section "Searching a model").
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from workbench.search.syntax import (
     Constant,
     Criteria,
     Exists,
+    LinkWalk,
     Logical,
+    NameStep,
     Navigator,
     Node,
     Not,
@@ -31,6 +34,7 @@ from workbench.search.syntax import (
     Operator,
     ParentStep,
     Query,
+    RelationNavigator,
     Repeat,
     SearchResult,
     SelfStep,
@@ -49,7 +53,9 @@ __all__ = [
     "Constant",
     "Criteria",
     "Exists",
+    "LinkWalk",
     "Logical",
+    "NameStep",
     "Navigator",
     "Node",
     "Not",
@@ -57,6 +63,7 @@ __all__ = [
     "Operator",
     "ParentStep",
     "Query",
+    "RelationNavigator",
     "Repeat",
     "SearchResult",
     "SelfStep",

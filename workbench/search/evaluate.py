@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import NoReturn, TypeAlias
 
@@ -24,7 +25,9 @@ from workbench.search.syntax import (
     Condition,
     Criteria,
     Exists,
+    LinkWalk,
     Logical,
+    NameStep,
     Navigator,
     Node,
     Not,
@@ -32,6 +35,7 @@ from workbench.search.syntax import (
     Operator,
     ParentStep,
     Query,
+    RelationNavigator,
     Repeat,
     SearchResult,
     SelfStep,
@@ -115,6 +119,12 @@ class _Evaluator:
             case ParentStep():
                 parents = self.navigator.parents([node.id for node in inputs]) if inputs else {}
                 return {n.id: [p] if (p := parents.get(n.id)) else [] for n in inputs}
+            case NameStep():
+                return self.name_step(traversal, inputs, set())[0]
+            case LinkWalk(reverse, criteria):
+                ids = [node.id for node in _unique(inputs)]
+                linked = self.relations("a link walk ~ or ~~").linked(ids, reverse) if ids else {}
+                return self.filtered(criteria, {n.id: list(linked.get(n.id, ())) for n in inputs})
             case Walk():
                 return self.walk(traversal, inputs)
             case Repeat():
@@ -134,12 +144,56 @@ class _Evaluator:
         raise TypeError(f"not a traversal: {traversal!r}")  # pragma: no cover
 
     def compose(self, parts: Sequence[Traversal], inputs: list[Node]) -> _Results:
-        """Each part starts from all results of the part before, in one batch."""
-        results = self.traverse(parts[0], inputs)
-        for part in parts[1:]:
-            step = self.traverse(part, _unique(n for ns in results.values() for n in ns))
+        """Each part starts from all results of the part before, in one batch. A name step
+        right after a relation step picks the related object of that name."""
+        via: set[ObjectId] = set()  # reached by the part before through a relation
+        results: _Results = {n.id: [n] for n in inputs}
+        for part in parts:
+            frontier = _unique(n for ns in results.values() for n in ns)
+            if isinstance(part, NameStep):
+                step, via = self.name_step(part, frontier, via)
+            else:
+                step, via = self.traverse(part, frontier), set()
             results = {k: _unique(o for m in ms for o in step[m.id]) for k, ms in results.items()}
         return results
+
+    def relations(self, what: str) -> RelationNavigator:
+        """The navigator, if it follows relations and links; else a clear refusal."""
+        if not isinstance(self.navigator, RelationNavigator):
+            raise SearchError(f"{what} needs a store that follows relations", self.text, 1, 1)
+        return self.navigator
+
+    def related(self, ids: list[ObjectId], name: str) -> Mapping[ObjectId, Sequence[Node]]:
+        """The relation ``name`` of each object that has one (one batch)."""
+        if not ids or not isinstance(self.navigator, RelationNavigator):
+            return {}
+        return self.navigator.related(ids, name)
+
+    def name_step(
+        self, step: NameStep, inputs: list[Node], after_relation: set[ObjectId]
+    ) -> tuple[_Results, set[ObjectId]]:
+        """A relation or name step (see :class:`NameStep`), and what it reached by a relation."""
+        unique = _unique(inputs)
+        related = self.related([n.id for n in unique], step.name)
+        plain = [n.id for n in unique if n.id not in related and n.id not in after_relation]
+        kids = self.navigator.children(plain) if plain else {}
+        out: _Results = {}
+        for node in inputs:
+            if node.id in related:
+                out[node.id] = list(related[node.id])
+            elif node.id in after_relation:
+                out[node.id] = [node] if node.name == step.name else []
+            else:
+                out[node.id] = [k for k in kids.get(node.id, ()) if k.name == step.name]
+        reached = {o.id for i, os in related.items() for o in os}
+        return self.filtered(step.criteria, out), reached
+
+    def filtered(self, criteria: Criteria | None, results: _Results) -> _Results:
+        """The results that meet the criteria (all of them without)."""
+        if criteria is None:
+            return results
+        keep = self.matching(criteria, _unique(o for os in results.values() for o in os))
+        return {k: [o for o in os if o.id in keep] for k, os in results.items()}
 
     def walk(self, walk: Walk, inputs: list[Node]) -> _Results:
         """Fetch the walked part of the tree level by level, then collect each input's results."""
@@ -187,7 +241,16 @@ class _Evaluator:
         return {n.id: [m for m in found.get(n.id, ()) if m.id in matched] for n in inputs}
 
     def repeat(self, repeat: Repeat, inputs: list[Node]) -> _Results:
-        """Apply the traversal to its own results until nothing new turns up."""
+        """Apply the traversal to its own results until nothing new turns up; the zero-or-more
+        forms count the start as a result (``S{*}``: always, ``S*``: if ``S`` finds nothing)."""
+        results = self._repeat(repeat, inputs)
+        if repeat.include_start:
+            for start in inputs:
+                found = [o for o in results[start.id] if o.id != start.id]
+                results[start.id] = [start, *found] if repeat.every_level or not found else found
+        return results
+
+    def _repeat(self, repeat: Repeat, inputs: list[Node]) -> _Results:
         outputs: _Results = {}
         frontier = _unique(inputs)
         while frontier:
@@ -232,6 +295,11 @@ class _Evaluator:
                 return chosen
             case Not(inner):
                 return {node.id for node in nodes} - self._select(inner, nodes, ignore_case)
+            case Comparison(path=path) | Exists(path=path) if path:
+                reach, targets = self._through(path, nodes)
+                hits = self._select(replace(condition, path=()), targets, ignore_case) \
+                    if targets else set()  # fmt: skip
+                return {k for k, os in reach.items() if any(o.id in hits for o in os)}
             case Exists(name):
                 values = self._values(nodes, name)
                 return {node.id for node in nodes if values[node.id] is not MISSING}
@@ -245,6 +313,23 @@ class _Evaluator:
                 test = _Test(condition, ignore_case, self.text)
                 return {node.id for node in nodes if test(values[node.id], node)}
         raise TypeError(f"not a condition: {condition!r}")  # pragma: no cover
+
+    def _through(
+        self, path: tuple[str, ...], nodes: list[Node]
+    ) -> tuple[dict[ObjectId, list[Node]], list[Node]]:
+        """What a criterion's path reaches from each node (one batch per step), and all of it."""
+        reach = {node.id: [node] for node in nodes}
+        for step in path:
+            self.limit.check(self.what)
+            ids = [n.id for n in _unique(o for os in reach.values() for o in os)]
+            if step == "..":
+                parents = self.navigator.parents(ids) if ids else {}
+                after = {i: [p] if (p := parents.get(i)) else [] for i in ids}
+            else:
+                found = self.related(ids, step)
+                after = {i: list(found.get(i, ())) for i in ids}
+            reach = {k: _unique(o for m in os for o in after[m.id]) for k, os in reach.items()}
+        return reach, _unique(o for os in reach.values() for o in os)
 
     def _values(self, nodes: list[Node], name: str) -> dict[ObjectId, object]:
         if name in _NODE_FIELDS:

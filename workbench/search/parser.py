@@ -24,7 +24,9 @@ from workbench.search.syntax import (
     Constant,
     Criteria,
     Exists,
+    LinkWalk,
     Logical,
+    NameStep,
     Not,
     ParentStep,
     Query,
@@ -51,6 +53,10 @@ _TOKEN_NAMES: Final = {
     "STRING": "a quoted text",
     "OPERATOR": "an operator (= != < > <= >= ~ #)",
     "UP_WALK": "a parent walk (..* ..+ ..{*} ..{+})",
+    "NAME": "a name or relation such as To_Areas",
+    "MODEL": "'Model:'",
+    "LINK": "'~'",
+    "LINK_BACK": "'~~'",
     "$END": "the end of the search",
 }
 
@@ -97,17 +103,39 @@ class _ToSyntax(Transformer[Token, Query]):
         super().__init__()
         self.text = text
 
-    def query(self, traversal: Traversal, attribute: Token | None = None) -> Query:
-        return Query(traversal, attribute[1:] if attribute else None, self.text)
+    def query(self, *parts: Token | Traversal) -> Query:
+        root = isinstance(parts[0], Token) and parts[0].type == "MODEL"
+        traversal, *rest = parts[1:] if root else parts
+        assert not isinstance(traversal, Token)
+        attribute = rest[0][1:] if rest and isinstance(rest[0], Token) else None
+        return Query(_from_root(traversal) if root else traversal, attribute, self.text)
 
-    def self_attribute(self, attribute: Token) -> Query:
-        return Query(SelfStep(), attribute[1:], self.text)
+    def model_root(self, _model: Token) -> Query:
+        return Query(_from_root(SelfStep()), None, self.text)
+
+    def self_attribute(self, *parts: Token) -> Query:
+        step = _from_root(SelfStep()) if len(parts) == 2 else SelfStep()
+        return Query(step, parts[-1][1:], self.text)
 
     def combine(self, first: Traversal, *rest: Token | Traversal) -> Combine:
         return Combine(str(rest[0]), (first, *rest[1::2]))  # type: ignore[arg-type]
 
     def repeat(self, traversal: Traversal, symbol: Token) -> Repeat:
-        return Repeat(traversal, every_level=symbol == "{+}")
+        return Repeat(traversal, every_level="{" in symbol, include_start="*" in symbol)
+
+    def name_step(self, name: Token, criteria: Criteria | None = None) -> NameStep:
+        return NameStep(str(name), criteria)
+
+    def link_walk(self, symbol: Token, criteria: Criteria | None = None) -> LinkWalk:
+        return LinkWalk(symbol == "~~", criteria)
+
+    def up(self) -> str:
+        return ".."
+
+    def attr_path(self, *parts: str) -> tuple[tuple[str, ...], Token]:
+        *path, last = parts
+        assert isinstance(last, Token)
+        return tuple(p if p == ".." else p[1:] for p in path), last
 
     def self_step(self, criteria: Criteria | None = None) -> SelfStep:
         return SelfStep(criteria)
@@ -130,10 +158,13 @@ class _ToSyntax(Transformer[Token, Query]):
     def negate(self, condition: Condition) -> Not:
         return Not(condition)
 
-    def exists(self, attribute: Token) -> Exists:
-        return Exists(attribute[1:])
+    def exists(self, target: tuple[tuple[str, ...], Token]) -> Exists:
+        return Exists(target[1][1:], target[0])
 
-    def comparison(self, attribute: Token, op: Token, value: Token) -> Comparison:
+    def comparison(
+        self, target: tuple[tuple[str, ...], Token], op: Token, value: Token
+    ) -> Comparison:
+        path, attribute = target
         constant = self._constant(value)
         name = attribute[1:]
         ordered = op in ("<", ">", "<=", ">=")
@@ -148,7 +179,7 @@ class _ToSyntax(Transformer[Token, Query]):
                 compile_pattern(constant.text)
             except SearchError as exc:
                 raise _error(exc.message, self.text, value) from None
-        return Comparison(name, str(op), constant, attribute.line or 1, attribute.column or 1)  # type: ignore[arg-type]
+        return Comparison(name, str(op), constant, attribute.line or 1, attribute.column or 1, path)  # type: ignore[arg-type]
 
     def _constant(self, token: Token) -> Constant:
         if token.type == "STRING":
@@ -159,6 +190,11 @@ class _ToSyntax(Transformer[Token, Query]):
         if _TIME.fullmatch(text):
             return Constant(text, _parse_time(token, self.text))
         return Constant(text, text)
+
+
+def _from_root(traversal: Traversal) -> Traversal:
+    """``Model:S``: ``S`` from the root of the start object's model (a walk up to the top)."""
+    return Combine("/", (Walk(upward=True), traversal))
 
 
 def _syntax_error(exc: UnexpectedInput, text: str) -> SearchError:

@@ -21,7 +21,9 @@ __all__ = [
     "Constant",
     "Criteria",
     "Exists",
+    "LinkWalk",
     "Logical",
+    "NameStep",
     "Navigator",
     "Node",
     "Not",
@@ -29,6 +31,7 @@ __all__ = [
     "Operator",
     "ParentStep",
     "Query",
+    "RelationNavigator",
     "Repeat",
     "SearchResult",
     "SelfStep",
@@ -123,6 +126,24 @@ class SubtreeNavigator(Navigator, Protocol):
         ...
 
 
+@runtime_checkable
+class RelationNavigator(Navigator, Protocol):
+    """A navigator that also follows relations by name and links: relation steps (``To_Areas``),
+    link walks (``~``, ``~~``) and paths inside criteria (``[.To_PriceArea.Name=NO1]``)."""
+
+    def related(self, ids: Sequence[ObjectId], name: str) -> Mapping[ObjectId, Sequence[Node]]:
+        """Follow the relation attribute ``name`` of each object: the objects it owns through
+        it (an ownership relation) or its targets (a link; a versioned link's targets in effect
+        now), in stored order. Objects whose definition has no relation ``name`` are left out of
+        the answer; an object with the relation but nothing related maps to ``()``."""
+        ...
+
+    def linked(self, ids: Sequence[ObjectId], reverse: bool) -> Mapping[ObjectId, Sequence[Node]]:
+        """Every object each object links to (through any link attribute), or with ``reverse``,
+        every object that links to it; in stored order, each once."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class AttributeMatch:
     """One attribute found by a search that ends in ``.Attr``: its object, name and value."""
@@ -162,28 +183,39 @@ class Constant:
         return '"' + self.text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _path(path: tuple[str, ...]) -> str:
+    return "".join(".." if step == ".." else f".{step}" for step in path)
+
+
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """``.Attr <operator> value``; ``line``/``column`` locate it in the search text."""
+    """``.Attr <operator> value``; ``line``/``column`` locate it in the search text.
+
+    ``path`` holds the steps taken from the object before the attribute is read: relation
+    names (``.To_PriceArea.Name=NO1``) and ``..`` for the parent (``...Age``); the object
+    matches if any object the path reaches does.
+    """
 
     attribute: str
     operator: Operator
     value: Constant
     line: int = field(default=1, compare=False)
     column: int = field(default=1, compare=False)
+    path: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        return f".{self.attribute}{self.operator}{self.value}"
+        return f"{_path(self.path)}.{self.attribute}{self.operator}{self.value}"
 
 
 @dataclass(frozen=True, slots=True)
 class Exists:
-    """``.Attr``: the object has this attribute."""
+    """``.Attr``: the object has this attribute (through ``path``, as for a comparison)."""
 
     attribute: str
+    path: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        return f".{self.attribute}"
+        return f"{_path(self.path)}.{self.attribute}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,14 +302,46 @@ class Walk:
 
 
 @dataclass(frozen=True, slots=True)
+class NameStep:
+    """``Name`` or ``Name[criteria]``: a relation step or a name step, settled per object.
+
+    From an object whose definition has a relation attribute ``Name`` (ownership or link), the
+    objects related through it; right after a relation step in a path (``To_Areas/North``),
+    the related object of that name; otherwise the children called ``Name``. The criteria
+    filter what the step reached.
+    """
+
+    name: str
+    criteria: Criteria | None = None
+
+    def __str__(self) -> str:
+        return self.name + str(self.criteria or "")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkWalk:
+    """``~`` (the objects linked to) or ``~~`` (the objects linking here), with criteria."""
+
+    reverse: bool = False
+    criteria: Criteria | None = None
+
+    def __str__(self) -> str:
+        return ("~~" if self.reverse else "~") + str(self.criteria or "")
+
+
+@dataclass(frozen=True, slots=True)
 class Repeat:
-    """``S+`` (the most nested results of repeating ``S``) or ``S{+}`` (all of them)."""
+    """``S+``/``S*`` (the most nested results of repeating ``S`` one or more / zero or more
+    times) or ``S{+}``/``S{*}`` (all of them). ``include_start`` marks the zero-or-more forms:
+    the start counts as a result of no repetition."""
 
     traversal: Traversal
     every_level: bool = False
+    include_start: bool = False
 
     def __str__(self) -> str:
-        return f"({self.traversal})" + ("{+}" if self.every_level else "+")
+        symbol = "*" if self.include_start else "+"
+        return f"({self.traversal})" + ("{" + symbol + "}" if self.every_level else symbol)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +355,9 @@ class Combine:
         return "(" + self.operator.join(map(str, self.traversals)) + ")"
 
 
-Traversal: TypeAlias = SelfStep | ChildStep | ParentStep | Walk | Repeat | Combine
+Traversal: TypeAlias = (
+    SelfStep | ChildStep | ParentStep | Walk | Repeat | Combine | NameStep | LinkWalk
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -266,6 +266,8 @@ class _Narrowing:
         self.sqlite = dialect == "sqlite"
 
     def clause(self, condition: Condition) -> ColumnElement[bool] | None:
+        if isinstance(condition, Comparison | Exists) and condition.path:
+            return None  # read through relations or the parent: tested by the search
         match condition:
             case Logical("&&", parts):
                 narrowed: list[ColumnElement[bool]] = []

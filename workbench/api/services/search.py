@@ -20,6 +20,7 @@ from workbench.model import AttributeInfo, ObjectDefinitionInfo, ObjectInfo
 from workbench.search import MISSING, Criteria, Node, ObjectId, Query, run_search
 from workbench.store import objects as q
 from workbench.store import search as sq
+from workbench.store import search_links as lq
 
 if TYPE_CHECKING:
     from sqlalchemy import Row
@@ -37,7 +38,6 @@ class Found:
 
     objects: tuple[ObjectInfo, ...]
     attributes: tuple[tuple[ObjectInfo, AttributeInfo], ...] | None = None
-
 
 
 __all__ = ["StoreNavigator", "SubtreeStoreNavigator", "search"]
@@ -112,6 +112,78 @@ class StoreNavigator:
             info = infos[definition_id]
             out[oid] = _value(info, _decoded(info, raw) if stored else info.spec.empty_value())
         return out
+
+    def _relation(self, ids: list[int], name: str) -> dict[int, AttributeInfo]:
+        """The relation attribute ``name`` of each readable object that has one, by object."""
+        self.rows.update(sq.plain_rows(self.s, [i for i in ids if i not in self.rows],
+                                       self.visible))  # fmt: skip
+        found: dict[int, AttributeInfo] = {}
+        for i in ids:
+            row = self.rows.get(i)
+            info = None if row is None else self.definition(row.definition_id).by_name.get(name)
+            if info is not None and (info.value_type.is_ownership or _is_link(info)):
+                found[i] = info
+        return found
+
+    def related(self, ids: Sequence[ObjectId], name: str) -> Mapping[ObjectId, Sequence[Node]]:
+        relation = self._relation(_ints(ids), name)
+        out: dict[ObjectId, list[Node]] = {i: [] for i in relation}
+        owning = [i for i, info in relation.items() if info.value_type.is_ownership]
+        kinds = {info.id for i, info in relation.items() if i in owning}
+        rows = lq.owned_rows_through(self.s, owning, kinds, self.visible) if owning else []
+        for row, node in zip(rows, self._nodes(rows), strict=True):
+            if relation[row.parent_id].id == row.owner_attribute_id:
+                out[row.parent_id].append(node)
+        linking = [i for i in relation if i not in owning]
+        links = {relation[i].id for i in linking}
+        rows = lq.link_rows_from(self.s, linking, links, self.visible) if linking else []
+        for source, attribute_id, node in self._links(rows, "source_id"):
+            if relation[source].id == attribute_id:  # this object's relation of that name
+                out[source].append(node)
+        return {i: _unique(nodes) for i, nodes in out.items()}
+
+    def linked(self, ids: Sequence[ObjectId], reverse: bool) -> Mapping[ObjectId, Sequence[Node]]:
+        wanted = _ints(ids)
+        out: dict[ObjectId, list[Node]] = {i: [] for i in wanted}
+        if reverse:
+            found = self._links(lq.link_rows_to(self.s, wanted, self.visible), "target_id")
+        else:
+            found = self._links(lq.link_rows_from(self.s, wanted, None, self.visible), "source_id")
+        for key, _attribute, node in found:
+            out[key].append(node)
+        return {i: _unique(nodes) for i, nodes in out.items()}
+
+    def _links(self, rows: list[Row[Any]], key: str) -> list[tuple[int, int, Node]]:
+        """(the key column, the link attribute, the node at the other end) of the link entries
+        in effect now."""
+        versioned = self._versioned(rows)
+        pairs = {(r.source_id if key == "source_id" else r.id, r.attribute_id)
+                 for r in rows if r.attribute_id in versioned}  # fmt: skip
+        current = lq.current_entries(self.s, pairs) if pairs else {}
+        kept = []
+        for r in rows:
+            pair = (r.source_id if key == "source_id" else r.id, r.attribute_id)
+            if r.attribute_id not in versioned or lq.in_effect(r.valid_from, current[pair]):
+                kept.append(r)
+        nodes = self._nodes(kept)
+        return [(getattr(r, key), r.attribute_id, n) for r, n in zip(kept, nodes, strict=True)]
+
+    def _versioned(self, rows: list[Row[Any]]) -> set[int]:
+        """The versioned link attributes among those of these link entries."""
+        if not rows:
+            return set()
+        return lq.versioned_link_attributes(self.s, {r.attribute_id for r in rows})
+
+
+def _is_link(info: AttributeInfo) -> bool:
+    return info.value_type.value in _LINKS
+
+
+_LINKS = ("link_one", "link_many", "versioned_link_one", "versioned_link_many")
+
+
+def _unique(nodes: Iterable[Node]) -> list[Node]:
+    return list({node.id: node for node in nodes}.values())
 
 
 class SubtreeStoreNavigator(StoreNavigator):
