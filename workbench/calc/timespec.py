@@ -19,6 +19,9 @@ one it is ``STANDARD``, local time without daylight saving (UTC+1 unless configu
 :class:`~workbench.calc.periods.Zones`). Calendar intervals (``UTCWEEK``, ``HYDYEAR``) are read by
 :func:`~workbench.calc.periods.parse_interval`, re-exported here.
 
+Mesh's functions that hand time points around as numbers (``Time``, ``TimeSpan``, ...) count
+.NET ticks, 100 ns since 0001-01-01 UTC: :func:`ns_to_ticks`, :func:`ticks_to_ns`.
+
 Functions taking a time argument parse it once (when the expression is checked) and resolve it
 when they run, against the calculation period:
 
@@ -48,25 +51,31 @@ from workbench.calc.periods import (
     ZONE_CODES,
     Interval,
     Zones,
+    boundaries,
     current_zones,
     parse_interval,
     split_zone,
     zone_name,
 )
-from workbench.calc.values import DAY_NS
+from workbench.calc.values import DAY_NS, IntArray
 from workbench.errors import InvalidValue
 from workbench.metamodel import mesh_literal, parse_time
 
 __all__ = [
     "ANCHORS",
+    "TICKS_AT_EPOCH",
     "Interval",
     "TimeSpec",
     "Zones",
     "current_zones",
+    "grid",
+    "now_ns",
+    "ns_to_ticks",
     "parse_interval",
     "parse_timespec",
     "resolve_time",
     "show",
+    "ticks_to_ns",
     "to_ns",
 ]
 
@@ -165,7 +174,7 @@ class TimeSpec:
                 raise ValueError(f"time {self.text!r} names the calculation period; none is given")
             base = period[0] if self.anchor == "SOP" else period[1]
         elif self.anchor == "NOW" or (reference is None and period is None):
-            base = time.time_ns() if now is None else now
+            base = now_ns() if now is None else now
         else:
             base = reference if reference is not None else period[0]  # type: ignore[index]
         local = base + _offset_ns(base, tz)
@@ -242,6 +251,36 @@ def to_ns(value: Any) -> int:
 def show(ns: int) -> str:
     """UTC nanoseconds as ISO 8601 text with a ``Z``: ``2024-01-01T00:00:00Z``."""
     return str(np.datetime64(ns, "ns").astype("datetime64[s]")) + "Z"
+
+
+def now_ns() -> int:
+    """The current time in ns since 1970 UTC (what macros count from by default)."""
+    return time.time_ns()
+
+
+TICKS_AT_EPOCH = 621_355_968_000_000_000
+"""1970-01-01T00:00Z in .NET ticks (100 ns since 0001-01-01)."""
+
+
+def ns_to_ticks(ns: Any) -> Any:
+    """.NET ticks of times in ns since 1970 (numbers or arrays)."""
+    return ns / 100 + TICKS_AT_EPOCH
+
+
+def ticks_to_ns(ticks: float) -> int:
+    """ns since 1970 of a time given in .NET ticks."""
+    return round((ticks - TICKS_AT_EPOCH) * 100)
+
+
+_GRID_NAMES = {"P1D": "DAY", "P7D": "WEEK", "P1M": "MONTH", "P1Y": "YEAR"}
+
+
+def grid(resolution: str, window: tuple[int, int], zones: Zones | None = None) -> IntArray:
+    """The times of a series of ``resolution`` (ISO) filling ``window``, days and longer
+    counted on the standard calendar (``STANDARD``, see :class:`Zones`)."""
+    interval = parse_interval(_GRID_NAMES.get(resolution, resolution))
+    times = boundaries(interval, window[0], window[1], (zones or current_zones()).standard)
+    return times[times < window[1]] if times.size > 1 else times
 
 
 def _has_zone(text: str) -> bool:
