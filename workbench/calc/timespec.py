@@ -93,6 +93,7 @@ _MACRO = re.compile(
     r"^(?P<anchor>" + "|".join(ANCHORS) + r")?(?P<offsets>(?:[+-]\d+[DHX])*)$", re.IGNORECASE
 )
 _OFFSET = re.compile(r"([+-])(\d+)([DHX])", re.IGNORECASE)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _MINUTES = {"D": 0, "H": 60, "X": 1}
 ACCEPTED = (
     "an explicit time such as '20121201000000000' or 'UTC20210917', a macro such as "
@@ -225,6 +226,13 @@ absolute=None)
             stamp = None
         if stamp is not None:
             return TimeSpec(text, absolute=to_ns(stamp))
+    if zone is None and _ISO_DATE.match(text.strip()):  # a date, or a space before the time
+        try:
+            loose = pd.Timestamp(text.strip())
+        except ValueError:
+            loose = None
+        if loose is not None and not pd.isna(loose):
+            return TimeSpec(text, absolute=to_ns(loose))
     raise ValueError(f"time {text!r} is not understood; use {ACCEPTED}")
 
 
