@@ -34,9 +34,9 @@ from workbench.calc.values import DAY_NS, HOUR_NS, Series, Value, ValueType
 
 __all__ = ["FUNCTIONS", "parse_offset"]
 
-_OFFSET = re.compile(r"^([+-])\s*(\d+)\s*(S|X|MIN|H|D|W)$")
-_OFFSET_UNITS = {"S": 10**9, "X": 60 * 10**9, "MIN": 60 * 10**9, "H": 3600 * 10**9}
-_OFFSET_UNITS |= {"D": MESH_UNITS["DAY"], "W": MESH_UNITS["WEEK"]}
+_OFFSET = re.compile(r"^([+-])\s*(\d+)\s*(S|MIN|W)$")
+_OFFSET_UNITS = {"S": 10**9, "MIN": 60 * 10**9, "W": MESH_UNITS["WEEK"]}
+"""Offset units a time point does not have (its ``d``, ``h`` and ``x`` are read by timespec)."""
 
 
 def _series(call: Invocation, index: int = 0) -> Series:
@@ -104,7 +104,13 @@ def parse_offset(value: Any) -> Offset:
     key = str(value).strip().upper()
     if key in MESH_UNITS:
         return Offset(ns=MESH_UNITS[key])
-    match = _OFFSET.match(key)
+    try:
+        duration = parse_timespec(key).duration_ns  # '+2h', '-15x', '+1d-2h'
+    except ValueError:
+        duration = None
+    if duration is not None:
+        return Offset(ns=duration)
+    match = _OFFSET.match(re.sub(r"\s+", "", key))
     if not match:
         raise ValueError(
             f"offset {value!r} is not understood; use a number (0 for the previous point, "

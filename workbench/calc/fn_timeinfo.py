@@ -26,6 +26,7 @@ from workbench.calc.functions import (
     UnitQuery,
     dimensionless,
 )
+from workbench.calc.periods import split_zone
 from workbench.calc.syntax import String
 from workbench.calc.timespec import (
     current_zones,
@@ -122,11 +123,7 @@ def _part(name: str) -> Callable[[Invocation], Value]:
 # --- TIME_MASK --------------------------------------------------------------------------------
 
 _FREQUENCIES = ("MIN15", "MIN30", "HOUR", "DAY", "WEEK", "MONTH", "YEAR", "NONE")
-_FREQUENCY = re.compile(
-    r"^(?P<zone>LOCAL|STANDARD|UTC|DB)?(?P<code>" + "|".join(_FREQUENCIES) + r")"
-    r"(?P<options>(?:<[A-Z]+>)*)$"
-)
-_OPTION_ZONES = {"LT": "LOCAL", "UTC": "UTC", "DB": "DB"}
+_LINEAR = re.compile(r"<\s*LINEAR\s*>", re.IGNORECASE)
 _SPECIAL = {"MONTHLY": 12, "WEEKLY": 52, "DAILY": 7, "HOURLY": 24, "QUARTERLY": 4}
 _RESOLUTIONS = {
     "MIN15": "PT15M",
@@ -150,21 +147,18 @@ class Mask:
 
 
 def parse_frequency(text: Any) -> Mask:
-    """Parse a repeat frequency such as ``'DAY'``, ``'DAY<UTC><Linear>'`` or ``'LOCALWEEK'``."""
-    value = str(text).strip().upper()
-    match = _FREQUENCY.match(value)
-    if match is None:
+    """Parse a repeat frequency such as ``'DAY'``, ``'DAY<UTC><Linear>'`` or ``'LOCALWEEK'``
+    (zones as :func:`~workbench.calc.periods.split_zone` reads them)."""
+    value = str(text).strip()
+    linear = _LINEAR.search(value) is not None
+    zone, code = split_zone(_LINEAR.sub("", value))
+    if code.strip().upper() not in _FREQUENCIES:
         raise ValueError(
             f"frequency {text!r} is not known; use {', '.join(_FREQUENCIES)}, optionally with "
-            "<LT>, <UTC>, <DB> or <Linear> (e.g. 'DAY<UTC>')"
+            "a zone (<LT>, <UTC>, <DB>, <Europe/Oslo>, or in front: LOCALDAY) or <Linear> "
+            "(e.g. 'DAY<UTC>')"
         )
-    zone = match["zone"] or "STANDARD"
-    options = re.findall(r"<([A-Z]+)>", match["options"])
-    for option in options:
-        if option not in (*_OPTION_ZONES, "LINEAR"):
-            raise ValueError(f"frequency option <{option}> is not known; use LT, UTC, DB, Linear")
-        zone = _OPTION_ZONES.get(option, zone)
-    return Mask(match["code"], current_zones().resolve(zone), "LINEAR" in options)
+    return Mask(code.strip().upper(), current_zones().resolve(zone), linear)
 
 
 def _resolution(text: Any) -> str:

@@ -138,6 +138,14 @@ class TimeSpec:
         """True when it names the calculation period (SOP or EOP)."""
         return self.anchor in {"SOP", "EOP"}
 
+    @property
+    def duration_ns(self) -> int | None:
+        """Offsets written alone (``'+2h'``, ``'-15x'``, ``'+1d-2h'``) as a fixed duration in
+        ns (a day is 24 hours); None for a time point with an anchor, a zone or a date."""
+        if self.anchor or self.zone or self.local is not None or self.absolute is not None:
+            return None
+        return self.days * DAY_NS + self.minutes * _MINUTE_NS
+
     def resolve(
         self,
         reference: int | None = None,
