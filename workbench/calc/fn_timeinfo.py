@@ -30,6 +30,7 @@ from workbench.calc.periods import split_zone
 from workbench.calc.syntax import String
 from workbench.calc.timespec import (
     current_zones,
+    floor_local,
     grid,
     ns_to_ticks,
     parse_timespec,
@@ -169,17 +170,7 @@ def _resolution(text: Any) -> str:
 
 
 def _period_start(local: pd.Timestamp, code: str) -> pd.Timestamp:
-    day = local.normalize()
-    starts = {
-        "MIN15": local.floor("15min"),
-        "MIN30": local.floor("30min"),
-        "HOUR": local.floor("h"),
-        "DAY": day,
-        "WEEK": day - pd.Timedelta(days=day.day_of_week),
-        "MONTH": day.replace(day=1),
-        "YEAR": day.replace(month=1, day=1),
-    }
-    return starts[code]
+    return pd.Timestamp(floor_local(int(local.as_unit("ns").value), code), unit="ns")
 
 
 def _next_period(start: pd.Timestamp, code: str, count: int = 1) -> pd.Timestamp:

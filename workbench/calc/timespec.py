@@ -68,6 +68,7 @@ __all__ = [
     "TimeSpec",
     "Zones",
     "current_zones",
+    "floor_local",
     "grid",
     "now_ns",
     "ns_to_ticks",
@@ -188,7 +189,7 @@ class TimeSpec:
             base = reference if reference is not None else period[0]  # type: ignore[index]
         local = base + _offset_ns(base, tz)
         if self.anchor is not None and self.anchor not in {"SOP", "EOP", "NOW"}:
-            local = _floor(local, self.anchor)
+            local = floor_local(local, self.anchor)
         elif not self.days and not self.minutes:
             return base  # nothing moves: no round trip through local time
         return _to_utc(local + self.days * DAY_NS + self.minutes * _MINUTE_NS, tz)
@@ -320,8 +321,9 @@ def _to_utc(local: int, tz: str) -> int:
     return int(stamp.tz_convert(None).as_unit("ns").value)
 
 
-def _floor(local: int, anchor: str) -> int:
-    """The start of the calendar unit holding naive local time ``local`` (ns)."""
+def floor_local(local: int, anchor: str) -> int:
+    """The start of the calendar unit ``anchor`` (``DAY``, ``WEEK``, ``HYDYEAR``, ...) holding
+    naive local time ``local`` (ns), as naive local ns."""
     fixed = {"DAY": DAY_NS, "HOUR": 60 * _MINUTE_NS, "MIN30": 30 * _MINUTE_NS}
     if anchor in fixed or anchor == "MIN15":
         step = fixed.get(anchor, 15 * _MINUTE_NS)
