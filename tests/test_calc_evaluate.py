@@ -16,6 +16,7 @@ from workbench.calc import (
     evaluate,
     evaluate_many,
     infer_unit,
+    timespec,
 )
 from workbench.errors import ExpressionError
 
@@ -261,6 +262,27 @@ def test_viewpoints_reach_the_resolver() -> None:
     assert resolver.viewpoints[-1] == Viewpoint(as_of=pd.Timestamp("2024-01-01"))
     with pytest.raises(ExpressionError, match="needs a horizon such as 'PT24H'"):
         compile_expression("@GetForecast(@t('.F'), '2024-01-01')")
+
+
+def test_knowledge_times_in_mesh_time_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    # docs/mesh/calculations/timepoint-macros.md: explicit times default to STANDARD (UTC+1),
+    # a zone prefix changes that, and macros count from now
+    monkeypatch.setattr(timespec, "now_ns", lambda: pd.Timestamp("2025-10-22T08:41:49").value)
+    resolver = MemoryResolver(series={f"{PLANT}.F": believed})
+    text = (
+        "@GetTsAsOfTime(@t('.F'), '20240101') + @GetTsAsOfTime(@t('.F'), 'UTC2024010106') "
+        "+ @GetTsAsOfTime(@t('.F'), 'DAY+2h') "
+        "+ @GetForecast(@t('.F'), 'LOCAL20231230', '2023-12-31 00:00')"
+    )
+    evaluate(text, resolver, "2024-01-01", "2024-01-02", relative_to=PLANT)
+    assert set(resolver.viewpoints) == {
+        Viewpoint(as_of=pd.Timestamp("2023-12-31T23:00")),
+        Viewpoint(as_of=pd.Timestamp("2024-01-01T06:00")),
+        Viewpoint(as_of=pd.Timestamp("2025-10-22T01:00")),
+        Viewpoint(as_of=pd.Timestamp("2023-12-31"), issued_after=pd.Timestamp("2023-12-29T23:00")),
+    }
+    with pytest.raises(ExpressionError, match="names the calculation period"):
+        compile_expression("@GetTsAsOfTime(@t('.F'), 'SOP')")
 
 
 def test_template_over_many_objects_makes_a_bounded_number_of_resolver_calls() -> None:

@@ -14,7 +14,7 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench.calc import MemoryResolver, evaluate, infer_unit, timepoints
+from workbench.calc import MemoryResolver, evaluate, infer_unit, timespec
 from workbench.errors import ExpressionError
 
 OWNER = "Model/M/Obj"
@@ -112,7 +112,7 @@ def test_mix_merge_add_end_and_a_time(
     )
     # a time macro: the first series until that time (HOUR+1h: now 03:20 UTC is 04:20 in the
     # standard calendar, so the start of the next hour is 04:00 UTC)
-    monkeypatch.setattr(timepoints, "now_ns", lambda: pd.Timestamp("2024-01-01T03:20").value)
+    monkeypatch.setattr(timespec, "now_ns", lambda: pd.Timestamp("2024-01-01T03:20").value)
     same(
         values(resolver, "@MIX(@t('.Ts1'), @t('.Ts2'), 'HOUR+1h')"),
         [10.0, 11.0, 12.0, 13.0, 24.0, 25.0],
@@ -168,7 +168,7 @@ def test_at(resolver: MemoryResolver, monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(empty, xr.DataArray) and np.isnan(empty.values).all()
     # AT(t,s): the value at a time given by a macro or explicitly
     assert run(resolver, "@AT(@t('.Ts1'), 'UTC2024010102')") == 12.0
-    monkeypatch.setattr(timepoints, "now_ns", lambda: pd.Timestamp("2024-01-01T00:30").value)
+    monkeypatch.setattr(timespec, "now_ns", lambda: pd.Timestamp("2024-01-01T00:30").value)
     assert run(resolver, "@AT(@t('.Ts1'), 'UTCDAY+4h')") == 14.0
     with pytest.raises(ExpressionError, match="finite number"):
         run(resolver, "@AT({1, 2}, @AT({1}, 5))")

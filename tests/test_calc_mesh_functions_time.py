@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from workbench.calc import MemoryResolver, evaluate, timepoints
+from workbench.calc import MemoryResolver, evaluate, timespec
 from workbench.errors import ExpressionError
 
 MASK = "@TIME_MASK({frequency}, {{'DAY+07h', 'DAY+10h', 'DAY+14h','DAY+18h'}}, {{1,2,3,4}}, {res})"
@@ -101,7 +101,7 @@ def test_time_mask_forms_and_errors() -> None:
 
 def test_time_specifications_from_the_macro_page(monkeypatch: pytest.MonkeyPatch) -> None:
     # timepoint-macros.md: current time Wednesday 2025-10-22 10:41:49 local (DST: 08:41:49Z)
-    monkeypatch.setattr(timepoints, "now_ns", lambda: pd.Timestamp("2025-10-22T08:41:49").value)
+    monkeypatch.setattr(timespec, "now_ns", lambda: pd.Timestamp("2025-10-22T08:41:49").value)
     expected = {
         "20251022": "UTC20251021230000",
         "202510220143": "UTC20251022004300",

@@ -194,6 +194,21 @@ def test_r4_zone_codes() -> None:
     assert utc.values.tolist() == [24.0]
 
 
+def test_zone_codes_mean_the_configured_zones(monkeypatch: pytest.MonkeyPatch) -> None:
+    # zone codes resolve through periods.current_zones(): the configured standard zone (here
+    # UTC+2) applies to TRANSFORM's zone argument and to a zone written with the interval
+    monkeypatch.setenv("WORKBENCH_STANDARD_ZONE", "+02:00")
+    data = series(pd.date_range("2024-06-01", periods=72, freq="h"), np.arange(72.0))
+    for text in ("'DAY', 'FIRST', 'STANDARD'", "'DAY', 'FIRST', 'NT'", "'STANDARDDAY', 'FIRST'"):
+        out = run(f"@TRANSFORM(@t('.X'), {text})", "2024-06-01T22:00", "2024-06-02T22:00", X=data)
+        assert out.values.tolist() == [22.0], text
+    monkeypatch.setenv("WORKBENCH_LOCAL_ZONE", "America/New_York")  # midnight is 04:00 UTC
+    out = run(
+        "@TRANSFORM(@t('.X'), 'DAY<LT>', 'FIRST')", "2024-06-01T04:00", "2024-06-02T04:00", X=data
+    )
+    assert out.values.tolist() == [4.0]
+
+
 def test_varint_keeps_the_points_as_a_break_point_series() -> None:
     data = series(pd.date_range("2024-01-01", periods=4, freq="h"), [1.0, 2.0, 3.0, 4.0])
     out = run("@TRANSFORM(@t('.X'), 'VARINT', 'AVG')", "2024-01-01", "2024-01-02", X=data)

@@ -157,9 +157,15 @@ def test_accumulate_from_a_start_time_with_factor_and_offset() -> None:
     )
     np.testing.assert_allclose(out.values, [NAN, NAN, 10.5, 31.0, 61.5, 102.0])
     macro = run(
-        "@ACCUMULATE(100.0, 'DAY+1h', @t('.X'))", "2014-01-01T00:00", "2014-01-01T04:00", X=data
+        "@ACCUMULATE(100.0, 'UTCDAY+1h', @t('.X'))", "2014-01-01T00:00", "2014-01-01T04:00", X=data
     )
     np.testing.assert_allclose(macro.values, [NAN, 102.0, 105.0, 109.0])
+    # timepoint-macros.md: a macro without a zone counts in STANDARD time (UTC+1), so the day
+    # holding 00:00Z starts at 23:00Z and DAY+1h is 00:00Z
+    standard = run(
+        "@ACCUMULATE(100.0, 'DAY+1h', @t('.X'))", "2014-01-01T00:00", "2014-01-01T04:00", X=data
+    )
+    np.testing.assert_allclose(standard.values, [101.0, 103.0, 106.0, 110.0])
 
 
 def test_accumulate_refuses_mixed_forms() -> None:

@@ -8,6 +8,8 @@ import pytest
 import xarray as xr
 
 from workbench.calc import MemoryResolver, evaluate
+from workbench.calc.fn_temporal import parse_offset
+from workbench.calc.fn_timeinfo import parse_frequency
 from workbench.calc.periods import Zones, boundaries, current_zones, parse_interval, split_zone
 from workbench.calc.timespec import parse_timespec, resolve_time, show, to_ns
 from workbench.errors import InvalidValue
@@ -194,3 +196,30 @@ def test_accumulate_hydyear_and_transform_utcweek_in_expressions() -> None:
         relative_to="Model/M",
     )  # fmt: skip
     assert weeks.values.tolist() == [6.0]  # 29 Aug to 3 Sep; the week starts on Monday 28 Aug
+
+
+def test_every_function_reads_time_text_and_zone_codes_alike() -> None:
+    # one parser: DELTA's offsets, TIME_MASK's frequency zones and the zone aliases of TRANSFORM
+    assert parse_timespec("+1d-2h").duration_ns == 22 * 3600 * 10**9
+    assert parse_timespec("DAY+2h").duration_ns is None
+    assert parse_timespec("UTC20240101").duration_ns is None
+    assert parse_offset("-15x").ns == -15 * 60 * 10**9
+    assert parse_offset("+2h-15x").ns == 105 * 60 * 10**9
+    assert parse_frequency("LOCALWEEK").zone == "Europe/Oslo"
+    assert parse_frequency("WEEK<Europe/Paris><Linear>").zone == "Europe/Paris"
+    zones = Zones()
+    assert [zones.resolve(code) for code in ("NT", "NORMAL", "LOKAL")] == [
+        "Etc/GMT-1",
+        "Etc/GMT-1",
+        "Europe/Oslo",
+    ]
+    assert split_zone("NTDAY") == ("NT", "DAY")
+    with pytest.raises(ValueError, match="zone 'Mars' is not known"):
+        parse_frequency("DAY<Mars>")
+
+
+def test_iso_dates_and_spaced_iso_times_are_read() -> None:
+    assert show(resolve_time("2024-05-01")) == "2024-05-01T00:00:00Z"
+    assert show(resolve_time("2024-05-01 12:00+02:00")) == "2024-05-01T10:00:00Z"
+    with pytest.raises(ValueError, match="is not understood"):
+        parse_timespec("2024-13-01")

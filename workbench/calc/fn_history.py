@@ -15,9 +15,9 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from workbench.calc import timepoints
 from workbench.calc.align import sample
 from workbench.calc.functions import Function, Invocation, MeshNote, Overload, Window
+from workbench.calc.timespec import current_zones, grid
 from workbench.calc.values import DAY_NS, FloatArray, IntArray, Series, Value, ValueType
 
 __all__ = ["FUNCTIONS", "history_window", "percentile_over_years", "same_time_in_years"]
@@ -32,7 +32,7 @@ def _year(value: Any) -> int:
 
 
 def _year_start(year: int) -> int:
-    stamp = pd.Timestamp(year, 1, 1).tz_localize(timepoints.STANDARD_ZONE).tz_convert("UTC")
+    stamp = pd.Timestamp(year, 1, 1).tz_localize(current_zones().standard).tz_convert("UTC")
     return int(stamp.as_unit("ns").value)
 
 
@@ -52,14 +52,14 @@ def _steps(series: Series, window: Window) -> IntArray:
             f"{series.resolution!r})"
         )
     if series.resolution in ("P1D", "P7D", "P1M"):
-        return timepoints.grid(series.resolution, window)
-    return timepoints.grid("P1D" if step == DAY_NS else f"PT{step // 10**9}S", window)
+        return grid(series.resolution, window)
+    return grid("P1D" if step == DAY_NS else f"PT{step // 10**9}S", window)
 
 
 def same_time_in_years(times: IntArray, first: int, until: int) -> list[IntArray]:
     """``times`` moved to the same calendar time (standard calendar) in each year."""
     local = pd.DatetimeIndex(times.view("datetime64[ns]"), tz="UTC").tz_convert(
-        timepoints.STANDARD_ZONE
+        current_zones().standard
     )
     naive = local.tz_localize(None)
     out = []
@@ -68,7 +68,7 @@ def same_time_in_years(times: IntArray, first: int, until: int) -> list[IntArray
         for base in np.unique(naive.year):
             subset = naive.year == base
             shifted = naive[subset] + pd.DateOffset(years=int(year - base))
-            utc = shifted.tz_localize(timepoints.STANDARD_ZONE).tz_convert("UTC")
+            utc = shifted.tz_localize(current_zones().standard).tz_convert("UTC")
             moved[subset] = utc.as_unit("ns").asi8
         out.append(moved)
     return out

@@ -35,8 +35,8 @@ from workbench.calc.functions import (
     Window,
     keep,
 )
-from workbench.calc.periods import Interval
-from workbench.calc.resolutions import bounds, longest_ns, parse_resolution, standard_zone
+from workbench.calc.periods import Interval, boundaries, standard_zone
+from workbench.calc.resolutions import parse_resolution
 from workbench.calc.values import DAY_NS, FloatArray, IntArray, Series, Value, ValueType
 
 __all__ = ["FUNCTIONS", "distribute"]
@@ -177,7 +177,7 @@ def _frequency(series: Series) -> Interval:
     span = int(series.times[-1] - series.times[0]) + max(series.step, 1)
     for name in _CALENDAR:
         interval = parse_resolution(name)
-        if span <= longest_ns(interval) - 3600 * 10**9:
+        if span <= interval.longest_ns - 3600 * 10**9:
             return interval
     return parse_resolution("YEAR")
 
@@ -190,11 +190,11 @@ def _profile(call: Invocation) -> Value:
         return series
     freq = call.options[1] if len(call.options) > 1 and call.options[1] else _frequency(series)
     zone = standard_zone(series.timezone, int(series.times[0]))
-    first = bounds(freq, int(series.times[0]), int(series.times[0]) + 1, zone)
+    first = boundaries(freq, int(series.times[0]), int(series.times[0]) + 1, zone)
     seg_start, seg_end = int(first[0]), int(first[1])
     inside = (series.times >= seg_start) & (series.times < seg_end)
     offsets, values = series.times[inside] - seg_start, series.values[inside]
-    periods = bounds(freq, start, end, zone)
+    periods = boundaries(freq, start, end, zone)
     starts, lengths = periods[:-1], np.diff(periods)
     times = np.add.outer(starts, offsets)
     keep = offsets[None, :] < lengths[:, None]
@@ -291,7 +291,7 @@ def _expand(call: Invocation) -> Value:
     elif isinstance(first, Interval):
         if first.unit == "fixed" and first.fixed_ns == 0:
             raise call.error("TS_EXPAND needs a fixed resolution such as 'HOUR', not VARINT")
-        edges = bounds(first, call.window[0] - BACK_NS, call.window[1], series.timezone)
+        edges = boundaries(first, call.window[0] - BACK_NS, call.window[1], series.timezone)
         values = aggregate(series, edges, "FIRST")
         series = Series(edges[:-1], values, series.timezone, first.resolution, series.curve_type)
     linear = (curve or series.curve_type) == "linear"
@@ -310,7 +310,7 @@ def _on_grid(series: Series, end: int) -> Series:
     except ValueError:  # an ISO duration with days, such as 'P0DT1H0M0S': fixed
         interval = Interval(series.resolution, "fixed", 1, series.step)
     first = int(series.times[0])
-    grid = bounds(interval, first, max(end, first + 1), series.timezone)
+    grid = boundaries(interval, first, max(end, first + 1), series.timezone)
     grid = grid[(grid >= first) & (grid < end)]
     if grid.size == series.times.size and np.array_equal(grid, series.times):
         return series

@@ -26,16 +26,16 @@ from typing import Any
 import numpy as np
 
 from workbench.calc.functions import Function, Invocation, MeshNote, Overload, UnitQuery, Window
-from workbench.calc.periods import Interval, is_utc, utc_offset_ns
-from workbench.calc.quantities import unit_of
-from workbench.calc.resolutions import (
-    VARINT,
-    bounds,
-    longest_ns,
-    parse_resolution,
+from workbench.calc.periods import (
+    Interval,
+    boundaries,
+    current_zones,
+    is_utc,
     parse_zone,
-    resolve_zone,
+    utc_offset_ns,
 )
+from workbench.calc.quantities import unit_of
+from workbench.calc.resolutions import VARINT, parse_resolution
 from workbench.calc.transform import (
     functional,
     integrate_intervals,
@@ -165,7 +165,7 @@ def disaggregate(
         first = max(int(np.searchsorted(times, start, side="right")) - 1, 0)
         last = max(int(np.searchsorted(times, end, side="left")) - 1, 0)
         lo, hi = min(start, int(times[first])), max(end, int(ends[last]))
-    fine = bounds(target, lo, hi, zone)[:-1]
+    fine = boundaries(target, lo, hi, zone)[:-1]
     values = spread(times, series.values, ends, fine, how)
     keep = (fine >= start) & (fine < end)
     return fine[keep], values[keep]
@@ -211,7 +211,7 @@ def _transform(call: Invocation) -> Value:
     method: Method = call.options[2]
     start, end = call.window
     code = call.options[3] if len(call.options) > 3 else None
-    zone = resolve_zone(code, series.timezone, start)
+    zone = current_zones().resolve(code, default=series.timezone)
     unit = call.types[0].unit
     if target is VARINT:
         return replace(series.crop(start, end), resolution="PT0S", flags=None)
@@ -221,7 +221,7 @@ def _transform(call: Invocation) -> Value:
             how = default_method(series, unit, finer=True)
         times, values = disaggregate(series, target, how, start, end, zone)
         return Series(times, values, zone, target.resolution, "step")
-    edges = bounds(target, start, end, zone)
+    edges = boundaries(target, start, end, zone)
     values = aggregate(series, edges, method.name, unit)
     starts = edges[:-1]
     keep = (starts >= start) & (starts < end)
@@ -264,7 +264,7 @@ def _window(window: Window, types: Sequence[ValueType], options: Sequence[Any]) 
     step = types[0].step
     back = step if step else BACK_NS
     target = options[1]
-    forward = longest_ns(target) if isinstance(target, Interval) else (target or 0)
+    forward = target.longest_ns if isinstance(target, Interval) else (target or 0)
     return window[0] - back, window[1] + forward
 
 

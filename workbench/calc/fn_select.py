@@ -14,7 +14,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from workbench.calc import timepoints
+from workbench.calc import timespec
 from workbench.calc.align import align, sample
 from workbench.calc.functions import (
     AS_IN_MESH,
@@ -28,6 +28,7 @@ from workbench.calc.functions import (
 )
 from workbench.calc.protocol import CurveType
 from workbench.calc.quantities import DIMENSIONLESS, compatible, converter, show
+from workbench.calc.timespec import TimeSpec, current_zones, grid, parse_timespec
 from workbench.calc.values import FloatArray, IntArray, Series, Value, ValueType, nominal_ns
 
 __all__ = ["FUNCTIONS"]
@@ -40,7 +41,7 @@ def _mix_option(text: Any) -> Any:
     if value.upper() in _MIX_MODES:
         return value.upper()
     try:
-        return timepoints.parse_time(value)
+        return parse_timespec(value)
     except ValueError:
         raise ValueError(
             f"MIX option {text!r} is not known; use END, MERGE, MERGE_ADD, MERGE_POINTS or a "
@@ -106,9 +107,7 @@ def _merge(call: Invocation) -> Value:
             present = np.nonzero(~np.isnan(first.values))[0]
             until = int(first.times[present[-1]]) + max(first.step, 1) if present.size else 0
         else:
-            until = timepoints.resolve(
-                cast(timepoints.TimeSpec, mode), timepoints.now_ns(), call.window
-            )
+            until = _resolve(cast(TimeSpec, mode), call.window)
         pick = np.where(times < until, 0, 1)
     return _choose([first, second], pick)
 
@@ -182,7 +181,7 @@ def _at(call: Invocation) -> Value:
     container, kind = call.args[0], call.types[0].kind
     if kind == "t" and call.types[1].kind == "s":
         series = cast(Series, container)
-        when = timepoints.resolve(call.options[1], timepoints.now_ns(), call.window)
+        when = _resolve(call.options[1], call.window)
         return float(sample(series, np.array([when], dtype=np.int64))[0])
     position = _index(call, call.args[1])
     if kind == "T":
@@ -196,7 +195,13 @@ def _at(call: Invocation) -> Value:
 
 
 def _time_option(text: Any) -> Any:
-    return timepoints.parse_time(text)
+    return parse_timespec(str(text))
+
+
+def _resolve(spec: TimeSpec, window: tuple[int, int]) -> int:
+    """A time point counted from now, SOP and EOP being the calculation period's ends."""
+    now = timespec.now_ns()
+    return spec.resolve(now, period=window, now=now)
 
 
 def _size(call: Invocation) -> Value:
@@ -239,10 +244,10 @@ def _ts(call: Invocation) -> Value:
     if iso is None:
         times: IntArray = np.array([call.window[0]], dtype=np.int64)
     else:
-        times = timepoints.grid(iso, call.window)
+        times = grid(iso, call.window)
     values: FloatArray = np.full(times.size, float(cast(float, value)))
     curve_type: CurveType = "linear" if curve == "LINEAR" else "step"
-    return Series(times, values, timepoints.STANDARD_ZONE, iso or "PT0S", curve_type)
+    return Series(times, values, current_zones().standard, iso or "PT0S", curve_type)
 
 
 def _ts_step(types: Sequence[ValueType], options: Sequence[Any]) -> int | None:

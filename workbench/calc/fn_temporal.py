@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from workbench.calc.align import sample
 from workbench.calc.fn_time import IRREGULAR_LOOKBACK_NS, OFFSET_ISO
@@ -26,23 +25,18 @@ from workbench.calc.functions import (
     UnitQuery,
     Window,
 )
-from workbench.calc.periods import Interval
-from workbench.calc.resolutions import (
-    MESH_UNITS,
-    bounds,
-    longest_ns,
-    parse_resolution,
-    parse_zone,
-    resolve_zone,
-)
+from workbench.calc.periods import Interval, boundaries, current_zones, parse_interval, parse_zone
+from workbench.calc.resolutions import MESH_UNITS, parse_resolution
+from workbench.calc.timespec import ACCEPTED as TIME_ACCEPTED
+from workbench.calc.timespec import TimeSpec, parse_timespec
 from workbench.calc.transform import accumulate
-from workbench.calc.values import Series, Value, ValueType
+from workbench.calc.values import DAY_NS, HOUR_NS, Series, Value, ValueType
 
 __all__ = ["FUNCTIONS", "parse_offset"]
 
-_OFFSET = re.compile(r"^([+-])\s*(\d+)\s*(S|X|MIN|H|D|W)$")
-_OFFSET_UNITS = {"S": 10**9, "X": 60 * 10**9, "MIN": 60 * 10**9, "H": 3600 * 10**9}
-_OFFSET_UNITS |= {"D": MESH_UNITS["DAY"], "W": MESH_UNITS["WEEK"]}
+_OFFSET = re.compile(r"^([+-])\s*(\d+)\s*(S|MIN|W)$")
+_OFFSET_UNITS = {"S": 10**9, "MIN": 60 * 10**9, "W": MESH_UNITS["WEEK"]}
+"""Offset units a time point does not have (its ``d``, ``h`` and ``x`` are read by timespec)."""
 
 
 def _series(call: Invocation, index: int = 0) -> Series:
@@ -110,7 +104,13 @@ def parse_offset(value: Any) -> Offset:
     key = str(value).strip().upper()
     if key in MESH_UNITS:
         return Offset(ns=MESH_UNITS[key])
-    match = _OFFSET.match(key)
+    try:
+        duration = parse_timespec(key).duration_ns  # '+2h', '-15x', '+1d-2h'
+    except ValueError:
+        duration = None
+    if duration is not None:
+        return Offset(ns=duration)
+    match = _OFFSET.match(re.sub(r"\s+", "", key))
     if not match:
         raise ValueError(
             f"offset {value!r} is not understood; use a number (0 for the previous point, "
@@ -178,23 +178,21 @@ def _delta_window(window: Window, types: Sequence[ValueType], options: Sequence[
 
 # --- ACCUMULATE --------------------------------------------------------------------------------
 
-_PREFIXED = re.compile(r"^(UTC|LT|NT|LOCAL|LOKAL|NORMAL|STANDARD)(.+)$")
-
 
 @dataclass(frozen=True)
 class Period:
-    """An accumulation interval, with the zone given in front of it (``'UTCWEEK'``)."""
+    """An accumulation interval, with the zone given with it (``'UTCWEEK'``, ``'DAY<LT>'``)."""
 
     interval: Interval
-    zone: str | None = None
+
+    @property
+    def zone(self) -> str | None:
+        """The zone code or name written with the interval."""
+        return self.interval.zone
 
 
 def _period(text: str) -> Period:
-    key = text.strip().upper()
-    match = _PREFIXED.match(key)
-    if match and match.group(2) not in {"", "C"}:
-        return Period(parse_resolution(match.group(2)), match.group(1))
-    return Period(parse_resolution(key))
+    return Period(parse_resolution(text.strip()))
 
 
 def _acc_first(value: Any) -> Any:
@@ -248,9 +246,9 @@ def _resets_of(call: Invocation, series: Series) -> np.ndarray | None:
     if not isinstance(period, Period):
         return None
     code = period.zone or (second if isinstance(second, str) and first != ">" else None)
-    zone = resolve_zone(code, series.timezone, start)
+    zone = current_zones().resolve(code, default=series.timezone)
     lo = int(series.times[0]) if len(series) else start
-    return bounds(period.interval, lo, end, zone)
+    return boundaries(replace(period.interval, zone=None), lo, end, zone)
 
 
 def _accumulate(call: Invocation) -> Value:
@@ -269,72 +267,36 @@ def _accumulate_window(
     second = options[2] if len(options) > 2 else None
     period = second if first == ">" else first
     if isinstance(period, Period):
-        return window[0] - longest_ns(period.interval), window[1]
+        return window[0] - period.interval.longest_ns, window[1]
     return window
 
 
 # --- ACCUMULATE(d, s, t[, d, d]): from a start time, with a factor and an offset ----------------
 
-_DIGITS = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?(\d{2})?(\d{3})?$")
-_MACRO = re.compile(r"^([A-Z]+?\d*)((?:[+-]\d+[A-Z]+)*)$")
+_START_ANCHORS = frozenset({None, "SOP", "YEAR", "HYDYEAR", "QUARTER", "MONTH", "WEEK", "DAY"})
+_START_ANCHORS |= {"HOUR", "MIN30", "MIN15"}
 
 
-@dataclass(frozen=True)
-class StartSpec:
-    """Where ACCUMULATE(d, s, t) starts: a fixed time, or a macro (start of the interval
-    holding the period start) plus an offset."""
-
-    zone: str | None
-    fixed: int | None = None
-    interval: Interval | None = None
-    offset: int = 0
-
-
-def parse_start(value: Any) -> StartSpec:
-    """``'20140101'`` (YYYYMMDD[hh[mm[ss[xxx]]]]), a macro such as ``'YEAR+10d'``, either
-    optionally after a zone code (``'UTC20140101'``)."""
-    text = str(value).strip().upper()
-    zone = None
-    for code in ("UTC", "LT", "NT"):
-        if text.startswith(code) and text != code:
-            zone, text = code, text[len(code) :]
-            break
-    accepted = (
-        "use a time as YYYYMMDD[hhmmss] such as '20140101', or a macro such as 'YEAR', "
-        "'YEAR+10d', 'HYDYEAR', 'MONTH-2d', optionally after 'UTC', 'LT' or 'NT'"
-    )
-    digits = _DIGITS.match(text)
-    if digits:
-        parts = [int(g) if g else 0 for g in digits.groups()]
-        try:
-            year, month, day, hour, minute, second, milli = parts
-            stamp = pd.Timestamp(year, month, day, hour, minute, second)
-            stamp += pd.Timedelta(milliseconds=milli)
-        except ValueError:
-            raise ValueError(f"start {value!r} is not a valid time; {accepted}") from None
-        return StartSpec(zone, fixed=int(stamp.value))
-    macro = _MACRO.match(text)
-    if macro:
-        try:
-            interval = parse_resolution(macro.group(1))
-            offset = sum(
-                parse_offset(part).ns for part in re.findall(r"[+-]\d+[A-Z]+", macro.group(2))
-            )
-        except ValueError:
-            raise ValueError(f"start {value!r} is not understood; {accepted}") from None
-        return StartSpec(zone, interval=interval, offset=offset)
-    raise ValueError(f"start {value!r} is not understood; {accepted}")
+def parse_start(value: Any) -> TimeSpec:
+    """Where ACCUMULATE(d, s, t) starts: a time point as Mesh writes it
+    (``docs/mesh/calculations/timepoint-macros.md``): ``'20140101'``, ``'UTC20140101'``, or a
+    macro counted from the start of the calculation period such as ``'YEAR+10d'`` or
+    ``'LOCALMONTH-2d'``; without a zone it is STANDARD time."""
+    try:
+        spec = parse_timespec(str(value))
+    except ValueError:
+        raise ValueError(f"start {value!r} is not understood; use {TIME_ACCEPTED}") from None
+    if spec.anchor not in _START_ANCHORS:
+        raise ValueError(
+            f"start {value!r}: ACCUMULATE starts at a fixed time or at a macro counted from the "
+            "period start (YEAR, HYDYEAR, QUARTER, MONTH, WEEK, DAY, HOUR, MIN30, MIN15, SOP), "
+            f"not {spec.anchor}"
+        )
+    return spec
 
 
-def _start_of(spec: StartSpec, series: Series, start: int) -> int:
-    zone = resolve_zone(spec.zone, series.timezone, start)
-    if spec.fixed is not None:
-        if zone == "UTC":
-            return spec.fixed
-        local = pd.Timestamp(spec.fixed, unit="ns").tz_localize(zone, nonexistent="shift_forward")
-        return int(local.tz_convert("UTC").value)
-    assert spec.interval is not None
-    return int(bounds(spec.interval, start, start, zone)[0]) + spec.offset
+def _start_of(spec: TimeSpec, window: tuple[int, int]) -> int:
+    return spec.resolve(window[0], period=window)
 
 
 def _accumulate_from(call: Invocation) -> Value:
@@ -342,7 +304,7 @@ def _accumulate_from(call: Invocation) -> Value:
     series = _series(call, 2)
     factor = float(call.args[3]) if len(call.args) > 3 else 1.0  # type: ignore[arg-type]
     offset = float(call.args[4]) if len(call.args) > 4 else 0.0  # type: ignore[arg-type]
-    begin = _start_of(call.options[1], series, call.window[0])
+    begin = _start_of(call.options[1], call.window)
     x = np.nan_to_num(series.values, nan=0.0) * factor + offset
     out = initial + np.cumsum(np.where(series.times >= begin, x, 0.0))
     out[series.times < begin] = np.nan
@@ -352,11 +314,12 @@ def _accumulate_from(call: Invocation) -> Value:
 def _accumulate_from_window(
     window: Window, types: Sequence[ValueType], options: Sequence[Any]
 ) -> Window:
-    spec: StartSpec = options[1]
-    if spec.fixed is not None:
-        return min(window[0], spec.fixed - 14 * 3600 * 10**9), window[1]
-    assert spec.interval is not None
-    return window[0] - longest_ns(spec.interval) + min(spec.offset, 0), window[1]
+    spec: TimeSpec = options[1]
+    if spec.anchor is None and not (spec.days or spec.minutes):  # a fixed time
+        return min(window[0], _start_of(spec, window)), window[1]
+    back = HOUR_NS if spec.anchor in {None, "SOP"} else parse_interval(spec.anchor).longest_ns
+    reach = spec.days * DAY_NS + spec.minutes * 60 * 10**9
+    return window[0] - back + min(reach, 0) - HOUR_NS, window[1]
 
 
 def _acc_unit(query: UnitQuery) -> Any:

@@ -20,8 +20,10 @@ import numpy as np
 import pandas as pd
 
 from workbench.beliefs.flags import Flag
+from workbench.calc import timespec
 from workbench.calc.functions import Function, Invocation, MeshNote, Overload, UnitQuery, Window
 from workbench.calc.protocol import Viewpoint
+from workbench.calc.timespec import TimeSpec, parse_timespec
 from workbench.calc.transform import gliding
 from workbench.calc.values import DAY_NS, Series, Value, ValueType, nominal_ns
 
@@ -93,17 +95,22 @@ def _window_or_count(value: Any) -> tuple[int | None, int | None]:
     return _duration(value), None
 
 
-def _time(text: Any) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(str(text))
-    except ValueError:
-        stamp = None
-    if stamp is None or pd.isna(stamp):
+def _time(text: Any) -> TimeSpec:
+    """A time as Mesh writes it (``UTC20240501``, ``DAY-1d``) or ISO 8601 text (without an
+    offset it is UTC), read by :func:`~workbench.calc.timespec.parse_timespec`; a macro counts
+    from when the expression runs."""
+    spec = parse_timespec(str(text))
+    if spec.needs_period:
         raise ValueError(
-            f"time {text!r} is not understood; use ISO 8601 such as "
-            "'2024-05-01T12:00Z' (without an offset it is UTC)"
+            f"time {text!r} names the calculation period, which a knowledge time cannot; "
+            "use a time such as '2024-05-01T12:00Z', 'UTC20240501' or 'DAY-1d'"
         )
-    return stamp.tz_convert(None) if stamp.tzinfo is not None else stamp
+    return spec
+
+
+def _stamp(spec: TimeSpec) -> pd.Timestamp:
+    """The time (naive, UTC) a parsed time stands for now."""
+    return pd.Timestamp(spec.resolve(timespec.now_ns()), unit="ns")
 
 
 def _mask(value: Any) -> int:
@@ -192,12 +199,12 @@ def _passthrough(call: Invocation) -> Value:
 
 
 def _as_of(viewpoint: Viewpoint, options: Sequence[Any]) -> Viewpoint:
-    return replace(viewpoint, as_of=options[1])
+    return replace(viewpoint, as_of=_stamp(options[1]))
 
 
 def _forecast(viewpoint: Viewpoint, options: Sequence[Any]) -> Viewpoint:
     if len(options) > 2 and options[2] is not None:
-        return replace(viewpoint, issued_after=options[1], as_of=options[2])
+        return replace(viewpoint, issued_after=_stamp(options[1]), as_of=_stamp(options[2]))
     return replace(viewpoint, horizon=pd.Timedelta(options[1], unit="ns"))
 
 
@@ -215,7 +222,7 @@ def _check_forecast(query: UnitQuery) -> None:
             "@GetForecast with one argument needs a horizon such as 'PT24H'; "
             "for an issue-time window give two times, from and to"
         )
-    if len(opts) == 2 and not all(isinstance(o, pd.Timestamp) for o in opts):
+    if len(opts) == 2 and not all(isinstance(o, TimeSpec) for o in opts):
         raise query.error(
             "@GetForecast with two arguments needs two issue times, from and to, "
             "such as '2024-05-01T00:00Z', '2024-05-02T00:00Z'"

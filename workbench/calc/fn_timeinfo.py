@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
-from workbench.calc import timepoints
+from workbench.calc import timespec
 from workbench.calc.functions import (
     AS_IN_MESH,
     Function,
@@ -26,7 +26,16 @@ from workbench.calc.functions import (
     UnitQuery,
     dimensionless,
 )
+from workbench.calc.periods import split_zone
 from workbench.calc.syntax import String
+from workbench.calc.timespec import (
+    current_zones,
+    floor_local,
+    grid,
+    ns_to_ticks,
+    parse_timespec,
+    ticks_to_ns,
+)
 from workbench.calc.values import DAY_NS, HOUR_NS, FloatArray, IntArray, Series, Value, nominal_ns
 
 __all__ = ["FUNCTIONS", "Mask", "parse_frequency"]
@@ -38,17 +47,17 @@ def _validate_time(query: UnitQuery) -> None:
     node = query.node.args[0]
     if isinstance(node, String):
         try:
-            timepoints.parse_time(node.value)
+            parse_timespec(node.value)
         except ValueError as exc:
             raise query.error(f"@{query.node.name}: {exc}") from None
 
 
 def _time(call: Invocation) -> Value:
-    spec = timepoints.parse_time(call.args[0])
-    now = timepoints.now_ns()
+    spec = parse_timespec(str(call.args[0]))
+    now = timespec.now_ns()
     if len(call.args) > 1:
-        now = timepoints.ticks_to_ns(float(cast(float, call.args[1])))
-    return float(timepoints.ns_to_ticks(timepoints.resolve(spec, now, call.window)))
+        now = ticks_to_ns(float(cast(float, call.args[1])))
+    return float(ns_to_ticks(spec.resolve(now, period=call.window, now=now)))
 
 
 _SPANS = {
@@ -79,15 +88,15 @@ def _valid(ticks: float) -> bool:
 
 def _stamp(call: Invocation) -> pd.Timestamp:
     ticks = float(cast(float, call.args[0]))
-    if not _valid(ticks) or not -(2**63) < timepoints.ticks_to_ns(ticks) < 2**63:
+    if not _valid(ticks) or not -(2**63) < ticks_to_ns(ticks) < 2**63:
         raise ValueError(f"{ticks} is not a time point (.NET ticks) the workbench can read")
-    ns = timepoints.ticks_to_ns(ticks)
-    return pd.Timestamp(ns, tz="UTC").tz_convert(timepoints.STANDARD_ZONE)
+    ns = ticks_to_ns(ticks)
+    return pd.Timestamp(ns, tz="UTC").tz_convert(current_zones().standard)
 
 
 def _time_to_string(call: Invocation) -> Value:
     ticks = float(cast(float, call.args[0]))
-    ns = timepoints.ticks_to_ns(ticks)
+    ns = ticks_to_ns(ticks)
     return "UTC" + pd.Timestamp(ns).strftime("%Y%m%d%H%M%S")
 
 
@@ -115,11 +124,7 @@ def _part(name: str) -> Callable[[Invocation], Value]:
 # --- TIME_MASK --------------------------------------------------------------------------------
 
 _FREQUENCIES = ("MIN15", "MIN30", "HOUR", "DAY", "WEEK", "MONTH", "YEAR", "NONE")
-_FREQUENCY = re.compile(
-    r"^(?P<zone>LOCAL|STANDARD|UTC|DB)?(?P<code>" + "|".join(_FREQUENCIES) + r")"
-    r"(?P<options>(?:<[A-Z]+>)*)$"
-)
-_OPTION_ZONES = {"LT": "LOCAL", "UTC": "UTC", "DB": "DB"}
+_LINEAR = re.compile(r"<\s*LINEAR\s*>", re.IGNORECASE)
 _SPECIAL = {"MONTHLY": 12, "WEEKLY": 52, "DAILY": 7, "HOURLY": 24, "QUARTERLY": 4}
 _RESOLUTIONS = {
     "MIN15": "PT15M",
@@ -143,22 +148,18 @@ class Mask:
 
 
 def parse_frequency(text: Any) -> Mask:
-    """Parse a repeat frequency such as ``'DAY'``, ``'DAY<UTC><Linear>'`` or ``'LOCALWEEK'``."""
-    value = str(text).strip().upper()
-    match = _FREQUENCY.match(value)
-    if match is None:
+    """Parse a repeat frequency such as ``'DAY'``, ``'DAY<UTC><Linear>'`` or ``'LOCALWEEK'``
+    (zones as :func:`~workbench.calc.periods.split_zone` reads them)."""
+    value = str(text).strip()
+    linear = _LINEAR.search(value) is not None
+    zone, code = split_zone(_LINEAR.sub("", value))
+    if code.strip().upper() not in _FREQUENCIES:
         raise ValueError(
             f"frequency {text!r} is not known; use {', '.join(_FREQUENCIES)}, optionally with "
-            "<LT>, <UTC>, <DB> or <Linear> (e.g. 'DAY<UTC>')"
+            "a zone (<LT>, <UTC>, <DB>, <Europe/Oslo>, or in front: LOCALDAY) or <Linear> "
+            "(e.g. 'DAY<UTC>')"
         )
-    zone = match["zone"] or "STANDARD"
-    options = re.findall(r"<([A-Z]+)>", match["options"])
-    for option in options:
-        if option not in (*_OPTION_ZONES, "LINEAR"):
-            raise ValueError(f"frequency option <{option}> is not known; use LT, UTC, DB, Linear")
-        zone = _OPTION_ZONES.get(option, zone)
-    names = {"LOCAL": timepoints.LOCAL_ZONE, "UTC": "UTC"}
-    return Mask(match["code"], names.get(zone, timepoints.STANDARD_ZONE), "LINEAR" in options)
+    return Mask(code.strip().upper(), current_zones().resolve(zone), linear)
 
 
 def _resolution(text: Any) -> str:
@@ -169,17 +170,7 @@ def _resolution(text: Any) -> str:
 
 
 def _period_start(local: pd.Timestamp, code: str) -> pd.Timestamp:
-    day = local.normalize()
-    starts = {
-        "MIN15": local.floor("15min"),
-        "MIN30": local.floor("30min"),
-        "HOUR": local.floor("h"),
-        "DAY": day,
-        "WEEK": day - pd.Timedelta(days=day.day_of_week),
-        "MONTH": day.replace(day=1),
-        "YEAR": day.replace(month=1, day=1),
-    }
-    return starts[code]
+    return pd.Timestamp(floor_local(int(local.as_unit("ns").value), code), unit="ns")
 
 
 def _next_period(start: pd.Timestamp, code: str, count: int = 1) -> pd.Timestamp:
@@ -207,16 +198,13 @@ def _offsets(call: Invocation, mask: Mask, texts: tuple[str, ...]) -> list[Any]:
     if len(texts) == 1 and texts[0].strip().upper() in _SPECIAL:
         code = texts[0].strip().upper()
         return _special_points(code, _SPECIAL[code])
-    now = timepoints.now_ns()
+    now = timespec.now_ns()
     out: list[Any] = []
     for text in texts:
-        spec = timepoints.parse_time(text)
-        if spec.zone != timepoints.STANDARD_ZONE or spec.explicit is not None:
-            zone = spec.zone
-        else:
-            zone = mask.zone
-        spec = timepoints.TimeSpec(zone, spec.anchor, spec.offset_ns, spec.explicit)
-        utc = timepoints.resolve(spec, now, call.window)
+        spec = parse_timespec(text)
+        if spec.zone is None and spec.local is None and spec.absolute is None:
+            spec = replace(spec, zone=mask.zone)  # a point without a zone: the mask's
+        utc = spec.resolve(now, period=call.window, now=now)
         local = pd.Timestamp(utc, tz="UTC").tz_convert(mask.zone).tz_localize(None)
         out.append(local if mask.code == "NONE" else local - _period_start(local, mask.code))
     return out
@@ -290,7 +278,7 @@ def _time_mask(call: Invocation) -> Value:
             )
             return Series(times.astype(np.int64), vals, points.timezone, "PT0S", points.curve_type)
         return points
-    times = timepoints.grid(iso, call.window)
+    times = grid(iso, call.window)
     return Series(times, _sampled(points, times), points.timezone, iso, "step")
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,7 +39,9 @@ __all__ = [
     "current_zones",
     "is_utc",
     "parse_interval",
+    "parse_zone",
     "split_zone",
+    "standard_zone",
     "utc_offset_ns",
 ]
 
@@ -69,9 +72,11 @@ ACCEPTED = (
     "duration such as 'PT15M', 'PT1H', 'P1D', 'P1M', 'P1Y', optionally with a zone prefix "
     "(UTCWEEK, LOCALDAY) or suffix (DAY<LT>, DAY<Europe/Oslo>)"
 )
-ZONE_CODES = ("UTC", "LOCAL", "LT", "STANDARD", "DB")
-"""Mesh's zone codes, in the order they are tried as a prefix."""
-_PREFIX = re.compile(r"^(UTC|LOCAL|LT|STANDARD|DB)(?=[A-Z0-9+-]|$)", re.IGNORECASE)
+ZONE_CODES = ("UTC", "LOCAL", "LOKAL", "LT", "STANDARD", "NORMAL", "NT", "DB")
+"""Mesh's zone codes, in the order they are tried as a prefix (``LOKAL`` is ``LOCAL``,
+``NORMAL`` and ``NT`` are ``STANDARD``)."""
+_ALIASES = {"LT": "LOCAL", "LOKAL": "LOCAL", "NORMAL": "STANDARD", "NT": "STANDARD"}
+_PREFIX = re.compile(r"^(" + "|".join(ZONE_CODES) + r")(?=[A-Z0-9+-]|$)", re.IGNORECASE)
 _SUFFIX = re.compile(r"<([^<>]+)>")
 _OFFSET = re.compile(r"^(?:UTC)?([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 
@@ -106,9 +111,10 @@ class Zones:
         if code is None:
             return default if default is not None else self.standard
         key = code.strip().upper()
+        key = _ALIASES.get(key, key)
         if key == "UTC":
             return "UTC"
-        if key in {"LOCAL", "LT"}:
+        if key == "LOCAL":
             return self.local
         if key == "STANDARD":
             return self.standard
@@ -135,6 +141,47 @@ def zone_name(text: str) -> str:
             "such as 'Europe/Oslo', or an offset such as '+01:00'"
         ) from None
     return text
+
+
+def parse_zone(text: object) -> str:
+    """A zone argument checked: a zone code (upper-cased) or an IANA name, to be resolved by
+    :meth:`Zones.resolve` when used; ValueError naming what is accepted otherwise.
+
+    >>> parse_zone("lt"), parse_zone("Europe/Paris")
+    ('LT', 'Europe/Paris')
+    """
+    key = str(text).strip()
+    if key.upper() in ZONE_CODES:
+        return key.upper()
+    try:
+        return zone_name(key)
+    except ValueError:
+        raise ValueError(
+            f"timezone {text!r} is not known; use 'LT' (local time), 'STANDARD' (standard "
+            "time, no daylight saving), 'UTC', 'DB', or an IANA name such as 'Europe/Amsterdam'"
+        ) from None
+
+
+def standard_zone(zone: str, moment: int) -> str:
+    """A fixed-offset zone at ``zone``'s standard time (no daylight saving) around ``moment``
+    (ns, UTC), as an ``Etc/GMT`` name for whole hours (whose sign is inverted by convention).
+
+    >>> standard_zone("Europe/Oslo", 0), standard_zone("UTC", 0)
+    ('Etc/GMT-1', 'UTC')
+    """
+    try:
+        info = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    when = datetime.fromtimestamp(moment / 1e9, tz=UTC).astimezone(info)
+    offset = (when.utcoffset() or timedelta(0)) - (when.dst() or timedelta(0))
+    minutes = int(offset.total_seconds() // 60)
+    if minutes == 0:
+        return "UTC"
+    if minutes % 60 == 0:
+        return f"Etc/GMT{-minutes // 60:+d}"
+    sign = "+" if minutes > 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def current_zones() -> Zones:
@@ -189,6 +236,8 @@ class Interval:
         if self.unit == "fixed":
             return self.fixed_ns
         days = {"day": 1, "week": 7, "month": 31, "year": 366}[self.unit] * self.count
+        if self.unit == "month":  # twelve months (HYDYEAR) last a year at most
+            days = min(days, 366 * -(-self.count // 12))
         return days * DAY_NS + HOUR_NS
 
     @cached_property

@@ -19,6 +19,9 @@ one it is ``STANDARD``, local time without daylight saving (UTC+1 unless configu
 :class:`~workbench.calc.periods.Zones`). Calendar intervals (``UTCWEEK``, ``HYDYEAR``) are read by
 :func:`~workbench.calc.periods.parse_interval`, re-exported here.
 
+Mesh's functions that hand time points around as numbers (``Time``, ``TimeSpan``, ...) count
+.NET ticks, 100 ns since 0001-01-01 UTC: :func:`ns_to_ticks`, :func:`ticks_to_ns`.
+
 Functions taking a time argument parse it once (when the expression is checked) and resolve it
 when they run, against the calculation period:
 
@@ -48,25 +51,32 @@ from workbench.calc.periods import (
     ZONE_CODES,
     Interval,
     Zones,
+    boundaries,
     current_zones,
     parse_interval,
     split_zone,
     zone_name,
 )
-from workbench.calc.values import DAY_NS
+from workbench.calc.values import DAY_NS, IntArray
 from workbench.errors import InvalidValue
 from workbench.metamodel import mesh_literal, parse_time
 
 __all__ = [
     "ANCHORS",
+    "TICKS_AT_EPOCH",
     "Interval",
     "TimeSpec",
     "Zones",
     "current_zones",
+    "floor_local",
+    "grid",
+    "now_ns",
+    "ns_to_ticks",
     "parse_interval",
     "parse_timespec",
     "resolve_time",
     "show",
+    "ticks_to_ns",
     "to_ns",
 ]
 
@@ -84,6 +94,7 @@ _MACRO = re.compile(
     r"^(?P<anchor>" + "|".join(ANCHORS) + r")?(?P<offsets>(?:[+-]\d+[DHX])*)$", re.IGNORECASE
 )
 _OFFSET = re.compile(r"([+-])(\d+)([DHX])", re.IGNORECASE)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _MINUTES = {"D": 0, "H": 60, "X": 1}
 ACCEPTED = (
     "an explicit time such as '20121201000000000' or 'UTC20210917', a macro such as "
@@ -128,6 +139,14 @@ class TimeSpec:
         """True when it names the calculation period (SOP or EOP)."""
         return self.anchor in {"SOP", "EOP"}
 
+    @property
+    def duration_ns(self) -> int | None:
+        """Offsets written alone (``'+2h'``, ``'-15x'``, ``'+1d-2h'``) as a fixed duration in
+        ns (a day is 24 hours); None for a time point with an anchor, a zone or a date."""
+        if self.anchor or self.zone or self.local is not None or self.absolute is not None:
+            return None
+        return self.days * DAY_NS + self.minutes * _MINUTE_NS
+
     def resolve(
         self,
         reference: int | None = None,
@@ -165,12 +184,12 @@ class TimeSpec:
                 raise ValueError(f"time {self.text!r} names the calculation period; none is given")
             base = period[0] if self.anchor == "SOP" else period[1]
         elif self.anchor == "NOW" or (reference is None and period is None):
-            base = time.time_ns() if now is None else now
+            base = now_ns() if now is None else now
         else:
             base = reference if reference is not None else period[0]  # type: ignore[index]
         local = base + _offset_ns(base, tz)
         if self.anchor is not None and self.anchor not in {"SOP", "EOP", "NOW"}:
-            local = _floor(local, self.anchor)
+            local = floor_local(local, self.anchor)
         elif not self.days and not self.minutes:
             return base  # nothing moves: no round trip through local time
         return _to_utc(local + self.days * DAY_NS + self.minutes * _MINUTE_NS, tz)
@@ -216,6 +235,13 @@ absolute=None)
             stamp = None
         if stamp is not None:
             return TimeSpec(text, absolute=to_ns(stamp))
+    if zone is None and _ISO_DATE.match(text.strip()):  # a date, or a space before the time
+        try:
+            loose = pd.Timestamp(text.strip())
+        except ValueError:
+            loose = None
+        if loose is not None and not pd.isna(loose):
+            return TimeSpec(text, absolute=to_ns(loose))
     raise ValueError(f"time {text!r} is not understood; use {ACCEPTED}")
 
 
@@ -244,6 +270,36 @@ def show(ns: int) -> str:
     return str(np.datetime64(ns, "ns").astype("datetime64[s]")) + "Z"
 
 
+def now_ns() -> int:
+    """The current time in ns since 1970 UTC (what macros count from by default)."""
+    return time.time_ns()
+
+
+TICKS_AT_EPOCH = 621_355_968_000_000_000
+"""1970-01-01T00:00Z in .NET ticks (100 ns since 0001-01-01)."""
+
+
+def ns_to_ticks(ns: Any) -> Any:
+    """.NET ticks of times in ns since 1970 (numbers or arrays)."""
+    return ns / 100 + TICKS_AT_EPOCH
+
+
+def ticks_to_ns(ticks: float) -> int:
+    """ns since 1970 of a time given in .NET ticks."""
+    return round((ticks - TICKS_AT_EPOCH) * 100)
+
+
+_GRID_NAMES = {"P1D": "DAY", "P7D": "WEEK", "P1M": "MONTH", "P1Y": "YEAR"}
+
+
+def grid(resolution: str, window: tuple[int, int], zones: Zones | None = None) -> IntArray:
+    """The times of a series of ``resolution`` (ISO) filling ``window``, days and longer
+    counted on the standard calendar (``STANDARD``, see :class:`Zones`)."""
+    interval = parse_interval(_GRID_NAMES.get(resolution, resolution))
+    times = boundaries(interval, window[0], window[1], (zones or current_zones()).standard)
+    return times[times < window[1]] if times.size > 1 else times
+
+
 def _has_zone(text: str) -> bool:
     return text.endswith(("Z", "z")) or re.search(r"[+-]\d{2}:?\d{2}$", text) is not None
 
@@ -265,8 +321,9 @@ def _to_utc(local: int, tz: str) -> int:
     return int(stamp.tz_convert(None).as_unit("ns").value)
 
 
-def _floor(local: int, anchor: str) -> int:
-    """The start of the calendar unit holding naive local time ``local`` (ns)."""
+def floor_local(local: int, anchor: str) -> int:
+    """The start of the calendar unit ``anchor`` (``DAY``, ``WEEK``, ``HYDYEAR``, ...) holding
+    naive local time ``local`` (ns), as naive local ns."""
     fixed = {"DAY": DAY_NS, "HOUR": 60 * _MINUTE_NS, "MIN30": 30 * _MINUTE_NS}
     if anchor in fixed or anchor == "MIN15":
         step = fixed.get(anchor, 15 * _MINUTE_NS)
