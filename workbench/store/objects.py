@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     Row,
     Select,
@@ -247,8 +248,9 @@ def resolve_path(session: Session, path: ObjectPath, visible: Visible = None) ->
     return list(session.execute(statement, params).all())
 
 
-@lru_cache(maxsize=1)
-def _ancestor_query() -> Select[Any]:
+def ancestry(anchor: ColumnElement[Any]) -> CTE:
+    """The objects from the one ``anchor`` picks up to the root, with their depth (0 at the
+    anchor) and owner attribute: a recursive CTE to join in a query."""
     anc = (
         select(
             OBJ.c.id,
@@ -257,14 +259,19 @@ def _ancestor_query() -> Select[Any]:
             OBJ.c.owner_attribute_id,
             literal(0).label("depth"),
         )
-        .where(OBJ.c.id == bindparam("object_id"))
+        .where(OBJ.c.id == anchor)
         .cte("anc", recursive=True)
     )
-    anc = anc.union_all(
+    return anc.union_all(
         select(
             OBJ.c.id, OBJ.c.parent_id, OBJ.c.name, OBJ.c.owner_attribute_id, (anc.c.depth + 1)
         ).where(OBJ.c.id == anc.c.parent_id)
     )
+
+
+@lru_cache(maxsize=1)
+def _ancestor_query() -> Select[Any]:
+    anc = ancestry(bindparam("object_id"))
     return (
         select(anc.c.id, anc.c.name, AD.c.name.label("via"))
         .select_from(anc.outerjoin(AD, AD.c.id == anc.c.owner_attribute_id))
@@ -366,7 +373,9 @@ def instance_rows(
     return _rows(session.execute(q.order_by(OBJ.c.id)).all())
 
 
-def instance_counts(session: Session, definition_id: int, visible: Visible = None) -> dict[int, int]:
+def instance_counts(
+    session: Session, definition_id: int, visible: Visible = None
+) -> dict[int, int]:
     """How many objects the caller may read each object definition of a model definition has
     (object definition id -> count; those without any are left out)."""
     q = (
@@ -387,13 +396,12 @@ def move_subtree(
 ) -> None:
     """Put a moved subtree in its new model and account; its version goes up, so that handles
     read before the move are refused."""
-    set_subtree(
-        session, ids, model_id=model_id, account_id=account_id, version=OBJ.c.version + 1
-    )
+    set_subtree(session, ids, model_id=model_id, account_id=account_id, version=OBJ.c.version + 1)
 
 
-def set_values(session: Session, object_id: int, expected_version: int,
-               changes: dict[str, Any]) -> int:
+def set_values(
+    session: Session, object_id: int, expected_version: int, changes: dict[str, Any]
+) -> int:
     """Merge ``changes`` into an object's stored values; refuse a stale edit."""
     current = session.execute(
         select(OBJ.c["values"], OBJ.c.version).where(OBJ.c.id == object_id)

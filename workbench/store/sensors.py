@@ -7,13 +7,14 @@ sensors the caller may read (None: all of them); a sensor's account is its objec
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, literal, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, select, true
 from sqlalchemy.orm import Session
 
 from workbench.store.beliefs import delete_sensor_beliefs
-from workbench.store.schema import AttributeDefinitionRow, ObjectRow
+from workbench.store.objects import AD, ancestry
+from workbench.store.schema import ObjectRow
 from workbench.store.timeseries import SensorRow
 
 if TYPE_CHECKING:
@@ -59,34 +60,13 @@ def sensor_with_ancestors(
 
 @lru_cache(maxsize=1)
 def _with_ancestors() -> Select[Any]:
-    objects = cast(Table, ObjectRow.__table__)
-    definitions = cast(Table, AttributeDefinitionRow.__table__)
     of_sensor = select(SensorRow.object_id).where(SensorRow.id == bindparam("sensor_id"))
-    anc = (
-        select(
-            objects.c.id,
-            objects.c.parent_id,
-            objects.c.name,
-            objects.c.owner_attribute_id,
-            literal(0).label("depth"),
-        )
-        .where(objects.c.id == of_sensor.scalar_subquery())
-        .cte("anc", recursive=True)
-    )
-    anc = anc.union_all(
-        select(
-            objects.c.id,
-            objects.c.parent_id,
-            objects.c.name,
-            objects.c.owner_attribute_id,
-            anc.c.depth + 1,
-        ).where(objects.c.id == anc.c.parent_id)
-    )
+    anc = ancestry(of_sensor.scalar_subquery())
     return (
-        select(SensorRow, ObjectRow.account_id, anc.c.name, definitions.c.name.label("via"))
+        select(SensorRow, ObjectRow.account_id, anc.c.name, AD.c.name.label("via"))
         .join(ObjectRow, ObjectRow.id == SensorRow.object_id)
         .join(anc, true())
-        .outerjoin(definitions, definitions.c.id == anc.c.owner_attribute_id)
+        .outerjoin(AD, AD.c.id == anc.c.owner_attribute_id)
         .where(SensorRow.id == bindparam("sensor_id"))
         .order_by(anc.c.depth.desc())
     )
