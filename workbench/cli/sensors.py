@@ -38,6 +38,9 @@ beliefs_app = typer.Typer(
 _SENSOR = typer.Argument(
     help="The sensor: OBJECT_PATH:NAME (Model/Demo/PlantA:power) or its id.", show_default=False
 )
+_START = typer.Option(help="Events from this time (with an offset).")
+_END = typer.Option(help="Events before this time.")
+_AS_OF = typer.Option(help="Only beliefs formed at or before this time.")
 
 
 class Format(StrEnum):
@@ -259,13 +262,9 @@ def export(
             "beliefs; or one row per belief with every belief dimension.",
         ),
     ] = False,
-    start: Annotated[
-        str | None, typer.Option(help="Events from this time (with an offset).")
-    ] = None,
-    end: Annotated[str | None, typer.Option(help="Events before this time.")] = None,
-    as_of: Annotated[
-        str | None, typer.Option(help="Only beliefs formed at or before this time.")
-    ] = None,
+    start: Annotated[str | None, _START] = None,
+    end: Annotated[str | None, _END] = None,
+    as_of: Annotated[str | None, _AS_OF] = None,
     timezone: Annotated[
         str, typer.Option(help="The zone times are written in, with their offsets.")
     ] = "UTC",
@@ -299,13 +298,9 @@ def export(
 def show(
     ctx: typer.Context,
     sensor: Annotated[str, _SENSOR],
-    start: Annotated[
-        str | None, typer.Option(help="Events from this time (with an offset).")
-    ] = None,
-    end: Annotated[str | None, typer.Option(help="Events before this time.")] = None,
-    as_of: Annotated[
-        str | None, typer.Option(help="Only beliefs formed at or before this time.")
-    ] = None,
+    start: Annotated[str | None, _START] = None,
+    end: Annotated[str | None, _END] = None,
+    as_of: Annotated[str | None, _AS_OF] = None,
     most_recent: Annotated[
         bool,
         typer.Option(
